@@ -1,0 +1,234 @@
+"""The policy model: one unit of metadata plus a check, validated when the pack loads.
+
+Every consumer (the Pulumi CLI, Pulumi Cloud, `preflight check`, `preflight policies`) sees the
+same metadata, because it travels on the wire through GetAnalyzerInfo.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from .environment import ENVIRONMENTS
+
+# The stable ids of ../shared/checklist.md; every policy cites at least one.
+CHECKLIST_IDS: Tuple[str, ...] = (
+    "infra.separation",
+    "infra.iac",
+    "infra.backups",
+    "infra.rollback",
+    "security.iam",
+    "security.secrets",
+    "security.encryption",
+    "security.api",
+    "observability.logging",
+    "observability.metrics",
+    "observability.alerting",
+    "observability.tracing",
+    "ai.cost",
+    "ai.prompt-injection",
+    "ai.agents",
+    "compliance.audit-logging",
+    "compliance.data",
+    "compliance.incident-response",
+)
+
+SEVERITIES: Tuple[str, ...] = ("low", "medium", "high", "critical")
+LEVELS: Tuple[str, ...] = ("advisory", "mandatory", "disabled")
+
+# Framework references are "<FRAMEWORK>:<control>"; the control must have the framework's shape.
+FRAMEWORKS: Dict[str, Tuple[str, str, "re.Pattern[str]"]] = {
+    # key: (display name, version, control pattern)
+    "CIS-AWS-3.0": ("CIS AWS Foundations Benchmark", "3.0.0", re.compile(r"^\d+(\.\d+){1,3}$")),
+    "AWS-FSBP": ("AWS Foundational Security Best Practices", "1.0.0",
+                 re.compile(r"^[A-Za-z][A-Za-z0-9]*\.\d+$")),
+    "Checkov": ("Checkov", "3", re.compile(r"^CKV2?_AWS_\d+$")),
+    "Prowler": ("Prowler", "5", re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")),
+    "Preflight": ("Preflight", "1", re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")),
+}
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
+TYPE_TOKEN_RE = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9/._-]+:[A-Za-z0-9]+$")
+
+# Where each policy's documentation lives: its anchor in the generated README catalog.
+DOCS_BASE = "README.md"
+
+# Mandatory where it matters, advisory in dev: the default for almost every policy.
+STRICT_EXCEPT_DEV: Mapping[str, str] = {"prod": "mandatory", "staging": "mandatory", "dev": "advisory"}
+# For findings that are good practice everywhere but never block (e.g. low-severity hygiene).
+ADVISORY_EVERYWHERE: Mapping[str, str] = {"prod": "advisory", "staging": "advisory", "dev": "advisory"}
+# Only production needs it (multi-AZ, protect=True, budgets...): advisory elsewhere.
+PROD_ONLY: Mapping[str, str] = {"prod": "mandatory", "staging": "advisory", "dev": "advisory"}
+
+
+class MetadataError(ValueError):
+    """A policy's metadata is incomplete or malformed; the pack refuses to start."""
+
+
+@dataclass(frozen=True)
+class Framework:
+    key: str
+    control: str
+
+    @property
+    def name(self) -> str:
+        return FRAMEWORKS[self.key][0]
+
+    @property
+    def version(self) -> str:
+        return FRAMEWORKS[self.key][1]
+
+    def __str__(self) -> str:
+        return f"{self.key}:{self.control}"
+
+
+def parse_framework(ref: str) -> Framework:
+    key, sep, control = ref.partition(":")
+    if not sep or key not in FRAMEWORKS:
+        raise MetadataError(
+            f"framework reference {ref!r} must be '<framework>:<control>' with framework one of "
+            f"{', '.join(FRAMEWORKS)}")
+    if not FRAMEWORKS[key][2].match(control):
+        raise MetadataError(f"framework reference {ref!r}: {control!r} is not a valid {key} control id")
+    return Framework(key, control)
+
+
+@dataclass(frozen=True)
+class PolicyMeta:
+    name: str
+    title: str
+    checklist: Tuple[str, ...]
+    severity: str
+    frameworks: Tuple[str, ...]
+    remediation: str
+    levels: Mapping[str, str] = field(default_factory=lambda: dict(STRICT_EXCEPT_DEV))
+
+    @property
+    def url(self) -> str:
+        return f"{DOCS_BASE}#{self.name}"
+
+    @property
+    def parsed_frameworks(self) -> List[Framework]:
+        return [parse_framework(f) for f in self.frameworks]
+
+    def level_for(self, environment: str) -> str:
+        return self.levels[environment]
+
+    @property
+    def tags(self) -> List[str]:
+        """Wire tags: one per checklist id, one per framework reference after the primary."""
+        return [f"checklist:{c}" for c in self.checklist] + [f"framework:{f}" for f in self.frameworks[1:]]
+
+    def validate(self) -> None:
+        problems = []
+        if not NAME_RE.match(self.name or ""):
+            problems.append("name must be kebab-case with at least two words (e.g. s3-bucket-encrypted)")
+        if not self.title or len(self.title) > 120 or self.title != self.title.strip():
+            problems.append("title must be a one-line sentence of at most 120 characters")
+        if not self.checklist:
+            problems.append("checklist must cite at least one checklist id")
+        for cid in self.checklist:
+            if cid not in CHECKLIST_IDS:
+                problems.append(f"unknown checklist id {cid!r} (known: {', '.join(CHECKLIST_IDS)})")
+        if self.severity not in SEVERITIES:
+            problems.append(f"severity must be one of {', '.join(SEVERITIES)}")
+        for ref in self.frameworks:
+            try:
+                parse_framework(ref)
+            except MetadataError as e:
+                problems.append(str(e))
+        if len(set(self.frameworks)) != len(self.frameworks):
+            problems.append("framework references must be unique")
+        if not self.remediation or len(self.remediation) < 20:
+            problems.append("remediation must say what to change (at least 20 characters)")
+        if set(self.levels) != set(ENVIRONMENTS):
+            problems.append(f"levels must name exactly the environments {', '.join(ENVIRONMENTS)}")
+        for env, level in self.levels.items():
+            if level not in LEVELS:
+                problems.append(f"level {level!r} for {env} must be one of {', '.join(LEVELS)}")
+        if problems:
+            raise MetadataError(f"policy {self.name!r}: " + "; ".join(problems))
+
+
+# A check reports violations through this callback: report(message, urn=None).
+Report = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class ResourcePolicy:
+    """Judges one resource at a time; `types` are the pulumi type tokens it applies to ('*' = all)."""
+    meta: PolicyMeta
+    types: Tuple[str, ...]
+    check: Callable[[Any, Report], None]
+    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    kind = "resource"
+
+    def validate(self) -> None:
+        self.meta.validate()
+        if not self.types:
+            raise MetadataError(f"policy {self.meta.name!r}: a resource policy must name its resource types")
+        for t in self.types:
+            if t != "*" and not TYPE_TOKEN_RE.match(t):
+                raise MetadataError(f"policy {self.meta.name!r}: {t!r} is not a type token")
+        _validate_config(self.meta.name, self.config)
+
+
+@dataclass(frozen=True)
+class StackPolicy:
+    """Judges the whole stack at once (cross-resource rules such as split-out S3 configuration)."""
+    meta: PolicyMeta
+    check: Callable[[Any, Report], None]
+    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Types the stack policy looks at; documentation only (the catalog shows them).
+    types: Tuple[str, ...] = ()
+
+    kind = "stack"
+
+    def validate(self) -> None:
+        self.meta.validate()
+        _validate_config(self.meta.name, self.config)
+
+
+def _validate_config(name: str, config: Mapping[str, Mapping[str, Any]]) -> None:
+    for key, schema in config.items():
+        if key in ("enforcementLevel", "exemptions"):
+            raise MetadataError(f"policy {name!r}: config key {key!r} is reserved")
+        if "type" not in schema or "description" not in schema:
+            raise MetadataError(f"policy {name!r}: config key {key!r} needs a JSON schema type and description")
+        if "default" not in schema:
+            raise MetadataError(f"policy {name!r}: config key {key!r} needs a default (secure by default)")
+
+
+def _meta(name: str, title: str, checklist: Sequence[str] | str, severity: str, remediation: str,
+          frameworks: Iterable[str] = (), levels: Optional[Mapping[str, str]] = None) -> PolicyMeta:
+    return PolicyMeta(
+        name=name, title=title,
+        checklist=(checklist,) if isinstance(checklist, str) else tuple(checklist),
+        severity=severity, frameworks=tuple(frameworks), remediation=remediation,
+        levels=dict(levels if levels is not None else STRICT_EXCEPT_DEV))
+
+
+def resource_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
+                    remediation: str, types: Sequence[str] | str, frameworks: Iterable[str] = (),
+                    levels: Optional[Mapping[str, str]] = None,
+                    config: Optional[Mapping[str, Mapping[str, Any]]] = None):
+    """Decorator: turns `def check(resource, report)` into a ResourcePolicy."""
+    def wrap(fn: Callable[[Any, Report], None]) -> ResourcePolicy:
+        return ResourcePolicy(
+            meta=_meta(name, title, checklist, severity, remediation, frameworks, levels),
+            types=(types,) if isinstance(types, str) else tuple(types),
+            check=fn, config=dict(config or {}))
+    return wrap
+
+
+def stack_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
+                 remediation: str, frameworks: Iterable[str] = (), types: Sequence[str] = (),
+                 levels: Optional[Mapping[str, str]] = None,
+                 config: Optional[Mapping[str, Mapping[str, Any]]] = None):
+    """Decorator: turns `def check(stack, report)` into a StackPolicy."""
+    def wrap(fn: Callable[[Any, Report], None]) -> StackPolicy:
+        return StackPolicy(
+            meta=_meta(name, title, checklist, severity, remediation, frameworks, levels),
+            check=fn, config=dict(config or {}), types=tuple(types))
+    return wrap

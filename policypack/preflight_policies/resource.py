@@ -1,0 +1,241 @@
+"""What a check sees: a resource's inputs as plain Python values, decoded once per call.
+
+Unknown values (preview) stay as the engine's sentinel strings; `get` raises the SDK's own
+UnknownValueError when a check reads one (the server turns it into the SDK's advisory
+"can't run policy during preview" diagnostic), `peek` returns UNKNOWN so that declarative helpers
+can skip instead. Secrets are unwrapped; their paths are kept in `secret_paths`.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+
+from pulumi_policy.proxy import UnknownValueError
+
+UNKNOWN_SENTINELS = frozenset((
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string
+    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+    "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+    "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+))
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
+
+
+class _Unknown:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:  # an unknown is never "true enough" to pass or fail a check
+        raise TypeError("an unknown value has no truth value; use is_unknown() first")
+
+
+UNKNOWN = _Unknown()
+_MISSING = object()
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN or (isinstance(value, str) and value in UNKNOWN_SENTINELS)
+
+
+def contains_unknown(value: Any) -> bool:
+    if is_unknown(value):
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def decode_struct(struct: Any, secret_paths: Optional[Set[Tuple[Any, ...]]] = None,
+                  path: Tuple[Any, ...] = ()) -> Dict[str, Any]:
+    """A protobuf Struct to plain dicts/lists, unwrapping secrets (paths recorded) in one pass."""
+    return {k: _decode_value(v, secret_paths, path + (k,)) for k, v in struct.fields.items()}
+
+
+def _decode_value(value: Any, secret_paths: Optional[Set[Tuple[Any, ...]]], path: Tuple[Any, ...]) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "number_value":
+        n = value.number_value
+        return int(n) if n.is_integer() and abs(n) < 2 ** 53 else n
+    if kind == "struct_value":
+        fields = value.struct_value.fields
+        sig = fields.get(SIG_KEY)
+        if sig is not None and sig.string_value == SECRET_SIG:
+            if secret_paths is not None:
+                secret_paths.add(path)
+            inner = fields.get("value")
+            return None if inner is None else _decode_value(inner, secret_paths, path)
+        if sig is not None and sig.string_value in (ASSET_SIG, ARCHIVE_SIG):
+            # Assets and archives are judged by what they are, not what they hold.
+            return {k: _decode_value(v, None, path + (k,)) for k, v in fields.items()}
+        return {k: _decode_value(v, secret_paths, path + (k,)) for k, v in fields.items()}
+    if kind == "list_value":
+        return [_decode_value(v, secret_paths, path + (i,)) for i, v in enumerate(value.list_value.values)]
+    return None
+
+
+def _split(path: str | Sequence[Any]) -> Tuple[Any, ...]:
+    if isinstance(path, str):
+        return tuple(int(p) if p.isdigit() else p for p in path.split(".")) if path else ()
+    return tuple(path)
+
+
+def _walk(root: Any, parts: Tuple[Any, ...], raise_unknown: bool) -> Any:
+    current = root
+    for depth, key in enumerate(parts):
+        if is_unknown(current):
+            break
+        if isinstance(current, dict):
+            current = current.get(key, _MISSING) if isinstance(key, str) else _MISSING
+        elif isinstance(current, list) and isinstance(key, int):
+            current = current[key] if -len(current) <= key < len(current) else _MISSING
+        else:
+            current = _MISSING
+        if current is _MISSING or current is None:
+            return _MISSING
+        if is_unknown(current):
+            if raise_unknown:
+                raise UnknownValueError(current, [str(p) for p in parts[:depth + 1]])
+            return UNKNOWN
+    if is_unknown(current):
+        if raise_unknown:
+            raise UnknownValueError(current, [str(p) for p in parts])
+        return UNKNOWN
+    return current
+
+
+class Resource:
+    """One resource as a check sees it (Analyze: inputs; AnalyzeStack: inputs plus graph links)."""
+
+    __slots__ = ("type", "name", "urn", "props", "protect", "ignore_changes", "parent_urn",
+                 "provider", "dependency_urns", "property_dependency_urns", "secret_paths",
+                 "delete_before_replace", "stack", "config", "environment", "stack_tags")
+
+    def __init__(self, type: str, name: str, urn: str, props: Dict[str, Any], *, protect: bool = False,
+                 ignore_changes: Sequence[str] = (), parent_urn: str = "", provider: Optional["Resource"] = None,
+                 dependency_urns: Sequence[str] = (), property_dependency_urns: Optional[Dict[str, List[str]]] = None,
+                 secret_paths: Optional[Set[Tuple[Any, ...]]] = None, delete_before_replace: Optional[bool] = None):
+        self.type = type
+        self.name = name
+        self.urn = urn
+        self.props = props
+        self.protect = protect
+        self.ignore_changes = list(ignore_changes)
+        self.parent_urn = parent_urn
+        self.provider = provider
+        self.dependency_urns = list(dependency_urns)
+        self.property_dependency_urns = property_dependency_urns or {}
+        self.secret_paths = secret_paths or set()
+        self.delete_before_replace = delete_before_replace
+        self.stack = None  # the Stack, in AnalyzeStack
+        self.config: Dict[str, Any] = {}  # this policy's configuration, set per check
+        self.environment = "prod"
+        self.stack_tags: Dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"Resource({self.type}, {self.name})"
+
+    # -- reading inputs ------------------------------------------------------------------------
+    def get(self, path: str | Sequence[Any], default: Any = None) -> Any:
+        """The input at a dotted path ('a.b.0.c'); raises UnknownValueError when it is unknown."""
+        value = _walk(self.props, _split(path), True)
+        return default if value is _MISSING else value
+
+    def peek(self, path: str | Sequence[Any], default: Any = None) -> Any:
+        """Like get, but returns UNKNOWN instead of raising."""
+        value = _walk(self.props, _split(path), False)
+        return default if value is _MISSING else value
+
+    def has(self, path: str | Sequence[Any]) -> bool:
+        return _walk(self.props, _split(path), False) is not _MISSING
+
+    def is_secret(self, path: str | Sequence[Any]) -> bool:
+        parts = _split(path)
+        return any(parts[:len(p)] == p for p in self.secret_paths)
+
+    @property
+    def logical_name(self) -> str:
+        return self.name
+
+    # -- graph (AnalyzeStack only) -------------------------------------------------------------
+    @property
+    def parent(self) -> Optional["Resource"]:
+        return self.stack.by_urn.get(self.parent_urn) if self.stack is not None else None
+
+    def ancestors(self) -> Iterator["Resource"]:
+        seen = set()
+        node = self.parent
+        while node is not None and node.urn not in seen:
+            seen.add(node.urn)
+            yield node
+            node = node.parent
+
+
+class Stack:
+    """Every resource of the program, indexed, with helpers to follow references between them."""
+
+    def __init__(self, resources: List[Resource]):
+        self.resources = resources
+        self.by_urn: Dict[str, Resource] = {}
+        self._by_type: Dict[str, List[Resource]] = {}
+        for r in resources:
+            r.stack = self
+            self.by_urn[r.urn] = r
+            self._by_type.setdefault(r.type, []).append(r)
+        self.config: Dict[str, Any] = {}
+        self.environment = "prod"
+        self.stack_tags: Dict[str, str] = {}
+
+    def of_type(self, *types: str) -> List[Resource]:
+        out: List[Resource] = []
+        for t in types:
+            out.extend(self._by_type.get(t, ()))
+        return out
+
+    def referenced(self, resource: Resource, prop: str, *types: str) -> List[Resource]:
+        """Resources of `types` that `resource`'s input `prop` points at.
+
+        By property dependency first (robust in preview, where ids are unknown), then by value:
+        the input equals the target's id-like inputs (name, bucket, arn...) or its URN-derived name.
+        """
+        targets = self.of_type(*types) if types else self.resources
+        urns = set(resource.property_dependency_urns.get(prop, ()))
+        found = [t for t in targets if t.urn in urns]
+        if found:
+            return found
+        value = resource.peek(prop)
+        if value is None or is_unknown(value):
+            return []
+        values = set(value) if isinstance(value, list) else {value}
+        values = {v for v in values if isinstance(v, str)}
+        return [t for t in targets if values & _identities(t)]
+
+    def referencing(self, target: Resource, prop: str, *types: str) -> List[Resource]:
+        """Resources of `types` whose input `prop` points at `target` (the inverse of referenced)."""
+        return [r for r in self.of_type(*types) if target in self.referenced(r, prop, target.type)]
+
+
+_ID_INPUTS = ("bucket", "name", "arn", "id", "functionName", "identifier", "clusterIdentifier",
+              "keyId", "tableName", "restApiId", "apiId", "dbInstanceIdentifier", "roleName")
+
+
+def _identities(r: Resource) -> set:
+    ids = {r.name}
+    for key in _ID_INPUTS:
+        v = r.props.get(key)
+        if isinstance(v, str) and not is_unknown(v):
+            ids.add(v)
+    # The recording engine (and real outputs) expose id/arn as outputs merged into inputs.
+    return ids

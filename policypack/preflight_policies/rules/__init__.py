@@ -1,0 +1,1 @@
+"""One module per checklist section; each exports POLICIES. catalog.py collects them."""

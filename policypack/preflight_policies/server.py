@@ -1,0 +1,286 @@
+"""The Analyzer gRPC server: the wire behaviour of pulumi_policy's PolicyPack, with type-indexed dispatch.
+
+The stock SDK deserializes a resource's properties once per policy per Analyze call and runs every
+policy on every resource. Here a resource is decoded once and only the policies registered for its
+type run. Diagnostics, not-applicable entries, analyzer info and config handling match the SDK's
+(description + newline + message, the SDK's "can't run policy ... during preview" text, etc.).
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+import threading
+import traceback
+from concurrent import futures
+from typing import Any, Dict, List, Optional, Sequence
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime import proto
+from pulumi.runtime.proto import analyzer_pb2_grpc
+from pulumi_policy.proxy import UnknownValueError
+
+from . import environment, exemptions
+from .model import ResourcePolicy, StackPolicy
+from .resource import Resource, Stack, decode_struct
+
+_MAX_RPC_MESSAGE_SIZE = 1024 * 1024 * 400
+_LEVEL_TO_PROTO = {"advisory": proto.ADVISORY, "mandatory": proto.MANDATORY, "disabled": proto.DISABLED,
+                   "remediate": proto.REMEDIATE}
+_PROTO_TO_LEVEL = {v: k for k, v in _LEVEL_TO_PROTO.items()}
+_SEVERITY_TO_PROTO = {"low": proto.POLICY_SEVERITY_LOW, "medium": proto.POLICY_SEVERITY_MEDIUM,
+                      "high": proto.POLICY_SEVERITY_HIGH, "critical": proto.POLICY_SEVERITY_CRITICAL}
+
+
+class NotApplicable(Exception):
+    """Raised by a check (via not_applicable()) when the policy does not apply to this resource."""
+
+    def __init__(self, reason: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def not_applicable(reason: str = "") -> None:
+    raise NotApplicable(reason)
+
+
+def _pack_version(pack_dir: str) -> str:
+    try:
+        with open(os.path.join(pack_dir, "PulumiPolicy.yaml"), encoding="utf-8") as f:
+            m = re.search(r"^version:\s*['\"]?([^'\"\s]+)", f.read(), re.M)
+            return m.group(1) if m else "0.0.1"
+    except OSError:
+        return "0.0.1"
+
+
+def _resource_from_request(req: Any, with_graph: bool) -> Resource:
+    secret_paths: set = set()
+    props = decode_struct(req.properties, secret_paths)
+    opts = req.options
+    provider = None
+    if req.HasField("provider"):
+        p = req.provider
+        provider = Resource(p.type, p.name, p.urn, decode_struct(p.properties))
+    return Resource(
+        req.type, req.name, req.urn, props,
+        protect=opts.protect, ignore_changes=list(opts.ignoreChanges),
+        parent_urn=(req.parent if with_graph else "") or opts.parent,
+        provider=provider,
+        dependency_urns=list(req.dependencies) if with_graph else (),
+        property_dependency_urns={k: list(v.urns) for k, v in req.propertyDependencies.items()} if with_graph else None,
+        secret_paths=secret_paths,
+        delete_before_replace=opts.deleteBeforeReplace if opts.deleteBeforeReplaceDefined else None,
+    )
+
+
+class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
+    def __init__(self, name: str, version: str, policies: Sequence[Any], env: str,
+                 description: str = "", display_name: str = ""):
+        self.name = name
+        self.version = version
+        self.policies = list(policies)
+        self.environment = env
+        self.description = description
+        self.display_name = display_name
+        self._by_type: Dict[str, List[ResourcePolicy]] = {}
+        self._for_all: List[ResourcePolicy] = []
+        for p in self.policies:
+            if isinstance(p, ResourcePolicy):
+                if "*" in p.types:
+                    self._for_all.append(p)
+                else:
+                    for t in p.types:
+                        self._by_type.setdefault(t, []).append(p)
+        self._stack_policies = [p for p in self.policies if isinstance(p, StackPolicy)]
+        self._levels: Dict[str, str] = {}
+        self._config: Dict[str, Dict[str, Any]] = {}
+        self._exemptions: Dict[str, List[exemptions.Exemption]] = {}
+        self._stack_tags: Dict[str, str] = {}
+        self._dispatch_cache: Dict[str, List[ResourcePolicy]] = {}
+
+    # -- configuration -------------------------------------------------------------------------
+    def level(self, policy: Any) -> str:
+        return self._levels.get(policy.meta.name) or policy.meta.level_for(self.environment)
+
+    def policy_config(self, policy: Any) -> Dict[str, Any]:
+        config = {k: v.get("default") for k, v in policy.config.items()}
+        config.update(self._config.get(policy.meta.name, {}))
+        return config
+
+    def policies_for(self, type_: str) -> List[ResourcePolicy]:
+        found = self._dispatch_cache.get(type_)
+        if found is None:
+            found = self._by_type.get(type_, []) + self._for_all
+            self._dispatch_cache[type_] = found
+        return found
+
+    # -- RPCs ----------------------------------------------------------------------------------
+    def GetAnalyzerInfo(self, request, context):
+        info = proto.AnalyzerInfo(name=self.name, version=self.version, supportsConfig=True)
+        if self.description:
+            info.description = self.description
+        if self.display_name:
+            info.displayName = self.display_name
+        info.provider = "aws"
+        for p in self.policies:
+            m = p.meta
+            pi = proto.PolicyInfo(name=m.name, displayName=m.title, description=m.title,
+                                  enforcementLevel=_LEVEL_TO_PROTO[m.level_for(self.environment)],
+                                  severity=_SEVERITY_TO_PROTO[m.severity], remediation_steps=m.remediation,
+                                  url=m.url)
+            pi.configSchema.properties.update({"exemptions": exemptions.SCHEMA, **p.config})
+            pi.policy_type = (proto.PolicyType.POLICY_TYPE_RESOURCE if isinstance(p, ResourcePolicy)
+                              else proto.PolicyType.POLICY_TYPE_STACK)
+            if m.frameworks:
+                fw = m.parsed_frameworks[0]
+                pi.framework.name = fw.name
+                pi.framework.version = fw.version
+                pi.framework.reference = fw.control
+            pi.tags.extend(m.tags)
+            info.policies.append(pi)
+        return info
+
+    def GetPluginInfo(self, request, context):
+        return proto.PluginInfo(version=self.version)
+
+    def Configure(self, request, context):
+        levels, config, exempt = {}, {}, {}
+        for name, pc in request.policyConfig.items():
+            levels[name] = _PROTO_TO_LEVEL.get(pc.enforcementLevel, "advisory")
+            props = json_format.MessageToDict(pc.properties)
+            exempt[name] = exemptions.parse(props.pop("exemptions", []))
+            config[name] = props
+        self._levels, self._config, self._exemptions = levels, config, exempt
+        return empty_pb2.Empty()
+
+    def ConfigureStack(self, request, context):
+        self._stack_tags = dict(request.tags)
+        return proto.AnalyzerStackConfigureResponse()
+
+    def Handshake(self, request, context):
+        return proto.AnalyzerHandshakeResponse()
+
+    def Cancel(self, request, context):
+        return empty_pb2.Empty()
+
+    def Remediate(self, request, context):
+        # Preflight reports; it never rewrites a user's resources behind their back.
+        return proto.RemediateResponse()
+
+    def Analyze(self, request, context):
+        response = proto.AnalyzeResponse()
+        applicable = self.policies_for(request.type)
+        if not applicable:
+            return response
+        resource = _resource_from_request(request, with_graph=False)
+        resource.environment = self.environment
+        resource.stack_tags = self._stack_tags
+        for policy in applicable:
+            level = self.level(policy)
+            if level == "disabled":
+                continue
+            if level == "remediate":
+                level = "mandatory"
+            valid, _invalid = exemptions.match(self._exemptions.get(policy.meta.name, []), request.urn)
+            if valid is not None:
+                response.not_applicable.append(proto.PolicyNotApplicable(
+                    policy_name=policy.meta.name, reason=exemptions.reason_text(valid)))
+                continue
+            resource.config = self.policy_config(policy)
+            self._run(policy, level, response, lambda report: policy.check(resource, report), default_urn="")
+        return response
+
+    def AnalyzeStack(self, request, context):
+        response = proto.AnalyzeResponse()
+        resources = [_resource_from_request(r, with_graph=True) for r in request.resources]
+        stack = Stack(resources)
+        stack.environment = self.environment
+        stack.stack_tags = self._stack_tags
+        for r in resources:
+            r.environment = self.environment
+        for policy in self._stack_policies:
+            level = self.level(policy)
+            if level == "disabled":
+                continue
+            if level == "remediate":
+                level = "mandatory"
+            stack.config = self.policy_config(policy)
+            policy_exemptions = self._exemptions.get(policy.meta.name, [])
+            self._run(policy, level, response, lambda report: policy.check(stack, report),
+                      default_urn="", exemption_list=policy_exemptions)
+        # Invalid exemptions are violations of the policy they would exempt from.
+        for policy in self.policies:
+            level = self.level(policy)
+            if level == "disabled":
+                continue
+            for e in self._exemptions.get(policy.meta.name, []):
+                if e.problem:
+                    self._diagnostic(response, policy, "mandatory" if level == "remediate" else level,
+                                     e.problem, "")
+        return response
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _diagnostic(self, response, policy, level: str, message: str, urn: str) -> None:
+        m = policy.meta
+        response.diagnostics.append(proto.AnalyzeDiagnostic(
+            policyName=m.name, policyPackName=self.name, policyPackVersion=self.version,
+            message=f"{m.title}\n{message}" if message else m.title, urn=urn or "",
+            description=m.title, enforcementLevel=_LEVEL_TO_PROTO[level],
+            severity=_SEVERITY_TO_PROTO[m.severity]))
+
+    def _run(self, policy, level: str, response, call, default_urn: str,
+             exemption_list: Optional[List[exemptions.Exemption]] = None) -> None:
+        exempted: List[str] = []
+
+        def report(message: str, urn: Optional[str] = None) -> None:
+            if urn and exemption_list:
+                valid, _ = exemptions.match(exemption_list, urn)
+                if valid is not None:
+                    exempted.append(f"{urn}: {exemptions.reason_text(valid)}")
+                    return
+            self._diagnostic(response, policy, level, message, urn or default_urn)
+
+        try:
+            call(report)
+        except UnknownValueError as e:
+            response.diagnostics.append(proto.AnalyzeDiagnostic(
+                policyName=policy.meta.name, policyPackName=self.name, policyPackVersion=self.version,
+                message=(f"can't run policy '{policy.meta.name}' from policy pack "
+                         f"'{self.name}@v{self.version}' during preview: {e.message}"),
+                urn="", description=policy.meta.title, enforcementLevel=proto.ADVISORY))
+        except NotApplicable as e:
+            response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.meta.name,
+                                                                     reason=e.reason))
+        except Exception as e:  # a bug in a check must not pass a resource silently: fail closed
+            traceback.print_exc(file=sys.stderr)
+            self._diagnostic(response, policy, level,
+                             f"the policy could not evaluate this resource ({type(e).__name__}: {e}); "
+                             f"treating it as a violation. Report this to the Preflight maintainers.",
+                             default_urn)
+        for reason in exempted:
+            response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.meta.name, reason=reason))
+
+
+def serve(name: str, policies: Sequence[Any], pack_dir: str, description: str = "",
+          display_name: str = "", max_workers: int = 4) -> None:
+    """Start the Analyzer on a free loopback port, print the port (as the CLI expects), block."""
+    env = environment.from_process_env()
+    servicer = PreflightAnalyzer(name, _pack_version(pack_dir), policies, env, description, display_name)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
+                         options=[("grpc.max_receive_message_length", _MAX_RPC_MESSAGE_SIZE)])
+    analyzer_pb2_grpc.add_AnalyzerServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    sys.stdout.buffer.write(f"{port}\n".encode())
+    sys.stdout.flush()
+    stopped = threading.Event()
+
+    def _stop(signum, frame):
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    stopped.wait()
+    server.stop(0)
