@@ -148,7 +148,7 @@ class PolicyPackProcess:
         started = time.perf_counter()
         try:
             self.process = subprocess.Popen(
-                [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", self.pack_dir],
+                self.command(),
                 cwd=self.pack_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=self._stderr)
         except OSError as e:
@@ -164,6 +164,10 @@ class PolicyPackProcess:
             raise PackStartError(f"the policy pack printed port {port} but did not answer on it")
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
         self.startup_seconds = time.perf_counter() - started
+
+    def command(self) -> List[str]:
+        """The command the CLI runs for a Python pack (`<engine-address> <pack-dir>`, no engine here)."""
+        return [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", self.pack_dir]
 
     def _read_port(self) -> int:
         assert self.process is not None and self.process.stdout is not None
