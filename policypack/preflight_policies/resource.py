@@ -56,34 +56,61 @@ def contains_unknown(value: Any) -> bool:
 
 def decode_struct(struct: Any, secret_paths: Optional[Set[Tuple[Any, ...]]] = None,
                   path: Tuple[Any, ...] = ()) -> Dict[str, Any]:
-    """A protobuf Struct to plain dicts/lists, unwrapping secrets (paths recorded) in one pass."""
-    return {k: _decode_value(v, secret_paths, path + (k,)) for k, v in struct.fields.items()}
+    """A protobuf Struct to plain dicts/lists, unwrapping secrets (paths recorded) in one pass.
+
+    Integral numbers become ints (below 2**53), others floats; null and unset values None.
+    """
+    return _decode_fields(struct.fields, secret_paths, path)
 
 
-def _decode_value(value: Any, secret_paths: Optional[Set[Tuple[Any, ...]]], path: Tuple[Any, ...]) -> Any:
-    kind = value.WhichOneof("kind")
+_EXACT_INT_LIMIT = 2 ** 53
+
+
+def _decode_fields(fields: Any, secret_paths: Optional[Set[Tuple[Any, ...]]], path: Tuple[Any, ...]) -> Dict[str, Any]:
+    out = {}
+    for key, value in fields.items():
+        # Scalars first, inline: most inputs are strings, booleans and numbers, and a call per
+        # value (plus its path tuple) is most of the cost of decoding.
+        kind = value.WhichOneof("kind")
+        if kind == "string_value":
+            out[key] = value.string_value
+        elif kind == "bool_value":
+            out[key] = value.bool_value
+        else:
+            out[key] = _decode_value(value, kind, secret_paths, path, key)
+    return out
+
+
+def _decode_value(value: Any, kind: Optional[str], secret_paths: Optional[Set[Tuple[Any, ...]]],
+                  parent: Tuple[Any, ...], key: Any) -> Any:
     if kind == "string_value":
         return value.string_value
     if kind == "bool_value":
         return value.bool_value
     if kind == "number_value":
         n = value.number_value
-        return int(n) if n.is_integer() and abs(n) < 2 ** 53 else n
+        return int(n) if n.is_integer() and abs(n) < _EXACT_INT_LIMIT else n
     if kind == "struct_value":
+        path = parent + (key,)
         fields = value.struct_value.fields
         sig = fields.get(SIG_KEY)
-        if sig is not None and sig.string_value == SECRET_SIG:
-            if secret_paths is not None:
-                secret_paths.add(path)
-            inner = fields.get("value")
-            return None if inner is None else _decode_value(inner, secret_paths, path)
-        if sig is not None and sig.string_value in (ASSET_SIG, ARCHIVE_SIG):
-            # Assets and archives are judged by what they are, not what they hold.
-            return {k: _decode_value(v, None, path + (k,)) for k, v in fields.items()}
-        return {k: _decode_value(v, secret_paths, path + (k,)) for k, v in fields.items()}
+        if sig is not None:
+            sig = sig.string_value
+            if sig == SECRET_SIG:
+                if secret_paths is not None:
+                    secret_paths.add(path)
+                inner = fields.get("value")
+                return None if inner is None else _decode_value(inner, inner.WhichOneof("kind"), secret_paths,
+                                                               parent, key)
+            if sig == ASSET_SIG or sig == ARCHIVE_SIG:
+                # Assets and archives are judged by what they are, not what they hold.
+                return _decode_fields(fields, None, path)
+        return _decode_fields(fields, secret_paths, path)
     if kind == "list_value":
-        return [_decode_value(v, secret_paths, path + (i,)) for i, v in enumerate(value.list_value.values)]
-    return None
+        path = parent + (key,)
+        return [_decode_value(v, v.WhichOneof("kind"), secret_paths, path, i)
+                for i, v in enumerate(value.list_value.values)]
+    return None  # null_value or unset
 
 
 def _split(path: str | Sequence[Any]) -> Tuple[Any, ...]:
@@ -117,32 +144,63 @@ def _walk(root: Any, parts: Tuple[Any, ...], raise_unknown: bool) -> Any:
 
 
 class Resource:
-    """One resource as a check sees it (Analyze: inputs; AnalyzeStack: inputs plus graph links)."""
+    """One resource as a check sees it (Analyze: inputs; AnalyzeStack: inputs plus graph links).
 
-    __slots__ = ("type", "name", "urn", "props", "protect", "ignore_changes", "parent_urn",
-                 "provider", "dependency_urns", "property_dependency_urns", "secret_paths",
-                 "delete_before_replace", "stack", "config", "environment", "stack_tags")
+    Built from the wire (`from_struct`), its inputs are decoded on first use: a stack policy that
+    only looks at buckets never pays for decoding the other 9,000 resources of the stack.
+    """
 
-    def __init__(self, type: str, name: str, urn: str, props: Dict[str, Any], *, protect: bool = False,
+    __slots__ = ("type", "name", "urn", "_props", "_struct", "protect", "ignore_changes", "parent_urn",
+                 "provider", "dependency_urns", "property_dependency_urns", "_secret_paths",
+                 "delete_before_replace", "stack", "config", "environment", "stack_tags", "position")
+
+    def __init__(self, type: str, name: str, urn: str, props: Optional[Dict[str, Any]] = None, *,
+                 protect: bool = False,
                  ignore_changes: Sequence[str] = (), parent_urn: str = "", provider: Optional["Resource"] = None,
                  dependency_urns: Sequence[str] = (), property_dependency_urns: Optional[Dict[str, List[str]]] = None,
-                 secret_paths: Optional[Set[Tuple[Any, ...]]] = None, delete_before_replace: Optional[bool] = None):
+                 secret_paths: Optional[Set[Tuple[Any, ...]]] = None, delete_before_replace: Optional[bool] = None,
+                 struct: Any = None):
         self.type = type
         self.name = name
         self.urn = urn
-        self.props = props
+        # Exactly one of props / struct (a protobuf Struct, decoded when first read) is kept.
+        self._struct = struct if props is None else None
+        self._props = props if props is not None or struct is not None else {}
+        self._secret_paths = None if self._struct is not None else (secret_paths or set())
         self.protect = protect
         self.ignore_changes = list(ignore_changes)
         self.parent_urn = parent_urn
         self.provider = provider
         self.dependency_urns = list(dependency_urns)
         self.property_dependency_urns = property_dependency_urns or {}
-        self.secret_paths = secret_paths or set()
         self.delete_before_replace = delete_before_replace
         self.stack = None  # the Stack, in AnalyzeStack
         self.config: Dict[str, Any] = {}  # this policy's configuration, set per check
         self.environment = "prod"
         self.stack_tags: Dict[str, str] = {}
+        self.position = 0  # index in the stack (AnalyzeStack), for stable ordering
+
+    @classmethod
+    def from_struct(cls, type: str, name: str, urn: str, struct: Any, **options: Any) -> "Resource":
+        return cls(type, name, urn, None, struct=struct, **options)
+
+    def _decode(self) -> None:
+        secret_paths: Set[Tuple[Any, ...]] = set()
+        self._props = decode_struct(self._struct, secret_paths)
+        self._secret_paths = secret_paths
+        self._struct = None
+
+    @property
+    def props(self) -> Dict[str, Any]:
+        if self._struct is not None:
+            self._decode()
+        return self._props
+
+    @property
+    def secret_paths(self) -> Set[Tuple[Any, ...]]:
+        if self._struct is not None:
+            self._decode()
+        return self._secret_paths
 
     def __repr__(self) -> str:
         return f"Resource({self.type}, {self.name})"
@@ -184,16 +242,27 @@ class Resource:
 
 
 class Stack:
-    """Every resource of the program, indexed, with helpers to follow references between them."""
+    """Every resource of the program, indexed, with helpers to follow references between them.
+
+    `referenced`/`referencing` answer from indexes built on first use (by URN, by identity value
+    per type, and the inverse relation per (prop, types)), so a stack policy that relates every
+    bucket to its configuration resources is linear in the stack, not quadratic. The answers and
+    their order are exactly those of the plain scans described in each method.
+    """
 
     def __init__(self, resources: List[Resource]):
         self.resources = resources
         self.by_urn: Dict[str, Resource] = {}
         self._by_type: Dict[str, List[Resource]] = {}
-        for r in resources:
+        self._all_by_urn: Dict[str, List[Resource]] = {}
+        for position, r in enumerate(resources):
             r.stack = self
+            r.position = position
             self.by_urn[r.urn] = r
+            self._all_by_urn.setdefault(r.urn, []).append(r)
             self._by_type.setdefault(r.type, []).append(r)
+        self._identity_index: Dict[Optional[str], Dict[str, List[Resource]]] = {}
+        self._inverse: Dict[Tuple[Any, ...], Dict[Resource, List[Resource]]] = {}
         self.config: Dict[str, Any] = {}
         self.environment = "prod"
         self.stack_tags: Dict[str, str] = {}
@@ -209,22 +278,69 @@ class Stack:
 
         By property dependency first (robust in preview, where ids are unknown), then by value:
         the input equals the target's id-like inputs (name, bucket, arn...) or its URN-derived name.
+        Same answer, in the same order, as scanning `of_type(*types)` (every resource when no
+        types are given) and keeping the matches.
         """
-        targets = self.of_type(*types) if types else self.resources
         urns = set(resource.property_dependency_urns.get(prop, ()))
-        found = [t for t in targets if t.urn in urns]
-        if found:
-            return found
+        if urns:
+            matched = {r for urn in urns for r in self._all_by_urn.get(urn, ())}
+            found = self._in_scan_order(matched, types)
+            if found:
+                return found
         value = resource.peek(prop)
         if value is None or is_unknown(value):
             return []
         values = set(value) if isinstance(value, list) else {value}
         values = {v for v in values if isinstance(v, str)}
-        return [t for t in targets if values & _identities(t)]
+        if not values:
+            return []
+        matched = set()
+        for t in (types or (None,)):
+            index = self._identities_of(t)
+            for v in values:
+                matched.update(index.get(v, ()))
+        return self._in_scan_order(matched, types)
 
     def referencing(self, target: Resource, prop: str, *types: str) -> List[Resource]:
-        """Resources of `types` whose input `prop` points at `target` (the inverse of referenced)."""
-        return [r for r in self.of_type(*types) if target in self.referenced(r, prop, target.type)]
+        """Resources of `types` whose input `prop` points at `target` (the inverse of referenced).
+
+        Same as `[r for r in of_type(*types) if target in referenced(r, prop, target.type)]`.
+        """
+        key = (prop, target.type, types)
+        inverse = self._inverse.get(key)
+        if inverse is None:
+            inverse = {}
+            for r in self.of_type(*types):
+                for t in {id(t): t for t in self.referenced(r, prop, target.type)}.values():
+                    inverse.setdefault(t, []).append(r)
+            self._inverse[key] = inverse
+        return list(inverse.get(target, ()))
+
+    def _identities_of(self, type_: Optional[str]) -> Dict[str, List[Resource]]:
+        """identity value -> resources of type_ (every resource for None) having it, built once."""
+        index = self._identity_index.get(type_)
+        if index is None:
+            index = {}
+            for r in (self._by_type.get(type_, ()) if type_ is not None else self.resources):
+                for ident in _identities(r):
+                    index.setdefault(ident, []).append(r)
+            self._identity_index[type_] = index
+        return index
+
+    def _in_scan_order(self, matched: set, types: Tuple[str, ...]) -> List[Resource]:
+        """`matched` ordered as a scan of of_type(*types) (or of every resource) would meet them."""
+        if not matched:
+            return []
+        if not types:
+            return sorted(matched, key=_position)
+        out: List[Resource] = []
+        for t in types:
+            out.extend(sorted((r for r in matched if r.type == t), key=_position))
+        return out
+
+
+def _position(r: Resource) -> int:
+    return r.position
 
 
 _ID_INPUTS = ("bucket", "name", "arn", "id", "functionName", "identifier", "clusterIdentifier",

@@ -7,16 +7,16 @@ type run. Diagnostics, not-applicable entries, analyzer info and config handling
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
 import sys
-import threading
 import traceback
-from concurrent import futures
 from typing import Any, Dict, List, Optional, Sequence
 
 import grpc
+import grpc.aio
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
@@ -24,7 +24,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from . import environment, exemptions
 from .model import ResourcePolicy, StackPolicy
-from .resource import Resource, Stack, decode_struct
+from .resource import Resource, Stack
 
 _MAX_RPC_MESSAGE_SIZE = 1024 * 1024 * 400
 _LEVEL_TO_PROTO = {"advisory": proto.ADVISORY, "mandatory": proto.MANDATORY, "disabled": proto.DISABLED,
@@ -56,21 +56,19 @@ def _pack_version(pack_dir: str) -> str:
 
 
 def _resource_from_request(req: Any, with_graph: bool) -> Resource:
-    secret_paths: set = set()
-    props = decode_struct(req.properties, secret_paths)
+    """A check's view of a request; its inputs are decoded when a check first reads them."""
     opts = req.options
     provider = None
     if req.HasField("provider"):
         p = req.provider
-        provider = Resource(p.type, p.name, p.urn, decode_struct(p.properties))
-    return Resource(
-        req.type, req.name, req.urn, props,
+        provider = Resource.from_struct(p.type, p.name, p.urn, p.properties)
+    return Resource.from_struct(
+        req.type, req.name, req.urn, req.properties,
         protect=opts.protect, ignore_changes=list(opts.ignoreChanges),
         parent_urn=(req.parent if with_graph else "") or opts.parent,
         provider=provider,
         dependency_urns=list(req.dependencies) if with_graph else (),
         property_dependency_urns={k: list(v.urns) for k, v in req.propertyDependencies.items()} if with_graph else None,
-        secret_paths=secret_paths,
         delete_before_replace=opts.deleteBeforeReplace if opts.deleteBeforeReplaceDefined else None,
     )
 
@@ -263,24 +261,64 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
             response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.meta.name, reason=reason))
 
 
+class AsyncAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
+    """The asyncio face of PreflightAnalyzer: same RPCs, same answers, no thread hand-offs.
+
+    The stock SDK's threaded server spends most of each small call waking worker threads (a
+    profile of Analyze showed Condition.notify, not policy code, on top); on asyncio a call is
+    read, judged and answered on one thread. AnalyzeStack runs in a worker thread so a long one
+    does not stall the loop.
+    """
+
+    def __init__(self, analyzer: PreflightAnalyzer):
+        self.analyzer = analyzer
+
+    async def GetAnalyzerInfo(self, request, context):
+        return self.analyzer.GetAnalyzerInfo(request, context)
+
+    async def GetPluginInfo(self, request, context):
+        return self.analyzer.GetPluginInfo(request, context)
+
+    async def Configure(self, request, context):
+        return self.analyzer.Configure(request, context)
+
+    async def ConfigureStack(self, request, context):
+        return self.analyzer.ConfigureStack(request, context)
+
+    async def Handshake(self, request, context):
+        return self.analyzer.Handshake(request, context)
+
+    async def Cancel(self, request, context):
+        return self.analyzer.Cancel(request, context)
+
+    async def Remediate(self, request, context):
+        return self.analyzer.Remediate(request, context)
+
+    async def Analyze(self, request, context):
+        return self.analyzer.Analyze(request, context)
+
+    async def AnalyzeStack(self, request, context):
+        return await asyncio.get_running_loop().run_in_executor(None, self.analyzer.AnalyzeStack, request, context)
+
+
 def serve(name: str, policies: Sequence[Any], pack_dir: str, description: str = "",
-          display_name: str = "", max_workers: int = 4) -> None:
-    """Start the Analyzer on a free loopback port, print the port (as the CLI expects), block."""
+          display_name: str = "") -> None:
+    """Start the Analyzer on a free loopback port, print the port (as the CLI expects), serve until stopped."""
     env = environment.from_process_env()
-    servicer = PreflightAnalyzer(name, _pack_version(pack_dir), policies, env, description, display_name)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
-                         options=[("grpc.max_receive_message_length", _MAX_RPC_MESSAGE_SIZE)])
+    analyzer = PreflightAnalyzer(name, _pack_version(pack_dir), policies, env, description, display_name)
+    asyncio.run(_serve(AsyncAnalyzer(analyzer)))
+
+
+async def _serve(servicer: AsyncAnalyzer) -> None:
+    server = grpc.aio.server(options=[("grpc.max_receive_message_length", _MAX_RPC_MESSAGE_SIZE)])
     analyzer_pb2_grpc.add_AnalyzerServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
+    await server.start()
     sys.stdout.buffer.write(f"{port}\n".encode())
     sys.stdout.flush()
-    stopped = threading.Event()
-
-    def _stop(signum, frame):
-        stopped.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    stopped.wait()
-    server.stop(0)
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopped.set)
+    await stopped.wait()
+    await server.stop(0)
