@@ -186,6 +186,7 @@ class Network(pulumi.ComponentResource):
 
         self.vpc_id = vpc_id
         self.cidr_block = args.cidr_block
+        self.private_cidrs = list(cidrs["private"])
         self.private_subnet_ids = [s.id for s in subnets["private"]]
         self.isolated_subnet_ids = [s.id for s in subnets["isolated"]]
         self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids,
