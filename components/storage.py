@@ -186,7 +186,7 @@ class SecureBucket(pulumi.ComponentResource):
                 target = companion.name
             self.logging = aws.s3.BucketLogging(
                 f"{name}-logging", bucket=bucket_id, target_bucket=target,
-                target_prefix=pulumi.Output.concat(self.bucket.bucket, "/"),
+                target_prefix=f"{name}/",
                 opts=child(self))
             self.access_log_bucket_name = pulumi.Output.from_input(target)
 
