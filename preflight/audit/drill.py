@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
 
-from ..errors import UsageError
+from botocore.exceptions import ClientError
+
 from .aws import AuditContext, NotSupported, PermissionDenied
 from .checks.common import age_hours, as_utc, human_hours
 from .checks.databases import clusters, instances, latest_snapshot
@@ -148,6 +149,9 @@ class RestoreDrill:
             return self.fail(result, f"the audit role is not allowed {e.action}; grant it to run drills")
         except NotSupported as e:
             return self.fail(result, str(e))
+        except ClientError as e:
+            err = e.response.get("Error", {})
+            return self.fail(result, f"AWS error {err.get('Code')}: {err.get('Message', '')[:200]}")
 
     def _restore(self, source, result: DrillResult) -> DrillResult:
         ident = result.database
@@ -208,9 +212,13 @@ class RestoreDrill:
             if current and current.get("DBInstanceStatus") != "deleting":
                 # Guard: only ever delete what this drill created.
                 if tags_of(current).get(SCRATCH_TAG) not in (None, result.database) or scratch == result.database:
-                    raise UsageError(f"refusing to delete {scratch}: it is not a drill scratch instance")
+                    return False  # not ours: reported as left behind, never deleted
+                if current.get("DeletionProtection"):
+                    # Some restores inherit the source's protection; lift it on the scratch copy only.
+                    self.ctx.call("rds", "modify_db_instance", DBInstanceIdentifier=scratch,
+                                  DeletionProtection=False, ApplyImmediately=True)
                 self.ctx.call("rds", "delete_db_instance", DBInstanceIdentifier=scratch, SkipFinalSnapshot=True,
                               DeleteAutomatedBackups=True)
             return wait_for(lambda: self.describe(scratch) is None, self.timeout, self.poll)
-        except (PermissionDenied, NotSupported):
+        except (PermissionDenied, NotSupported, ClientError):
             return False

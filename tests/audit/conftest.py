@@ -20,7 +20,8 @@ class Moto:
         self.url = url
 
     def post(self, path: str, body: bytes = b"") -> dict:
-        request = urllib.request.Request(self.url + path, data=body, method="POST")
+        request = urllib.request.Request(self.url + path, data=body, method="POST",
+                                         headers={"Content-Type": "text/plain"})
         with urllib.request.urlopen(request, timeout=30) as response:
             text = response.read().decode() or "{}"
         return json.loads(text) if text.strip().startswith("{") else {}
