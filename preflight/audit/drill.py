@@ -15,6 +15,7 @@ from typing import Callable, List, Optional, Tuple
 
 from botocore.exceptions import ClientError
 
+from .. import environment
 from .aws import AuditContext, NotSupported, PermissionDenied
 from .checks.common import age_hours, as_utc, human_hours
 from .checks.databases import clusters, instances, latest_snapshot
@@ -28,15 +29,9 @@ POLL_SECONDS = 15.0
 
 
 def classify_environment(name: str) -> Optional[str]:
-    """DESIGN's naming rules; None when the name says nothing."""
+    """DESIGN's naming rules (shared with `preflight check`); None when the name says nothing."""
     value = (name or "").strip().lower()
-    if value in ("prod", "production", "prd") or value.endswith(("-prod", "-production")):
-        return "prod"
-    if value in ("staging", "stage", "stg") or value.endswith(("-staging", "-stg")):
-        return "staging"
-    if value in ("dev", "test", "sandbox") or value.endswith("-dev"):
-        return "dev"
-    return None
+    return environment._ALIASES.get(value) or environment.from_stack_name(value)
 
 
 @dataclass
