@@ -112,3 +112,28 @@ def test_age_hours_accepts_the_shapes_boto3_returns():
     for value in (past, past.replace(tzinfo=None), past.timestamp(), past.isoformat()):
         assert 4.9 < age_hours(value) < 5.1
     assert age_hours(None) is None
+
+
+class FakeStream:
+    def __init__(self, tty):
+        self.tty, self.text = tty, ""
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+def test_progress_only_on_a_terminal():
+    from preflight.audit.runner import Progress
+    terminal, pipe = FakeStream(True), FakeStream(False)
+    for stream in (terminal, pipe):
+        progress = Progress(2, stream)
+        progress.step("kms-key-rotation")
+        progress.finish()
+    assert "1/2 kms-key-rotation" in terminal.text and terminal.text.endswith("\r\033[K")
+    assert pipe.text == ""
