@@ -161,7 +161,7 @@ def render_table(verdict: Verdict) -> str:
         lines.append("")
         lines.append(f"destructive changes ({len(a.findings)}, {len(a.gated)} need approval):")
         for f in a.findings:
-            mark = "APPROVAL" if f.gated else "reported"
+            mark = ("needs approval" if a.strict else "prod: approval") if f.gated else "reported"
             lines.append(f"  [{mark}] {f.kind:<10} {_short_type(f.change.type)} '{f.change.name}'")
             for reason in f.reasons:
                 lines.append(f"      {reason}")

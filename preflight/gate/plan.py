@@ -190,13 +190,18 @@ def _load_preview(path: str, document: Dict[str, Any]) -> Plan:
     diagnostics = document.get("diagnostics") or []
     if not isinstance(diagnostics, list):
         raise _bad(path, "'diagnostics' is not a list")
-    errors = [f"{d.get('urn') or 'stack'}: {str(d.get('message', '')).strip()}"
+    errors = [f"{d.get('urn') or 'the stack'}: {_one_line(d.get('message'))}"
               for d in diagnostics if isinstance(d, dict) and d.get("severity") in ("error", "info#err")]
     identity = _identify(path, list(by_urn))
     return Plan(path=path, format=PREVIEW, stack=identity.stack, project=identity.project,
                 changes=list(by_urn.values()), config=_config(path, document),
                 change_summary=dict(summary), errors=errors,
                 maybe_corrupt=bool(document.get("maybeCorrupt")))
+
+
+def _one_line(message: Any, limit: int = 240) -> str:
+    text = " ".join(str(message or "").split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _load_update_plan(path: str, document: Dict[str, Any]) -> Plan:

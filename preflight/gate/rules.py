@@ -198,8 +198,10 @@ def _lowers(guard: Guard, old: Any, new: Any) -> bool:
 
 
 def _show(value: Any) -> Any:
-    if value is _UNKNOWN:
+    if value is _UNKNOWN or value == UNKNOWN_VALUE:
         return "(unknown)"
+    if value == SECRET_VALUE:
+        return "(secret)"
     if value is None:
         return "(provider default)"
     return value
@@ -217,7 +219,14 @@ class Downgrade:
 
     @property
     def text(self) -> str:
-        return f"{self.change} ({json.dumps(self.old)} -> {json.dumps(self.new)})"
+        return f"{self.change} ({_display(self.old)} -> {_display(self.new)})"
+
+
+def _display(value: Any) -> str:
+    # Markers like "(provider default)" read as prose; real values as JSON.
+    if isinstance(value, str) and value.startswith("(") and value.endswith(")"):
+        return value
+    return json.dumps(value)
 
 
 def _inputs(record: Optional[Mapping[str, Any]]) -> Mapping[str, Any]:
