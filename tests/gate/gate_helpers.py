@@ -24,8 +24,23 @@ def run_cli(*args, cwd=None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
+def call_cli(*args) -> subprocess.CompletedProcess:
+    """The same CLI in this process (fast); tests of exit codes as users see them use run_cli."""
+    import contextlib
+    import io
+
+    from preflight.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as e:  # argparse usage errors
+            code = e.code if isinstance(e.code, int) else 2
+    return subprocess.CompletedProcess(["preflight", *map(str, args)], code, out.getvalue(), err.getvalue())
+
+
 def gate_json(*args) -> tuple:
-    result = run_cli("gate", *args, "--format", "json")
+    result = call_cli("gate", *args, "--format", "json")
     return result.returncode, json.loads(result.stdout), result.stderr
 
 

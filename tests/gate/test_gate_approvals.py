@@ -6,14 +6,14 @@ import subprocess
 
 import pytest
 
-from gate_helpers import SSH_KEYGEN, capture, gate_json, run_cli
+from gate_helpers import SSH_KEYGEN, call_cli, capture, gate_json, run_cli
 
 PLAN = capture("prod-delete-protected-rds.json")
 OTHER_PLAN = capture("prod-replace-dynamodb.json")
 
 
 def digest_file(folder, plan=PLAN, name="digest.txt"):
-    result = run_cli("digest", plan, "--stack", "prod")
+    result = call_cli("digest", plan, "--stack", "prod")
     assert result.returncode == 0 and result.stdout.endswith("\n") and result.stdout.count("\n") == 1
     path = folder / name
     path.write_text(result.stdout)
@@ -118,16 +118,16 @@ def test_one_person_listed_under_two_names_counts_once(tmp_path, approvers):
 def test_tampered_and_garbage_signatures_are_rejected(tmp_path, approvers, signers_file):
     folder = approvals_dir(tmp_path, approvers, ["alice", "bob"])
     lines = (folder / "bob.txt.sig").read_text().splitlines()
-    body = list(lines[3])
-    body[10] = "A" if body[10] != "A" else "B"  # flip part of the signature bytes
-    lines[3] = "".join(body)
+    body = list(lines[-2])  # the last body line holds the signature bytes
+    body[5] = "A" if body[5] != "A" else "B"
+    lines[-2] = "".join(body)
     (folder / "bob.txt.sig").write_text("\n".join(lines) + "\n")
     (folder / "junk.sig").write_text("approved!\n")
     code, verdict, _ = gate(folder, signers_file)
     assert code == 1 and [a["principal"] for a in verdict["approvals"]["counted"]] == ["alice@example.com"]
     reasons = {r["file"]: r["reason"] for r in verdict["approvals"]["rejected"]}
     assert "not an SSH signature" in reasons["junk.sig"]
-    assert reasons["bob.txt.sig"]  # corrupt body, bad key or bad signature: never counted
+    assert reasons["bob.txt.sig"].startswith("bad signature")
 
 
 def test_signature_in_another_namespace_is_rejected(tmp_path, approvers, signers_file):
@@ -183,7 +183,7 @@ def test_ssh_keygen_verifies_the_same_bytes_the_gate_does(tmp_path, approvers, s
     ok = subprocess.run([*verify, "-I", "carol@example.com"], stdin=digest.open("rb"), capture_output=True)
     assert ok.returncode == 0
     other = subprocess.run([*verify, "-I", "carol@example.com"],
-                           input=run_cli("digest", OTHER_PLAN, "--stack", "prod").stdout.encode(),
+                           input=call_cli("digest", OTHER_PLAN, "--stack", "prod").stdout.encode(),
                            capture_output=True)
     assert other.returncode != 0
 
@@ -221,3 +221,23 @@ def test_approvals_for_a_re_planned_change_stop_counting(tmp_path, approvers, si
     replanned.write_text(json.dumps(document))
     code, verdict, _ = gate(folder, signers_file, replanned)
     assert code == 1 and verdict["approvals"]["counted"] == []
+
+
+def test_exit_codes_as_a_user_runs_them(tmp_path, approvers, signers_file):
+    """The CI step: a subprocess per exit code, with real approvals for the allowed case."""
+    digest = run_cli("digest", PLAN, "--stack", "prod")
+    assert digest.returncode == 0 and digest.stdout.startswith("preflight-gate v1 ")
+    folder = tmp_path / "approvals"
+    folder.mkdir()
+    base = ["gate", PLAN, "--stack", "prod", "--approvals", folder, "--signers", signers_file]
+    assert run_cli(*base).returncode == 1
+    for name in ("alice", "carol"):
+        own = tmp_path / name
+        own.mkdir()
+        text = own / "digest.txt"
+        text.write_text(digest.stdout)
+        shutil.copy(approvers[name].sign(text), folder / f"{name}.sig")
+    allowed = run_cli(*base)
+    assert allowed.returncode == 0, allowed.stdout
+    assert "ALLOWED" in allowed.stdout and "approved by alice@example.com, carol@example.com" in allowed.stdout
+    assert run_cli(*base, "--required", "abc").returncode == 2
