@@ -1,0 +1,146 @@
+"""`preflight check`: an offline `pulumi preview --policy-pack`, as a function (the command wraps it)."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional
+
+import grpc
+
+from .. import environment
+from ..analyzer import LEVEL_NAMES, SEVERITY_NAMES, PolicyPackProcess, StackContext
+from ..errors import UsageError
+from . import engine
+from .project import load_project, load_stack
+
+DEFAULT_PACK = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                            "policypack")
+ANALYZE_IN_FLIGHT = 8  # the engine analyzes steps in parallel too
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "": 4}
+
+
+@dataclass
+class CheckResult:
+    project: str
+    stack: str
+    environment: str
+    resources: List[Dict[str, Any]]
+    policies: List[Dict[str, Any]]
+    violations: List[Dict[str, Any]]
+    not_applicable: List[Dict[str, Any]]
+    warnings: List[str] = field(default_factory=list)
+    timings: Dict[str, float] = field(default_factory=dict)
+    main: str = ""
+
+    @property
+    def mandatory(self) -> int:
+        return sum(1 for v in self.violations if v["level"] == "mandatory")
+
+    @property
+    def advisory(self) -> int:
+        return sum(1 for v in self.violations if v["level"] == "advisory")
+
+    def document(self) -> Dict[str, Any]:
+        """The JSON document DESIGN specifies."""
+        types: Dict[str, int] = {}
+        for r in self.resources:
+            types[r["type"]] = types.get(r["type"], 0) + 1
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "environment": self.environment,
+            "resources": len(self.resources),
+            "resourceTypes": dict(sorted(types.items())),
+            "policies": len(self.policies),
+            "violations": self.violations,
+            "notApplicable": self.not_applicable,
+            "summary": {"mandatory": self.mandatory, "advisory": self.advisory},
+        }
+
+
+def load_policy_config(path: Optional[str]) -> Dict[str, Any]:
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            value = json.load(f)
+    except OSError as e:
+        raise UsageError(f"cannot read policy pack config {path}: {e.strerror}") from None
+    except ValueError as e:
+        raise UsageError(f"policy pack config {path} is not valid JSON ({e}); it takes the same file as "
+                         f"`pulumi preview --policy-pack-config`") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"policy pack config {path} must be a JSON object of policy names to levels or settings")
+    return value
+
+
+def run_check(project_dir: str, stack_name: str, pack_dir: Optional[str] = None,
+              policy_config_path: Optional[str] = None, organization: str = "organization") -> CheckResult:
+    timings: Dict[str, float] = {}
+    project = load_project(project_dir)
+    stack = load_stack(project, stack_name)
+    policy_config = load_policy_config(policy_config_path)
+    pack_dir = os.path.abspath(pack_dir or DEFAULT_PACK)
+
+    started = time.perf_counter()
+    recording = engine.record(project, stack, organization)
+    timings["program"] = time.perf_counter() - started
+
+    context = StackContext(project=project.name, stack=stack.name, config=stack.config,
+                           secret_keys=stack.secret_keys, organization=organization)
+    with PolicyPackProcess(pack_dir, context) as pack:
+        timings["packStartup"] = pack.startup_seconds
+        started = time.perf_counter()
+        try:
+            info = pack.get_info()
+            effective = pack.configure(policy_config)
+            pack.configure_stack()
+            resources = recording.resources
+            with ThreadPoolExecutor(max_workers=ANALYZE_IN_FLIGHT) as pool:
+                responses = list(pool.map(pack.analyze, resources))
+            stack_response = pack.analyze_stack(resources)
+        except grpc.RpcError as e:
+            raise UsageError(f"the policy pack failed while analyzing: {e.details() or e.code().name}"
+                             + (f"\n{pack.stderr_tail()}" if pack.stderr_tail() else "")) from None
+        timings["analysis"] = time.perf_counter() - started
+
+    policies = {p.name: p for p in info.policies}
+    stack_urn = f"urn:pulumi:{stack.name}::{project.name}::pulumi:pulumi:Stack::{project.name}-{stack.name}"
+    by_urn = {r["urn"]: r for r in recording.resources}
+    violations: List[Dict[str, Any]] = []
+    not_applicable: List[Dict[str, Any]] = []
+
+    def collect(response, default_urn: str) -> None:
+        for d in response.diagnostics:
+            urn = d.urn or default_urn
+            policy = policies.get(d.policyName)
+            message = d.message
+            if d.description and message.startswith(d.description + "\n"):
+                message = message[len(d.description) + 1:]
+            violations.append({
+                "policy": d.policyName,
+                "level": LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
+                "severity": SEVERITY_NAMES.get(d.severity) or (SEVERITY_NAMES.get(policy.severity) if policy else ""),
+                "urn": urn,
+                "resourceType": by_urn[urn]["type"] if urn in by_urn else ("pulumi:pulumi:Stack" if urn == stack_urn else ""),
+                "message": message,
+                "checklist": [t.split(":", 1)[1] for t in (policy.tags if policy else []) if t.startswith("checklist:")],
+            })
+        for na in response.not_applicable:
+            not_applicable.append({"policy": na.policy_name, "urn": default_urn, "reason": na.reason})
+
+    for resource, response in zip(recording.resources, responses):
+        collect(response, resource["urn"])
+    collect(stack_response, stack_urn)
+    violations.sort(key=lambda v: (v["level"] != "mandatory", SEVERITY_ORDER.get(v["severity"], 4), v["policy"], v["urn"]))
+
+    policy_list = [{"name": p.name, "level": effective[p.name]["enforcementLevel"],
+                    "severity": SEVERITY_NAMES.get(p.severity, "")} for p in info.policies]
+    return CheckResult(
+        project=project.name, stack=stack.name,
+        environment=environment.resolve(stack.config, stack.name),
+        resources=recording.resources, policies=policy_list, violations=violations,
+        not_applicable=not_applicable, warnings=recording.warnings, timings=timings, main=project.main)

@@ -1,0 +1,55 @@
+"""Shared report code: plain-text tables that fit a terminal, and writing output files safely."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import textwrap
+from typing import List, Optional, Sequence
+
+from .errors import UsageError
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], wrap_last: bool = True,
+          width: Optional[int] = None) -> str:
+    """Left-aligned columns; the last column wraps to the terminal width."""
+    width = width or shutil.get_terminal_size((120, 24)).columns
+    cols = len(headers)
+    widths = [max([len(str(headers[i]))] + [len(str(r[i])) for r in rows]) for i in range(cols - 1)]
+    prefix = sum(widths) + 2 * (cols - 1)
+    last_width = max(40, width - prefix - 1) if wrap_last else 10 ** 6
+    lines = []
+
+    def emit(cells: Sequence[str]) -> None:
+        last = textwrap.wrap(str(cells[-1]), last_width, break_long_words=False, break_on_hyphens=False) or [""]
+        head = "  ".join(str(c).ljust(widths[i]) for i, c in enumerate(cells[:-1]))
+        lines.append((head + "  " + last[0]).rstrip() if cols > 1 else last[0])
+        for more in last[1:]:
+            lines.append(" " * (prefix) + more)
+
+    emit(headers)
+    lines.append("  ".join("-" * w for w in widths) + ("  " if cols > 1 else "") + "-" * min(
+        last_width, max([len(str(headers[-1]))] + [len(str(r[-1])) for r in rows])))
+    for r in rows:
+        emit(r)
+    return "\n".join(lines)
+
+
+def write_output(text: str, path: Optional[str]) -> None:
+    """Print to stdout, or write the file atomically (never a half-written report)."""
+    if not path or path == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"cannot write {path}: folder {directory} does not exist; create it or choose another --output")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".preflight-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text if text.endswith("\n") else text + "\n")
+        os.replace(tmp, path)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise UsageError(f"cannot write {path}: {e.strerror}") from None
