@@ -1,7 +1,7 @@
 """The gate's settings (defaults, --config file, flags) and the stack's environment.
 
-Environment (DESIGN): stack config `preflight:environment`, else the stack name (prod, production,
-prd, *-prod, *-production -> prod; dev, test, sandbox, *-dev -> dev), else prod. The config is read
+Environment: DESIGN's rule (preflight.environment): stack config `preflight:environment`, else
+the stack name, else prod. The config is read
 from the plan itself (both formats record the config the engine used), or from
 `PROJECT_DIR/Pulumi.<stack>.yaml` when the plan has none. One hardening for the gate: config never
 makes a stack *less* strict than its name says (a stack named `prod` configured as `dev` is judged
@@ -9,31 +9,18 @@ as prod, with a warning), because editing one config line must not switch the ga
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
+from .. import environment as environment_rule
+from ..environment import CONFIG_KEY
 from ..errors import UsageError
 
-ENVIRONMENTS = ("dev", "staging", "prod")      # least to most strict
-CONFIG_KEY = "preflight:environment"
-_ALIASES = {
-    "prod": "prod", "production": "prod", "prd": "prod",
-    "staging": "staging", "stage": "staging", "stg": "staging",
-    "dev": "dev", "development": "dev", "test": "dev", "sandbox": "dev",
-}
-
-
-def environment_from_stack_name(stack: str) -> Optional[str]:
-    name = (stack or "").strip().lower().rsplit("/", 1)[-1]
-    if name in ("prod", "production", "prd") or name.endswith(("-prod", "-production")):
-        return "prod"
-    if name in ("dev", "test", "sandbox") or name.endswith("-dev"):
-        return "dev"
-    return None
+# Least to most strict: config may make a stack stricter than its name, never more lenient.
+STRICTNESS = {"dev": 0, "staging": 1, "prod": 2}
 
 
 @dataclass
@@ -72,16 +59,12 @@ def resolve_environment(stack: str, plan_config: Mapping[str, Any],
     configured, source = _config_value(plan_config), "the plan's stack config"
     if configured is None and project_dir:
         configured, source = _config_value(_project_config(project_dir, stack)), f"Pulumi.{stack}.yaml"
-    by_name = environment_from_stack_name(stack)
+    by_name = environment_rule.from_stack_name(stack)
     warnings: List[str] = []
     if configured is not None:
-        name = _ALIASES.get(configured.strip().lower())
-        if name is None:
-            warnings.append(f"{CONFIG_KEY} is '{configured}', which is not prod, staging or dev: "
-                            "judged as prod")
-            return Environment("prod", f"{CONFIG_KEY} in {source} (unrecognised)", warnings)
-        if by_name and ENVIRONMENTS.index(by_name) > ENVIRONMENTS.index(name):
-            warnings.append(f"{CONFIG_KEY} says '{name}' but the stack name '{stack}' means "
+        name = environment_rule.resolve({CONFIG_KEY: configured}, stack)
+        if by_name and STRICTNESS[by_name] > STRICTNESS[name]:
+            warnings.append(f"{CONFIG_KEY} says '{configured}' but the stack name '{stack}' means "
                             f"'{by_name}': the stricter one applies")
             return Environment(by_name, "the stack name (stricter than its config)", warnings)
         return Environment(name, f"{CONFIG_KEY} in {source}", warnings)
@@ -147,7 +130,7 @@ def load_settings(config_file: Optional[str]) -> GateSettings:
         settings = replace(settings, stateful_types=tuple(types))
     if "approvalEnvironments" in document:
         envs = document["approvalEnvironments"]
-        if not isinstance(envs, list) or "prod" not in envs or not set(envs) <= set(ENVIRONMENTS):
+        if not isinstance(envs, list) or "prod" not in envs or not set(envs) <= set(STRICTNESS):
             raise UsageError(f"{where} approvalEnvironments must list prod and may add staging "
                              "and dev, e.g. [prod, staging]")
         settings = replace(settings, approval_environments=tuple(envs))
@@ -182,6 +165,3 @@ def describe(settings: GateSettings) -> Dict[str, Any]:
             "massCreate": {"ratio": settings.mass_create_ratio,
                            "minimum": settings.mass_create_minimum}}
 
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=False)

@@ -7,7 +7,7 @@ from typing import Dict
 
 import pytest
 
-from gate_helpers import SSH_KEYGEN, Approver
+from tests.gate.gate_helpers import SSH_KEYGEN, Approver
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from gate_helpers import SSH_KEYGEN, call_cli, capture, gate_json, run_cli
+from tests.gate.gate_helpers import SSH_KEYGEN, call_cli, capture, gate_json, run_cli
 
 PLAN = capture("prod-delete-protected-rds.json")
 OTHER_PLAN = capture("prod-replace-dynamodb.json")
@@ -154,7 +154,7 @@ def test_signers_options_restrict_namespace_and_validity(tmp_path, approvers):
 
 def test_table_output_lists_counted_and_rejected(tmp_path, approvers, signers_file):
     folder = approvals_dir(tmp_path, approvers, ["alice", "mallory"])
-    result = run_cli("gate", PLAN, "--stack", "prod", "--approvals", folder, "--signers", signers_file)
+    result = call_cli("gate", PLAN, "--stack", "prod", "--approvals", folder, "--signers", signers_file)
     assert result.returncode == 1
     assert "approvals counted (1): alice@example.com" in result.stdout
     assert "rejected mallory.txt.sig" in result.stdout
@@ -165,9 +165,9 @@ def test_approvals_input_errors_exit_2(tmp_path, signers_file):
     folder.mkdir()
     result = run_cli("gate", PLAN, "--stack", "prod", "--approvals", folder)
     assert result.returncode == 2 and "--approvals needs --signers" in result.stderr
-    result = run_cli("gate", PLAN, "--stack", "prod", "--approvals", tmp_path / "nope", "--signers", signers_file)
+    result = call_cli("gate", PLAN, "--stack", "prod", "--approvals", tmp_path / "nope", "--signers", signers_file)
     assert result.returncode == 2 and "is not a directory" in result.stderr
-    result = run_cli("gate", PLAN, "--stack", "prod", "--approvals", folder, "--signers", tmp_path / "nope")
+    result = call_cli("gate", PLAN, "--stack", "prod", "--approvals", folder, "--signers", tmp_path / "nope")
     assert result.returncode == 2 and "allowed_signers" in result.stderr
     bad = tmp_path / "bad_signers"
     bad.write_text("alice@example.com ssh-ed25519 not-base64!!\n")
@@ -201,11 +201,11 @@ def test_preflight_approve_wraps_ssh_keygen(tmp_path, approvers, signers_file):
 
 
 def test_approve_input_errors_exit_2(tmp_path, approvers):
-    result = run_cli("approve", PLAN, "--stack", "prod", "--key", tmp_path / "nokey", "--out", tmp_path)
+    result = call_cli("approve", PLAN, "--stack", "prod", "--key", tmp_path / "nokey", "--out", tmp_path)
     assert result.returncode == 2 and "does not exist" in result.stderr
     not_a_key = tmp_path / "not_a_key"
     not_a_key.write_text("hello\n")
-    result = run_cli("approve", PLAN, "--stack", "prod", "--key", not_a_key, "--out", tmp_path / "out")
+    result = call_cli("approve", PLAN, "--stack", "prod", "--key", not_a_key, "--out", tmp_path / "out")
     assert result.returncode == 2 and "ssh-keygen could not sign" in result.stderr
 
 

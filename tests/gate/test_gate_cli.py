@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import json
 
-from gate_helpers import capture, gate_json, run_cli
+from tests.gate.gate_helpers import call_cli, capture, gate_json, run_cli
 
 
 def _write(tmp_path, name, document):
@@ -183,14 +183,14 @@ def test_bad_settings_are_usage_errors(tmp_path):
     plan = capture("prod-delete-protected-rds.json")
     config = tmp_path / "gate.yaml"
     config.write_text("gate:\n  maxDestructiv: 50\n")
-    result = run_cli("gate", plan, "--stack", "prod", "--config", config)
+    result = call_cli("gate", plan, "--stack", "prod", "--config", config)
     assert result.returncode == 2 and "unknown setting(s) maxDestructiv" in result.stderr
-    result = run_cli("gate", plan, "--stack", "prod", "--required", "0")
+    result = call_cli("gate", plan, "--stack", "prod", "--required", "0")
     assert result.returncode == 2 and "--required must be" in result.stderr
-    result = run_cli("gate", plan, "--stack", "prod", "--config", tmp_path / "missing.yaml")
+    result = call_cli("gate", plan, "--stack", "prod", "--config", tmp_path / "missing.yaml")
     assert result.returncode == 2 and "does not exist" in result.stderr
     config.write_text("approvalEnvironments: [staging]\n")
-    result = run_cli("gate", plan, "--stack", "prod", "--config", config)
+    result = call_cli("gate", plan, "--stack", "prod", "--config", config)
     assert result.returncode == 2 and "must list prod" in result.stderr
 
 
@@ -206,8 +206,8 @@ def test_staging_can_be_made_strict(tmp_path):
 
 
 def test_help_lists_the_three_commands():
-    result = run_cli("--help")
+    result = call_cli("--help")
     assert result.returncode == 0
     for command in ("gate", "digest", "approve"):
         assert command in result.stdout
-    assert "exit codes" in run_cli("gate", "--help").stdout
+    assert "exit codes" in call_cli("gate", "--help").stdout

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from gate_helpers import capture, gate_json, run_cli
+from tests.gate.gate_helpers import call_cli, capture, gate_json, run_cli
 from preflight.errors import UsageError
 from preflight.gate import plan as plan_mod
 
@@ -98,12 +98,12 @@ def test_missing_plan_and_wrong_stack_are_bad_input():
     assert wrong.returncode == 2
     assert "plan is for stack 'shop/prod'" in wrong.stderr and "--stack prod" in wrong.stderr
 
-    qualified = run_cli("gate", capture("prod-replace-dynamodb.json"), "--stack", "acme/shop/prod")
+    qualified = call_cli("gate", capture("prod-replace-dynamodb.json"), "--stack", "acme/shop/prod")
     assert qualified.returncode == 1  # org/project/stack form is accepted when it matches
-    other_project = run_cli("gate", capture("prod-replace-dynamodb.json"), "--stack", "acme/blog/prod")
+    other_project = call_cli("gate", capture("prod-replace-dynamodb.json"), "--stack", "acme/blog/prod")
     assert other_project.returncode == 2
 
 
 def test_missing_stack_flag_is_a_usage_error():
-    result = run_cli("gate", capture("pulumi-preview.json"))
+    result = call_cli("gate", capture("pulumi-preview.json"))
     assert result.returncode == 2 and "--stack" in result.stderr

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate_helpers import capture
+from tests.gate.gate_helpers import capture
 from preflight.gate import plan as plan_mod
 from preflight.gate.plan import PREVIEW, UPDATE_PLAN, ResourceChange
 from preflight.gate.rules import (KNOWN_OPS, STATEFUL_TYPES, classify, classify_all,

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from gate_helpers import SSH_KEYGEN
+from tests.gate.gate_helpers import SSH_KEYGEN
 from preflight.gate import sshsig
 
 
