@@ -165,3 +165,13 @@ def test_digest_items_are_the_same_for_a_preview_and_a_saved_plan():
     preview_change = change(["delete"], old={"inputs": {}, "protect": True})
     plan_change = change(["delete"])
     assert classify(preview_change, PREVIEW).digest_lines == classify(plan_change, UPDATE_PLAN).digest_lines
+
+
+def test_docs_list_every_stateful_type_and_guard():
+    from pathlib import Path
+
+    from preflight.gate.rules import GUARDS
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "gate.md").read_text()
+    missing = [t for t in STATEFUL_TYPES if f"`{t}`" not in docs]
+    missing += [g.path for g in GUARDS if f"`{g.path}`" not in docs]
+    assert missing == [], f"docs/gate.md does not list: {missing}"
