@@ -50,9 +50,10 @@ def _add_plan_arguments(parser: argparse.ArgumentParser) -> None:
 def register(subparsers) -> None:
     gate = subparsers.add_parser(
         "gate", help="allow, deny, or require approvals for a plan's destructive changes",
-        description="Judge every destructive change in a Pulumi plan: deletes, replaces, unknown "
-                    "ops and protection downgrades of stateful or protected resources need N "
-                    "distinct signed approvals in prod; dev passes with warnings.",
+        description="Judge every destructive change in a Pulumi plan. Deletes, replaces, unknown\n"
+                    "ops and protection downgrades of stateful or protected resources need N\n"
+                    "distinct signed approvals in prod; too many destructive changes are denied\n"
+                    "outright; dev passes with warnings.",
         epilog=GATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_plan_arguments(gate)
     gate.add_argument("--approvals", metavar="DIR", help="folder of approvers' .sig files")

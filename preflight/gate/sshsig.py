@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
+import fnmatch
 import hashlib
 import struct
 from dataclasses import dataclass, field
@@ -207,7 +208,6 @@ class AllowedSigner:
         return ",".join(self.principals)
 
     def allows_namespace(self, namespace: str) -> bool:
-        import fnmatch
         return self.namespaces is None or any(fnmatch.fnmatchcase(namespace, pattern)
                                               for pattern in self.namespaces)
 

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[2]
