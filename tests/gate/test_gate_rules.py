@@ -175,3 +175,13 @@ def test_docs_list_every_stateful_type_and_guard():
     missing = [t for t in STATEFUL_TYPES if f"`{t}`" not in docs]
     missing += [g.path for g in GUARDS if f"`{g.path}`" not in docs]
     assert missing == [], f"docs/gate.md does not list: {missing}"
+
+
+def test_delete_before_replace_is_named():
+    dbr = classify(change(["delete-replaced", "replace", "create-replacement"]), PREVIEW)
+    assert dbr.reasons[0].startswith("delete-before-replace")
+    plan_dbr = change(["create-replacement", "replace", "delete-replaced"])
+    plan_dbr.goal = {"deleteBeforeReplace": True}
+    assert classify(plan_dbr, UPDATE_PLAN).reasons[0].startswith("delete-before-replace")
+    normal = classify(change(["create-replacement", "replace", "delete-replaced"]), PREVIEW)
+    assert normal.reasons[0].startswith("replaced")
