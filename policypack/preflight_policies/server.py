@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import grpc
 import grpc.aio
-from google.protobuf import empty_pb2, json_format, struct_pb2
+from google.protobuf import empty_pb2, json_format
 from pulumi.runtime import proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy.proxy import UnknownValueError
@@ -320,5 +320,12 @@ async def _serve(servicer: AsyncAnalyzer) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopped.set)
-    await stopped.wait()
+    parent = os.getppid()
+    # If the engine that started us dies without stopping us, don't linger as an orphan.
+    while not stopped.is_set():
+        try:
+            await asyncio.wait_for(stopped.wait(), 1.0)
+        except asyncio.TimeoutError:
+            if os.getppid() != parent:
+                break
     await server.stop(0)

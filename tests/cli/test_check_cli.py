@@ -187,3 +187,26 @@ def test_help_lists_commands():
     assert proc.returncode == 0 and "check" in proc.stdout and "policies" in proc.stdout
     proc = preflight("check", "--help")
     assert proc.returncode == 0 and "--policy-pack-config" in proc.stdout
+
+
+def test_pack_exits_when_its_parent_dies(tmp_path):
+    """Even if the process that started the pack is killed outright, the pack does not linger."""
+    import signal
+    import time
+    pack = tmp_path / "orphan-check-pack"
+    shutil.copytree(os.path.join(ROOT, "policypack"), pack, ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    # A parent that starts the pack, prints its pid, then waits forever; we SIGKILL it.
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import subprocess, sys, time\n"
+        f"p = subprocess.Popen([sys.executable, '-u', '-m', 'pulumi.policy', '127.0.0.1:0', {str(pack)!r}],"
+        f" cwd={str(pack)!r}, stdout=subprocess.PIPE)\n"
+        "print(p.stdout.readline().decode().strip(), flush=True)\n"
+        "time.sleep(600)\n")], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout.readline().strip().isdigit()  # the pack printed its port
+    assert _pack_processes(str(pack))
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.time() + 30  # generous: the machine may be busy
+    while _pack_processes(str(pack)) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not _pack_processes(str(pack))
