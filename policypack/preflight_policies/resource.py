@@ -7,7 +7,7 @@ can skip instead. Secrets are unwrapped; their paths are kept in `secret_paths`.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from pulumi_policy.proxy import UnknownValueError
 
@@ -113,33 +113,51 @@ def _decode_value(value: Any, kind: Optional[str], secret_paths: Optional[Set[Tu
     return None  # null_value or unset
 
 
+_SPLIT_CACHE: Dict[str, Tuple[Any, ...]] = {}
+_SPLIT_CACHE_LIMIT = 10_000  # rules use a few hundred literal paths; never grow without bound
+
+
 def _split(path: str | Sequence[Any]) -> Tuple[Any, ...]:
+    """'a.b.0' -> ('a', 'b', 0); the same literal paths are read for every resource, so remember them."""
     if isinstance(path, str):
-        return tuple(int(p) if p.isdigit() else p for p in path.split(".")) if path else ()
+        parts = _SPLIT_CACHE.get(path)
+        if parts is None:
+            parts = tuple(int(p) if p.isdigit() else p for p in path.split(".")) if path else ()
+            if len(_SPLIT_CACHE) < _SPLIT_CACHE_LIMIT:
+                _SPLIT_CACHE[path] = parts
+        return parts
     return tuple(path)
 
 
 def _walk(root: Any, parts: Tuple[Any, ...], raise_unknown: bool) -> Any:
+    """The value at `parts` under root: _MISSING when absent or null, UNKNOWN (or raise) when unknown.
+
+    Every check's reads go through here, so is_unknown is inlined.
+    """
     current = root
-    for depth, key in enumerate(parts):
-        if is_unknown(current):
-            break
-        if isinstance(current, dict):
-            current = current.get(key, _MISSING) if isinstance(key, str) else _MISSING
-        elif isinstance(current, list) and isinstance(key, int):
-            current = current[key] if -len(current) <= key < len(current) else _MISSING
-        else:
-            current = _MISSING
-        if current is _MISSING or current is None:
-            return _MISSING
-        if is_unknown(current):
-            if raise_unknown:
-                raise UnknownValueError(current, [str(p) for p in parts[:depth + 1]])
-            return UNKNOWN
-    if is_unknown(current):
+    if current is UNKNOWN or (isinstance(current, str) and current in UNKNOWN_SENTINELS):
         if raise_unknown:
             raise UnknownValueError(current, [str(p) for p in parts])
         return UNKNOWN
+    depth = 0
+    for key in parts:
+        if isinstance(current, dict):
+            if not isinstance(key, str):
+                return _MISSING
+            current = current.get(key)
+        elif isinstance(current, list) and isinstance(key, int):
+            if not -len(current) <= key < len(current):
+                return _MISSING
+            current = current[key]
+        else:
+            return _MISSING
+        if current is None:
+            return _MISSING
+        depth += 1
+        if current is UNKNOWN or (isinstance(current, str) and current in UNKNOWN_SENTINELS):
+            if raise_unknown:
+                raise UnknownValueError(current, [str(p) for p in parts[:depth]])
+            return UNKNOWN
     return current
 
 
@@ -263,6 +281,7 @@ class Stack:
             self._by_type.setdefault(r.type, []).append(r)
         self._identity_index: Dict[Optional[str], Dict[str, List[Resource]]] = {}
         self._inverse: Dict[Tuple[Any, ...], Dict[Resource, List[Resource]]] = {}
+        self._cache: Dict[Any, Any] = {}
         self.config: Dict[str, Any] = {}
         self.environment = "prod"
         self.stack_tags: Dict[str, str] = {}
@@ -315,6 +334,16 @@ class Stack:
                     inverse.setdefault(t, []).append(r)
             self._inverse[key] = inverse
         return list(inverse.get(target, ()))
+
+    def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """compute() once per stack for `key`: for a rule that relates every resource of a type to
+        every other (e.g. "which buckets receive access logs"), compute the relation once instead
+        of once per resource, which is quadratic on large stacks."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = compute()
+            return value
 
     def _identities_of(self, type_: Optional[str]) -> Dict[str, List[Resource]]:
         """identity value -> resources of type_ (every resource for None) having it, built once."""

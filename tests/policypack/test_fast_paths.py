@@ -206,3 +206,70 @@ def test_unhashable_reference_values_fail_the_same_way():
         plain_referenced(stack, stack.resources[1], "bucket", BUCKET)
     with pytest.raises(TypeError):
         stack.referenced(stack.resources[1], "bucket", BUCKET)
+
+
+# -- reading inputs ----------------------------------------------------------------------------
+def plain_walk(root, parts, raise_unknown):
+    """The obvious walk (the implementation the inlined one replaced)."""
+    from preflight_policies.resource import _MISSING
+    from pulumi_policy.proxy import UnknownValueError
+    current = root
+    for depth, key in enumerate(parts):
+        if is_unknown(current):
+            break
+        if isinstance(current, dict):
+            current = current.get(key, _MISSING) if isinstance(key, str) else _MISSING
+        elif isinstance(current, list) and isinstance(key, int):
+            current = current[key] if -len(current) <= key < len(current) else _MISSING
+        else:
+            current = _MISSING
+        if current is _MISSING or current is None:
+            return _MISSING
+        if is_unknown(current):
+            if raise_unknown:
+                raise UnknownValueError(current, [str(p) for p in parts[:depth + 1]])
+            return UNKNOWN
+    if is_unknown(current):
+        if raise_unknown:
+            raise UnknownValueError(current, [str(p) for p in parts])
+        return UNKNOWN
+    return current
+
+
+PATHS = ["", "s", "t", "f", "none", "zero", "nested.0.1.1", "nested.1.0.a.2", "nested.0.5", "nested.-1",
+         "obj.deep.deeper.list.1.k", "obj.deep.deeper.flag", "obj.deep.missing.x", "unknownStr",
+         "unknownStr.below", "listWithUnknown.1", "listWithUnknown.0.x", "s.0", "int.x", "env.variables.KEY",
+         ("nested", 0, 1, 1), ("nested", True), ("obj", 0), ("listWithUnknown", -1), ("zero",)]
+
+
+@pytest.mark.parametrize("raise_unknown", [False, True])
+def test_walk_matches_the_plain_walk(raise_unknown):
+    from preflight_policies.resource import _split, _walk
+    from pulumi_policy.proxy import UnknownValueError
+    props = decode_struct(struct(TRICKY))
+    for root in (props, UNKNOWN_STRING_VALUE, UNKNOWN, "plain", [1, UNKNOWN_STRING_VALUE]):
+        for path in PATHS + ["0", "1", "1.x"]:
+            parts = _split(path)
+            outcomes = []
+            for walk in (_walk, plain_walk):
+                try:
+                    outcomes.append(("value", walk(root, parts, raise_unknown)))
+                except UnknownValueError as e:
+                    outcomes.append(("raised", str(e), e.message))
+                except AssertionError as e:  # the SDK's UnknownValueError refuses a non-sentinel
+                    outcomes.append(("refused", str(e)))
+            assert outcomes[0] == outcomes[1], (root, path)
+
+
+def test_split_paths():
+    from preflight_policies.resource import _split
+    assert _split("a.0.b") == ("a", 0, "b") and _split("a.0.b") is _split("a.0.b")
+    assert _split("") == () and _split(["a", 1]) == ("a", 1)
+
+
+def test_stack_cached_computes_once_per_stack():
+    calls = []
+    stack = Stack([])
+    assert stack.cached("k", lambda: calls.append(1) or "v") == "v"
+    assert stack.cached("k", lambda: calls.append(1) or "other") == "v"
+    assert calls == [1] and Stack([]).cached("k", lambda: "fresh") == "fresh"
