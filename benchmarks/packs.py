@@ -70,9 +70,9 @@ def ensure_awsguard(log=print) -> str:
     return AWSGUARD_DIR
 
 
-def start(which: str) -> PolicyPackProcess:
+def start(which: str, pack_dir: str = OUR_PACK) -> PolicyPackProcess:
     if which == "ours":
-        process = PolicyPackProcess(OUR_PACK, context())
+        process = PolicyPackProcess(pack_dir, context())
     elif which == "awsguard":
         process = NodePolicyPack(AWSGUARD_DIR, context())
     else:
@@ -91,3 +91,13 @@ def peak_rss_mb(pid: Optional[int]) -> float:
     except (OSError, ValueError):
         pass
     return 0.0
+
+
+def cpu_seconds(pid: Optional[int]) -> float:
+    """User + system CPU the process has used so far (Linux /proc); 0 when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0

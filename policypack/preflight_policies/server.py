@@ -7,16 +7,16 @@ type run. Diagnostics, not-applicable entries, analyzer info and config handling
 """
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import signal
 import sys
+import threading
 import traceback
+from concurrent import futures
 from typing import Any, Dict, List, Optional, Sequence
 
 import grpc
-import grpc.aio
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime import proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
@@ -261,71 +261,32 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
             response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.meta.name, reason=reason))
 
 
-class AsyncAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
-    """The asyncio face of PreflightAnalyzer: same RPCs, same answers, no thread hand-offs.
-
-    The stock SDK's threaded server spends most of each small call waking worker threads (a
-    profile of Analyze showed Condition.notify, not policy code, on top); on asyncio a call is
-    read, judged and answered on one thread. AnalyzeStack runs in a worker thread so a long one
-    does not stall the loop.
-    """
-
-    def __init__(self, analyzer: PreflightAnalyzer):
-        self.analyzer = analyzer
-
-    async def GetAnalyzerInfo(self, request, context):
-        return self.analyzer.GetAnalyzerInfo(request, context)
-
-    async def GetPluginInfo(self, request, context):
-        return self.analyzer.GetPluginInfo(request, context)
-
-    async def Configure(self, request, context):
-        return self.analyzer.Configure(request, context)
-
-    async def ConfigureStack(self, request, context):
-        return self.analyzer.ConfigureStack(request, context)
-
-    async def Handshake(self, request, context):
-        return self.analyzer.Handshake(request, context)
-
-    async def Cancel(self, request, context):
-        return self.analyzer.Cancel(request, context)
-
-    async def Remediate(self, request, context):
-        return self.analyzer.Remediate(request, context)
-
-    async def Analyze(self, request, context):
-        return self.analyzer.Analyze(request, context)
-
-    async def AnalyzeStack(self, request, context):
-        return await asyncio.get_running_loop().run_in_executor(None, self.analyzer.AnalyzeStack, request, context)
-
-
 def serve(name: str, policies: Sequence[Any], pack_dir: str, description: str = "",
-          display_name: str = "") -> None:
-    """Start the Analyzer on a free loopback port, print the port (as the CLI expects), serve until stopped."""
+          display_name: str = "", max_workers: int = 4) -> None:
+    """Start the Analyzer on a free loopback port, print the port (as the CLI expects), block.
+
+    A thread-pool server, as the SDK's: measured against grpc.aio on this pack (benchmarks/), it
+    costs about a quarter less CPU per Analyze call, at 16 calls in flight and at one.
+    """
     env = environment.from_process_env()
-    analyzer = PreflightAnalyzer(name, _pack_version(pack_dir), policies, env, description, display_name)
-    asyncio.run(_serve(AsyncAnalyzer(analyzer)))
-
-
-async def _serve(servicer: AsyncAnalyzer) -> None:
-    server = grpc.aio.server(options=[("grpc.max_receive_message_length", _MAX_RPC_MESSAGE_SIZE)])
+    servicer = PreflightAnalyzer(name, _pack_version(pack_dir), policies, env, description, display_name)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
+                         options=[("grpc.max_receive_message_length", _MAX_RPC_MESSAGE_SIZE)])
     analyzer_pb2_grpc.add_AnalyzerServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
+    server.start()
     sys.stdout.buffer.write(f"{port}\n".encode())
     sys.stdout.flush()
-    stopped = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopped.set)
+    stopped = threading.Event()
+
+    def _stop(signum, frame):
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     parent = os.getppid()
     # If the engine that started us dies without stopping us, don't linger as an orphan.
-    while not stopped.is_set():
-        try:
-            await asyncio.wait_for(stopped.wait(), 1.0)
-        except asyncio.TimeoutError:
-            if os.getppid() != parent:
-                break
-    await server.stop(0)
+    while not stopped.wait(1.0):
+        if os.getppid() != parent:
+            break
+    server.stop(0)
