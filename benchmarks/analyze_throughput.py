@@ -75,7 +75,8 @@ def median_of(runs: int, measure: Callable[[], float]) -> float:
     return statistics.median(measure() for _ in range(runs))
 
 
-def bench_pack(which: str, runs: int, calls: int, serial_calls: int, log, pack_dir: str = packs.OUR_PACK) -> Dict[str, float]:
+def bench_pack(which: str, runs: int, calls: int, serial_calls: int, log, pack_dir: str = packs.OUR_PACK,
+               stack_runs: int = 0) -> Dict[str, float]:
     results: Dict[str, float] = {}
     startups = []
     for _ in range(runs):
@@ -109,7 +110,7 @@ def bench_pack(which: str, runs: int, calls: int, serial_calls: int, log, pack_d
                 t0 = time.perf_counter()
                 process.stub.AnalyzeStack(request)
                 return time.perf_counter() - t0
-            results[f"stack{size}_s"] = median_of(runs, one)
+            results[f"stack{size}_s"] = median_of(stack_runs or runs, one)
         results["peak_rss_mb"] = packs.peak_rss_mb(process.process.pid)
         # What the pack says about one pass over the pool: proof both packs did real work.
         diagnostics = sum(len(process.analyze(r).diagnostics) for r in workload.stack(ANALYZE_POOL))
@@ -160,6 +161,8 @@ def main(argv=None) -> int:
     parser.add_argument("--serial-calls", type=int, default=1000,
                         help="Analyze calls per one-at-a-time run (default 1000)")
     parser.add_argument("--ours-only", action="store_true", help="skip AWSGuard (no Node.js needed)")
+    parser.add_argument("--stack-runs", type=int, default=0, metavar="N",
+                        help="runs per AnalyzeStack figure (default: --runs)")
     parser.add_argument("--pack", default=packs.OUR_PACK, metavar="DIR",
                         help="the Preflight policy pack folder to measure (default: this checkout's policypack)")
     args = parser.parse_args(argv)
@@ -174,9 +177,11 @@ def main(argv=None) -> int:
     log(f"benchmarking ({args.runs} runs per figure, medians; {os.cpu_count()} CPUs; the client shares them)")
     if not os.path.isfile(os.path.join(args.pack, "PulumiPolicy.yaml")):
         parser.error(f"{args.pack} is not a policy pack folder (no PulumiPolicy.yaml)")
-    results = {"preflight": bench_pack("ours", args.runs, args.calls, args.serial_calls, log, args.pack)}
+    results = {"preflight": bench_pack("ours", args.runs, args.calls, args.serial_calls, log, args.pack,
+                                         args.stack_runs)}
     if not args.ours_only:
-        results["AWSGuard"] = bench_pack("awsguard", args.runs, args.calls, args.serial_calls, log)
+        results["AWSGuard"] = bench_pack("awsguard", args.runs, args.calls, args.serial_calls, log,
+                                         stack_runs=args.stack_runs)
     print(table(results))
     print(f"\nSame {ANALYZE_POOL}-resource mix to both packs ({workload.UNIT_SIZE} per service: S3 bucket + "
           f"split-out config, v6-style inline bucket, RDS, DynamoDB, EC2, security group, IAM role/policy/"

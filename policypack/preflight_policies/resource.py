@@ -214,6 +214,12 @@ class Resource:
             self._decode()
         return self._props
 
+    @props.setter
+    def props(self, value: Dict[str, Any]) -> None:
+        if self._struct is not None:
+            self._decode()  # keep the secret paths of what was sent
+        self._props = value
+
     @property
     def secret_paths(self) -> Set[Tuple[Any, ...]]:
         if self._struct is not None:

@@ -98,6 +98,12 @@ def test_resource_decodes_on_first_read_and_once():
     assert r.get("n") == 5 and r.peek("missing", "d") == "d"
 
 
+def test_resource_props_can_be_replaced():
+    r = Resource.from_struct("t:m/x:X", "x", "urn:x", struct({"password": secret("p")}))
+    r.props = {"n": 1}
+    assert r.peek("n") == 1 and r.secret_paths == {("password",)}
+
+
 def test_resource_from_plain_props_still_works():
     r = Resource("t:m/x:X", "x", "urn:x", {"a": UNKNOWN_STRING_VALUE})
     assert r.peek("a") is UNKNOWN and r.secret_paths == set()
