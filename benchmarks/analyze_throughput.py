@@ -71,54 +71,68 @@ def drive(process, requests: List, in_flight: int) -> Dict[str, float]:
             "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000}
 
 
-def median_of(runs: int, measure: Callable[[], float]) -> float:
-    return statistics.median(measure() for _ in range(runs))
+def bench(packs_to_run: Dict[str, Callable[[], object]], runs: int, calls: int, serial_calls: int,
+          stack_runs: int, log) -> Dict[str, Dict[str, float]]:
+    """Every figure for every pack; the packs take turns within each run, so that a shared
+    machine's changing load falls on all of them alike."""
+    names = list(packs_to_run)
+    results: Dict[str, Dict[str, float]] = {n: {} for n in names}
+    samples: Dict[str, Dict[str, List[float]]] = {n: {} for n in names}
 
+    def add(name: str, key: str, value: float) -> None:
+        samples[name].setdefault(key, []).append(value)
 
-def bench_pack(which: str, runs: int, calls: int, serial_calls: int, log, pack_dir: str = packs.OUR_PACK,
-               stack_runs: int = 0) -> Dict[str, float]:
-    results: Dict[str, float] = {}
-    startups = []
     for _ in range(runs):
-        process = packs.start(which, pack_dir)
-        startups.append(process.startup_seconds)
-        process.close()
-    results["startup_s"] = statistics.median(startups)
+        for n in names:
+            process = packs_to_run[n]()
+            add(n, "startup_s", process.startup_seconds)
+            process.close()
 
-    process = packs.start(which, pack_dir)
+    processes = {n: packs_to_run[n]() for n in names}
     try:
-        process.get_info()
-        results["policies"] = len(process.info.policies)
-        process.configure({})
-        process.configure_stack()
-        pool = [process.analyze_request(r) for r in workload.stack(ANALYZE_POOL)]
+        for n, process in processes.items():
+            process.get_info()
+            results[n]["policies"] = len(process.info.policies)
+            process.configure({})
+            process.configure_stack()
+        # The same request messages go to every pack.
+        anyone = next(iter(processes.values()))
+        pool = [anyone.analyze_request(r) for r in workload.stack(ANALYZE_POOL)]
         requests = [pool[i % len(pool)] for i in range(calls)]
-        drive(process, pool[:300], 16)  # warm-up (imports, caches, JIT for Node)
-        cpu_before = packs.cpu_seconds(process.process.pid)
-        parallel = [drive(process, requests, 16) for _ in range(runs)]
-        # The pack's own CPU per call: less sensitive than calls/s to a shared machine and to the client.
-        results["analyze16_cpu_ms"] = (packs.cpu_seconds(process.process.pid) - cpu_before) / (runs * calls) * 1000
-        serial = [drive(process, requests[:serial_calls], 1) for _ in range(runs)]
-        for key in ("calls_per_s", "p50_ms", "p99_ms"):
-            results[f"analyze16_{key}"] = statistics.median(r[key] for r in parallel)
-            results[f"analyze1_{key}"] = statistics.median(r[key] for r in serial)
-        response = process.analyze_stack(workload.stack(50))  # warm-up
+        for process in processes.values():
+            drive(process, pool, 16)  # warm-up: imports, caches, and Node's JIT
+            process.analyze_stack(workload.stack(50))
+        log("  Analyze, 16 in flight...")
+        for _ in range(runs):
+            for n, process in processes.items():
+                cpu_before = packs.cpu_seconds(process.process.pid)
+                for key, value in drive(process, requests, 16).items():
+                    add(n, f"analyze16_{key}", value)
+                # The pack's own CPU per call: less sensitive than calls/s to a shared machine and the client.
+                add(n, "analyze16_cpu_ms", (packs.cpu_seconds(process.process.pid) - cpu_before) / calls * 1000)
+        log("  Analyze, 1 in flight...")
+        for _ in range(runs):
+            for n, process in processes.items():
+                for key, value in drive(process, requests[:serial_calls], 1).items():
+                    add(n, f"analyze1_{key}", value)
         for size in STACK_SIZES:
-            request = process.analyze_stack_request(workload.stack(size))
-
-            def one() -> float:
-                t0 = time.perf_counter()
-                process.stub.AnalyzeStack(request)
-                return time.perf_counter() - t0
-            results[f"stack{size}_s"] = median_of(stack_runs or runs, one)
-        results["peak_rss_mb"] = packs.peak_rss_mb(process.process.pid)
-        # What the pack says about one pass over the pool: proof both packs did real work.
-        diagnostics = sum(len(process.analyze(r).diagnostics) for r in workload.stack(ANALYZE_POOL))
-        results["diagnostics"] = diagnostics
-        del response
+            log(f"  AnalyzeStack, {size:,} resources...")
+            request = anyone.analyze_stack_request(workload.stack(size))
+            for _ in range(stack_runs or runs):
+                for n, process in processes.items():
+                    t0 = time.perf_counter()
+                    process.stub.AnalyzeStack(request)
+                    add(n, f"stack{size}_s", time.perf_counter() - t0)
+        for n, process in processes.items():
+            results[n]["peak_rss_mb"] = packs.peak_rss_mb(process.process.pid)
+            # What the pack says about one pass over the pool: proof every pack did real work.
+            results[n]["diagnostics"] = sum(len(process.stub.Analyze(r).diagnostics) for r in pool)
     finally:
-        process.close()
-    log(f"  {which}: done")
+        for process in processes.values():
+            process.close()
+    for n in names:
+        for key, values in samples[n].items():
+            results[n][key] = statistics.median(values)
     return results
 
 
@@ -177,11 +191,10 @@ def main(argv=None) -> int:
     log(f"benchmarking ({args.runs} runs per figure, medians; {os.cpu_count()} CPUs; the client shares them)")
     if not os.path.isfile(os.path.join(args.pack, "PulumiPolicy.yaml")):
         parser.error(f"{args.pack} is not a policy pack folder (no PulumiPolicy.yaml)")
-    results = {"preflight": bench_pack("ours", args.runs, args.calls, args.serial_calls, log, args.pack,
-                                         args.stack_runs)}
+    contenders = {"preflight": lambda: packs.start("ours", args.pack)}
     if not args.ours_only:
-        results["AWSGuard"] = bench_pack("awsguard", args.runs, args.calls, args.serial_calls, log,
-                                         stack_runs=args.stack_runs)
+        contenders["AWSGuard"] = lambda: packs.start("awsguard")
+    results = bench(contenders, args.runs, args.calls, args.serial_calls, args.stack_runs, log)
     print(table(results))
     print(f"\nSame {ANALYZE_POOL}-resource mix to both packs ({workload.UNIT_SIZE} per service: S3 bucket + "
           f"split-out config, v6-style inline bucket, RDS, DynamoDB, EC2, security group, IAM role/policy/"

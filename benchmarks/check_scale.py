@@ -14,6 +14,7 @@ Configure, Analyze per resource, AnalyzeStack). Every figure is the median of --
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -122,17 +123,17 @@ def write_program(count: int) -> str:
     return directory
 
 
-def run_once(directory: str) -> Dict[str, float]:
+def run_once(directory: str, policy_pack: str = "") -> Dict[str, float]:
     out = os.path.join(directory, "report.json")
     started = time.perf_counter()
+    pack = ["--policy-pack", policy_pack] if policy_pack else []
     proc = subprocess.run([sys.executable, "-m", "preflight", "check", directory, "--stack", "prod",
-                           "--format", "json", "--output", out, "--timings"],
+                           "--format", "json", "--output", out, "--timings", *pack],
                           cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - started
     match = TIMINGS_RE.search(proc.stderr)
     if proc.returncode not in (0, 1) or not match:
         raise SystemExit(f"preflight check failed on {directory} (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
-    import json
     with open(out, encoding="utf-8") as f:
         report = json.load(f)
     program, startup, analysis = map(float, match.groups())
@@ -146,6 +147,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000], metavar="N",
                         help="program sizes in resources (default: 100 1000 5000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per size; the median is printed (default 3)")
+    parser.add_argument("--policy-pack", default="", metavar="DIR",
+                        help="policy pack to check with (default: Preflight's own)")
     args = parser.parse_args(argv)
     if args.runs < 1 or any(n < SERVICE_SIZE for n in args.sizes):
         parser.error(f"--runs must be at least 1 and every size at least {SERVICE_SIZE}")
@@ -156,7 +159,7 @@ def main(argv=None) -> int:
         runs = []
         for i in range(args.runs):
             print(f"  {count} resources, run {i + 1}/{args.runs}...", file=sys.stderr, flush=True)
-            runs.append(run_once(directory))
+            runs.append(run_once(directory, args.policy_pack))
         row = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         if row["resources"] != count:
             raise SystemExit(f"the generated program recorded {row['resources']:.0f} resources, not {count}")
