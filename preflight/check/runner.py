@@ -173,6 +173,10 @@ def main(argv=None) -> int:
             kind = a.typ.rsplit(":", 1)[-1].lower()
             arn = f"arn:aws:{service}:{region}:{account}:{kind}/{ident}"
             state = {"arn": arn, "id": ident, **inputs}
+            # Autonamed resources: the provider fills in the physical name; so do we.
+            state.setdefault("name", ident)
+            if a.typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
+                state.setdefault("bucket", ident)
             if service == "s3":
                 state.setdefault("bucketDomainName", f"{ident}.s3.amazonaws.com")
                 state.setdefault("bucketRegionalDomainName", f"{ident}.s3.{region}.amazonaws.com")

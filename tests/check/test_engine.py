@@ -71,3 +71,13 @@ def test_secret_config_stays_secret(run_program):
     value = p["props"]["value"]
     assert value["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"  # a secret on the wire
     assert "CIPHERTEXT" not in json.dumps(p)
+
+
+def test_autonamed_bucket_has_a_name_output(run_program):
+    resources = run_program("""
+        import pulumi, pulumi_aws as aws
+        b = aws.s3.Bucket("logs")
+        aws.iam.Policy("where", policy="{}", description=pulumi.Output.concat("s3://", b.bucket))
+    """)
+    where = next(r for r in resources if r["name"] == "where")
+    assert where["props"]["description"].startswith("s3://logs-")
