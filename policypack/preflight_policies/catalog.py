@@ -5,12 +5,13 @@ import os
 from typing import Any, List
 
 from .model import MetadataError
-from .rules import compliance, infrastructure, security
+from .rules import ai, api, compliance, deployment, infrastructure, observability, security
 
 PACK_NAME = "preflight"
 PACK_DESCRIPTION = ("Preflight: the production readiness checklist for AWS (pulumi-aws 7.x), mandatory in "
                     "prod and staging, advisory in dev.")
-RULE_MODULES = (infrastructure, security, compliance)
+# Sorted by checklist section: infrastructure, security, observability, AI, compliance.
+RULE_MODULES = (infrastructure, deployment, security, api, observability, ai, compliance)
 
 
 def all_policies() -> List[Any]:
