@@ -53,9 +53,10 @@ def kms_key_deletion_window(r, report):
     days = r.peek("deletionWindowInDays", 30)
     if is_unknown(days):
         not_applicable("deletionWindowInDays is unknown during preview; it is judged again when known")
-    minimum = r.config.get("minimumDays", 30)
+    minimum = int(r.config.get("minimumDays", 30))
     if not isinstance(days, (int, float)) or days < minimum:
-        report(f"{short_type(r.type)} '{r.name}' can be destroyed {days} days after deletion is scheduled; set "
+        shown = f"{days:g}" if isinstance(days, (int, float)) else repr(days)
+        report(f"{short_type(r.type)} '{r.name}' can be destroyed {shown} days after deletion is scheduled; set "
                f"deletion_window_in_days to at least {minimum} so a mistaken delete can be cancelled")
 
 

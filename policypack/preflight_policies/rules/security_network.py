@@ -36,7 +36,8 @@ def _every_port(rule) -> bool:
                 "subnets.",
 )
 def security_group_no_world_database_ports(r, report):
-    ports = r.config.get("ports") or sorted(_DATABASE_PORTS)
+    # Config numbers arrive as floats over the wire (protobuf Struct).
+    ports = [int(p) for p in (r.config.get("ports") or sorted(_DATABASE_PORTS))]
     rules = [rule for rule in world_open_ingress(r) if not _every_port(rule)]  # those are the all-ports policy's
     exposed = [p for p in ports if any(ingress_covers(rule, p) for rule in rules)]
     if exposed:

@@ -194,7 +194,7 @@ def secretsmanager_rotation_interval(r, report):
         not_applicable("the rotation rules are unknown during preview; they are judged again when known")
     if schedule and days is None:
         return  # a schedule expression (cron/rate) is accepted as the team's explicit choice
-    maximum = r.config.get("maximumDays", 90)
+    maximum = int(r.config.get("maximumDays", 90))
     if not isinstance(days, (int, float)) or days > maximum:
         report(f"rotation '{r.name}' rotates every {days} days; set rotation_rules automatically_after_days to "
                f"{maximum} or less")
