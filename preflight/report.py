@@ -22,7 +22,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], wrap_last: bool
     lines = []
 
     def emit(cells: Sequence[str]) -> None:
-        last = textwrap.wrap(str(cells[-1]), last_width) or [""]
+        last = textwrap.wrap(str(cells[-1]), last_width, break_long_words=False, break_on_hyphens=False) or [""]
         head = "  ".join(str(c).ljust(widths[i]) for i, c in enumerate(cells[:-1]))
         lines.append((head + "  " + last[0]).rstrip() if cols > 1 else last[0])
         for more in last[1:]:

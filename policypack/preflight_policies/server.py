@@ -17,7 +17,7 @@ from concurrent import futures
 from typing import Any, Dict, List, Optional, Sequence
 
 import grpc
-from google.protobuf import empty_pb2, json_format, struct_pb2
+from google.protobuf import empty_pb2, json_format
 from pulumi.runtime import proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy.proxy import UnknownValueError
@@ -282,5 +282,9 @@ def serve(name: str, policies: Sequence[Any], pack_dir: str, description: str = 
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    stopped.wait()
+    parent = os.getppid()
+    # If the engine that started us dies without stopping us, don't linger as an orphan.
+    while not stopped.wait(1.0):
+        if os.getppid() != parent:
+            break
     server.stop(0)

@@ -72,19 +72,10 @@ def record(project: Project, stack: StackConfig, organization: str = "organizati
 
 
 def _provider_props(stack: StackConfig, package: str) -> Dict[str, Any]:
-    """A default provider's inputs: the stack's `<package>:` config, JSON values decoded."""
-    props: Dict[str, Any] = {}
+    """A default provider's inputs: the stack's `<package>:` config values, as strings (structured values
+    stay JSON text), which is how the engine configures default providers."""
     prefix = f"{package}:"
-    for key, value in stack.config.items():
-        if key.startswith(prefix):
-            decoded: Any = value
-            if isinstance(value, str) and value[:1] in "[{":
-                try:
-                    decoded = json.loads(value)
-                except ValueError:
-                    pass
-            props[key[len(prefix):]] = decoded
-    return props
+    return {key[len(prefix):]: value for key, value in stack.config.items() if key.startswith(prefix)}
 
 
 def _resolve_providers(resources: List[Dict[str, Any]], stack: StackConfig, project: Project) -> List[Dict[str, Any]]:

@@ -118,6 +118,18 @@ def _policy_document(args: dict) -> dict:
     return doc
 
 
+def _program_traceback(error: BaseException, program_dir: str) -> str:
+    """The traceback from the program's first frame on: the runner and the runtime above it are noise."""
+    frames = traceback.extract_tb(error.__traceback__)
+    inside = [i for i, f in enumerate(frames)
+              if os.path.isfile(f.filename) and os.path.abspath(f.filename).startswith(program_dir + os.sep)]
+    if inside:
+        frames = traceback.StackSummary.from_list(frames[inside[0]:])
+    lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames),
+             *traceback.format_exception_only(type(error), error)]
+    return "".join(lines)
+
+
 def main(argv=None) -> int:
     args = _parse_args(argv)
     with open(args.config, encoding="utf-8") as f:
@@ -161,6 +173,10 @@ def main(argv=None) -> int:
             kind = a.typ.rsplit(":", 1)[-1].lower()
             arn = f"arn:aws:{service}:{region}:{account}:{kind}/{ident}"
             state = {"arn": arn, "id": ident, **inputs}
+            # Autonamed resources: the provider fills in the physical name; so do we.
+            state.setdefault("name", ident)
+            if a.typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
+                state.setdefault("bucket", ident)
             if service == "s3":
                 state.setdefault("bucketDomainName", f"{ident}.s3.amazonaws.com")
                 state.setdefault("bucketRegionalDomainName", f"{ident}.s3.{region}.amazonaws.com")
@@ -241,10 +257,7 @@ def main(argv=None) -> int:
             error = {"type": "SystemExit", "message": f"the program exited with status {e.code}",
                      "traceback": ""}
     except BaseException as e:  # the program's own error, shown to the user as-is
-        tb = traceback.format_exception(type(e), e, e.__traceback__)
-        # Drop the frames of this runner and of the runtime above the program.
-        keep = [line for line in tb if __file__ not in line]
-        error = {"type": type(e).__name__, "message": str(e), "traceback": "".join(keep)}
+        error = {"type": type(e).__name__, "message": str(e), "traceback": _program_traceback(e, program_dir)}
     for r in logs.records:
         if r["level"] == "error" and error is None and "Program failed" in r["message"]:
             error = {"type": "ProgramError", "message": r["message"], "traceback": ""}

@@ -1,30 +1,73 @@
-"""The baseline program: bootstraps one environment (one stack = one AWS account).
+"""The baseline program: one stack = one environment = one AWS account.
 
-A first slice; the components issue replaces it with the full baseline built from components/.
+Reads the stack's config (Pulumi.<stack>.yaml), pins an explicit AWS provider to the account in
+`aws:allowedAccountIds`, and builds a production-ready Environment from the profile that
+`preflight:environment` (or the stack name) selects.
 """
-import json
+from __future__ import annotations
+
+import os
+import sys
 
 import pulumi
 import pulumi_aws as aws
 
-env = pulumi.Config("preflight").get("environment") or pulumi.get_stack()
-protect = env == "prod"
+# The repository root holds the `components` package; make it importable when Pulumi runs this folder.
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
-key = aws.kms.Key("data", description="Preflight data key", enable_key_rotation=True,
-                  deletion_window_in_days=30, opts=pulumi.ResourceOptions(protect=protect))
+from components import Environment, EnvironmentArgs, profile_for, resolve_environment  # noqa: E402
 
-bucket = aws.s3.Bucket("data", opts=pulumi.ResourceOptions(protect=protect))
-aws.s3.BucketServerSideEncryptionConfiguration(
-    "data", bucket=bucket.id,
-    rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},
-            "bucket_key_enabled": True}])
-aws.s3.BucketPublicAccessBlock("data", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
-                               ignore_public_acls=True, restrict_public_buckets=True)
+config = pulumi.Config("preflight")
+aws_config = pulumi.Config("aws")
 
-db = aws.rds.Instance("app", engine="postgres", instance_class="db.t4g.micro", allocated_storage=20,
-                      storage_encrypted=True, kms_key_id=key.arn, backup_retention_period=7,
-                      deletion_protection=True, manage_master_user_password=True, username="app",
-                      skip_final_snapshot=False, final_snapshot_identifier="app-final",
-                      opts=pulumi.ResourceOptions(protect=protect))
+environment = resolve_environment(config.get("environment"), pulumi.get_stack())
+profile = profile_for(environment)
 
-pulumi.export("bucket", bucket.id)
+allowed_accounts = aws_config.require_object("allowedAccountIds")
+if not isinstance(allowed_accounts, list) or len(allowed_accounts) != 1 or not str(allowed_accounts[0]).isdigit():
+    raise ValueError("aws:allowedAccountIds must list exactly one 12-digit account id for this stack; "
+                     "set it in Pulumi.<stack>.yaml (one stack = one account)")
+region = aws_config.require("region")
+
+provider = aws.Provider(
+    f"aws-{environment}",
+    region=region,
+    allowed_account_ids=[str(a) for a in allowed_accounts],
+    default_tags={"tags": {"preflight:environment": environment, "preflight:stack": pulumi.get_stack(),
+                           "managed-by": "pulumi"}},
+)
+
+env = Environment(
+    config.get("prefix") or f"{pulumi.get_project()}-{environment}",
+    EnvironmentArgs(
+        prefix=config.get("prefix") or f"{pulumi.get_project()}-{environment}",
+        profile=profile,
+        cidr_block=config.require("vpcCidr"),
+        availability_zones=config.require_object("availabilityZones"),
+        other_environment_cidrs=config.get_object("otherEnvironmentCidrs") or [],
+        runbook_base_url=config.require("runbookBaseUrl"),
+        oncall_https_endpoint=config.get_secret("oncallHttpsEndpoint"),
+        oncall_email=config.get("oncallEmail"),
+        state_bucket_name=config.get("stateBucketName"),
+        monthly_budget_usd=config.get_float("monthlyBudgetUsd"),
+        budget_emails=config.get_object("budgetEmails") or [],
+        database=config.get_bool("database") if config.get_bool("database") is not None else True,
+        agent_trusted_principal_arns=config.get_object("agentRunnerRoleArns") or [],
+        agent_model_arns=config.get_object("agentModelArns") or [],
+        bedrock_runtime_endpoint=config.get_bool("bedrockRuntimeEndpoint") or False,
+    ),
+    opts=pulumi.ResourceOptions(providers=[provider]),
+)
+
+pulumi.export("environment", environment)
+pulumi.export("backendUrl", env.account.backend_url)
+pulumi.export("secretsProvider", env.account.secrets_provider)
+pulumi.export("vpcId", env.network.vpc_id)
+pulumi.export("alertTopicArn", env.alerting.topic_arn)
+pulumi.export("trailArn", env.trail.trail_arn)
+pulumi.export("backupVaultArn", env.backup.vault_arn)
+pulumi.export("dataBucket", env.data_bucket.name)
+if env.database is not None:
+    pulumi.export("databaseEndpoint", env.database.endpoint)
+if env.agent is not None:
+    pulumi.export("agentRoleArn", env.agent.role_arn)

@@ -1,0 +1,28 @@
+"""Preflight components: AWS building blocks that are production-ready by default.
+
+Each is a pulumi.ComponentResource with typed args (dataclasses), a `preflight:<module>:<Type>`
+token, every child parented to it, and secure defaults that are turned off only by a named argument.
+"""
+from .account import AccountBaseline, AccountBaselineArgs
+from .agents import AgentAccess, AgentAccessArgs, AgentStatement
+from .alerting import AlarmSpec, Alerting, AlertingArgs
+from .api import ApiProtection, ApiProtectionArgs
+from .backup import BackupPlan, BackupPlanArgs
+from .cost import CostGuard, CostGuardArgs
+from .database import Database, DatabaseArgs
+from .environment import Environment, EnvironmentArgs
+from .kms import KmsKey, KmsKeyArgs
+from .network import Network, NetworkArgs
+from .profiles import DEV, PROD, STAGING, BackupRuleProfile, EnvironmentProfile, profile_for, resolve_environment
+from .secrets import Secret, SecretArgs
+from .storage import ObjectLock, SecureBucket, SecureBucketArgs
+from .trail import AuditTrail, AuditTrailArgs
+
+__all__ = [
+    "AccountBaseline", "AccountBaselineArgs", "AgentAccess", "AgentAccessArgs", "AgentStatement", "AlarmSpec",
+    "Alerting", "AlertingArgs", "ApiProtection", "ApiProtectionArgs", "AuditTrail", "AuditTrailArgs",
+    "BackupPlan", "BackupPlanArgs", "BackupRuleProfile", "CostGuard", "CostGuardArgs", "Database", "DatabaseArgs",
+    "DEV", "Environment", "EnvironmentArgs", "EnvironmentProfile", "KmsKey", "KmsKeyArgs", "Network", "NetworkArgs",
+    "ObjectLock", "PROD", "STAGING", "Secret", "SecretArgs", "SecureBucket", "SecureBucketArgs", "profile_for",
+    "resolve_environment",
+]

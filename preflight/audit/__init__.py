@@ -1,0 +1,1 @@
+"""`preflight audit`: production readiness checks against a live AWS account (boto3)."""

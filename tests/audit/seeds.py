@@ -1,0 +1,161 @@
+"""Seed moto with one insecure and one secure account (over HTTP, as a user's tools would)."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from urllib.parse import urlsplit, urlunsplit
+
+ACCOUNT = "123456789012"
+STAR_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+SCOPED_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::app-data/*"}]})
+LAMBDA_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+def s3control(moto):
+    client = moto.client("s3control")
+    base = urlsplit(moto.url).netloc
+
+    def strip_account_prefix(request, **_):
+        parts = urlsplit(request.url)
+        if parts.netloc.endswith("." + base):
+            request.url = urlunsplit(parts._replace(netloc=base))
+    client.meta.events.register("before-send.s3-control.*", strip_account_prefix)
+    return client
+
+
+def lambda_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("handler.py", "def handle(event, context):\n    return {}\n")
+    return buf.getvalue()
+
+
+def lambda_function(moto, name: str, auth: str) -> None:
+    role = moto.client("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=LAMBDA_TRUST)
+    lam = moto.client("lambda")
+    lam.create_function(FunctionName=name, Runtime="python3.11", Role=role["Role"]["Arn"], Handler="handler.handle",
+                        Code={"ZipFile": lambda_zip()})
+    lam.create_function_url_config(FunctionName=name, AuthType=auth)
+
+
+def rest_api(moto, name: str):
+    api = moto.client("apigateway")
+    rest = api.create_rest_api(name=name)
+    root = api.get_resources(restApiId=rest["id"])["items"][0]["id"]
+    api.put_method(restApiId=rest["id"], resourceId=root, httpMethod="GET", authorizationType="NONE")
+    api.put_integration(restApiId=rest["id"], resourceId=root, httpMethod="GET", type="MOCK")
+    api.create_deployment(restApiId=rest["id"], stageName="prod")
+    return api, rest["id"]
+
+
+def rds_instance(moto, ident: str, **overrides):
+    params = dict(DBInstanceIdentifier=ident, Engine="postgres", DBInstanceClass="db.t3.micro",
+                  MasterUsername="app", MasterUserPassword="not-a-real-password-1", AllocatedStorage=20)
+    params.update(overrides)
+    return moto.client("rds").create_db_instance(**params)["DBInstance"]
+
+
+def seed_insecure(moto) -> None:
+    s3 = moto.client("s3")
+    s3.create_bucket(Bucket="trail-logs-open")
+    s3.create_bucket(Bucket="customer-uploads")
+    s3.create_bucket(Bucket="sse-s3-only")
+    s3.put_bucket_encryption(Bucket="sse-s3-only", ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    moto.client("cloudtrail").create_trail(Name="main-trail", S3BucketName="trail-logs-open",
+                                           IsMultiRegionTrail=True)  # never started, no validation, no KMS
+    rds_instance(moto, "orders-db", PubliclyAccessible=True, BackupRetentionPeriod=0, StorageEncrypted=False)
+    rds = moto.client("rds")
+    for snap in rds.describe_db_snapshots(DBInstanceIdentifier="orders-db")["DBSnapshots"]:
+        rds.delete_db_snapshot(DBSnapshotIdentifier=snap["DBSnapshotIdentifier"])  # no backup at all
+    moto.client("dynamodb").create_table(
+        TableName="sessions", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    moto.client("backup").create_backup_vault(BackupVaultName="unlocked-vault")
+    moto.client("kms").create_key(Description="never rotated")
+    moto.client("secretsmanager").create_secret(Name="db-password", SecretString="hunter2")
+    iam = moto.client("iam")
+    iam.create_policy(PolicyName="everything", PolicyDocument=STAR_POLICY)
+    iam.create_user(UserName="deployer")
+    iam.put_user_policy(UserName="deployer", PolicyName="admin-inline", PolicyDocument=STAR_POLICY)
+    iam.create_access_key(UserName="deployer")
+    moto.client("cloudwatch").put_metric_alarm(
+        AlarmName="api-errors", MetricName="5XXError", Namespace="AWS/ApiGateway", Statistic="Sum", Period=60,
+        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+    moto.client("logs").create_log_group(logGroupName="/app/forever")
+    ec2 = moto.client("ec2")
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    group = ec2.create_security_group(GroupName="bastion", Description="ssh from anywhere", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    lambda_function(moto, "open-llm-proxy", "NONE")
+    rest_api(moto, "public-api")
+
+
+def seed_secure(moto) -> None:
+    kms = moto.client("kms")
+    key = kms.create_key(Description="data key")["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=key["KeyId"])
+    s3 = moto.client("s3")
+    s3control(moto).put_public_access_block(AccountId=ACCOUNT, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    for bucket in ("audit-trail-logs", "app-data"):
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
+            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}}]})
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True})
+    trail = moto.client("cloudtrail")
+    trail.create_trail(Name="org-trail", S3BucketName="audit-trail-logs", IsMultiRegionTrail=True,
+                       EnableLogFileValidation=True, KmsKeyId=key["Arn"], IncludeGlobalServiceEvents=True)
+    trail.start_logging(Name="org-trail")
+    moto.client("ec2").enable_ebs_encryption_by_default()
+    rds_instance(moto, "billing-db", StorageEncrypted=True, KmsKeyId=key["Arn"], BackupRetentionPeriod=14,
+                 DeletionProtection=True, PubliclyAccessible=False)
+    dynamodb = moto.client("dynamodb")
+    dynamodb.create_table(
+        TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    dynamodb.update_continuous_backups(TableName="orders",
+                                       PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    backup = moto.client("backup")
+    backup.create_backup_vault(BackupVaultName="locked-vault")
+    backup.put_backup_vault_lock_configuration(BackupVaultName="locked-vault", MinRetentionDays=7)
+    iam = moto.client("iam")
+    iam.create_policy(PolicyName="read-app-data", PolicyDocument=SCOPED_POLICY)
+    iam.create_user(UserName="ci")
+    iam.create_access_key(UserName="ci")
+    topic = moto.client("sns").create_topic(Name="on-call")["TopicArn"]
+    moto.client("cloudwatch").put_metric_alarm(
+        AlarmName="api-errors", MetricName="5XXError", Namespace="AWS/ApiGateway", Statistic="Sum", Period=60,
+        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic])
+    logs = moto.client("logs")
+    logs.create_log_group(logGroupName="/app/api")
+    logs.put_retention_policy(logGroupName="/app/api", retentionInDays=365)
+    moto.client("guardduty").create_detector(Enable=True)
+    moto.client("budgets").create_budget(
+        AccountId=ACCOUNT,
+        Budget={"BudgetName": "monthly", "BudgetLimit": {"Amount": "500", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+                "BudgetType": "COST"},
+        NotificationsWithSubscribers=[{
+            "Notification": {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80,
+                             "ThresholdType": "PERCENTAGE"},
+            "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "oncall@example.com"}]}])
+    ec2 = moto.client("ec2")
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    group = ec2.create_security_group(GroupName="web", Description="https only", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    lambda_function(moto, "private-worker", "AWS_IAM")
+    api, api_id = rest_api(moto, "orders-api")
+    api.update_stage(restApiId=api_id, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "100"},
+        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "200"},
+        {"op": "replace", "path": "/accessLogSettings/destinationArn",
+         "value": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/app/api"},
+        {"op": "replace", "path": "/accessLogSettings/format", "value": '{"requestId":"$context.requestId"}'}])

@@ -1,0 +1,41 @@
+"""`preflight policies` as a user runs it."""
+import json
+
+from tests.cli.test_check_cli import preflight
+
+
+def test_json_lists_every_policy_with_metadata():
+    proc = preflight("policies", "--format", "json")
+    assert proc.returncode == 0
+    doc = json.loads(proc.stdout)
+    assert doc["count"] == len(doc["policies"]) >= 11
+    p = next(p for p in doc["policies"] if p["name"] == "prod-data-stores-protected")
+    assert p["type"] == "stack" and p["levels"] == {"prod": "mandatory", "staging": "advisory", "dev": "advisory"}
+
+
+def test_table_and_markdown():
+    table = preflight("policies")
+    assert table.returncode == 0 and "rds-storage-encrypted" in table.stdout
+    md = preflight("policies", "--format", "md")
+    assert "#### rds-storage-encrypted" in md.stdout and "| Policy |" in md.stdout
+
+
+def test_update_readme(tmp_path):
+    readme = tmp_path / "README.md"
+    from preflight.policies import BEGIN, END
+    readme.write_text(f"# x\n{BEGIN}\nold\n{END}\ntail\n")
+    proc = preflight("policies", "--format", "md", "--update", str(readme))
+    assert proc.returncode == 0 and "updated" in proc.stdout
+    text = readme.read_text()
+    assert "old" not in text and "#### rds-storage-encrypted" in text and text.endswith("tail\n")
+    again = preflight("policies", "--format", "md", "--update", str(readme))
+    assert "already up to date" in again.stdout
+
+
+def test_update_needs_markers_and_md(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# no markers\n")
+    proc = preflight("policies", "--format", "md", "--update", str(readme))
+    assert proc.returncode == 2 and "no catalog markers" in proc.stderr
+    proc = preflight("policies", "--update", str(readme))
+    assert proc.returncode == 2 and "--format md" in proc.stderr
