@@ -27,7 +27,7 @@ def test_update_readme(tmp_path):
     proc = preflight("policies", "--format", "md", "--update", str(readme))
     assert proc.returncode == 0 and "updated" in proc.stdout
     text = readme.read_text()
-    assert "old" not in text and "#### rds-storage-encrypted" in text and text.endswith("tail\n")
+    assert "\nold\n" not in text and "#### rds-storage-encrypted" in text and text.endswith("tail\n")
     again = preflight("policies", "--format", "md", "--update", str(readme))
     assert "already up to date" in again.stdout
 

@@ -51,7 +51,6 @@ CASES = [
      {"deletionProtection": "INACTIVE"}),
     ("eks-cluster-deletion-protection", "aws:eks/cluster:Cluster", {"deletionProtection": True}, {}),
     ("network-firewall-deletion-protection", "aws:networkfirewall/firewall:Firewall", {"deleteProtection": True}, {}),
-    ("log-group-deletion-protection", "aws:cloudwatch/logGroup:LogGroup", {"deletionProtectionEnabled": True}, {}),
     ("backup-vault-no-force-destroy", "aws:backup/vault:Vault", {}, {"forceDestroy": True}),
     ("ecr-repository-no-force-delete", "aws:ecr/repository:Repository", {"forceDelete": False}, {"forceDelete": True}),
 ]

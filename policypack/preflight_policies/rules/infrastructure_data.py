@@ -309,18 +309,6 @@ network_firewall_deletion_protection = property_policy(
     remediation="Set delete_protection=True on aws.networkfirewall.Firewall" + _NATIVE + ".",
 )
 
-log_group_deletion_protection = property_policy(
-    name="log-group-deletion-protection",
-    title="Log groups holding audit or application logs should have deletion protection on",
-    checklist=("compliance.audit-logging", "infra.iac"), severity="low", levels=ADVISORY_EVERYWHERE,
-    frameworks=("Preflight:log-group-deletion-protection",),
-    types=T.LOG_GROUP, path="deletionProtectionEnabled", expect=is_true,
-    message="log group '{name}' can be deleted with its logs; set deletion_protection_enabled=True for logs you "
-            "must keep",
-    remediation="Set deletion_protection_enabled=True on aws.cloudwatch.LogGroup for audit and production logs "
-                "(turning it off later needs an explicit False).",
-)
-
 backup_vault_no_force_destroy = property_policy(
     name="backup-vault-no-force-destroy",
     title="Production backup vaults must not set force_destroy",
@@ -367,7 +355,6 @@ POLICIES = [
     cognito_deletion_protection,
     eks_deletion_protection,
     network_firewall_deletion_protection,
-    log_group_deletion_protection,
     backup_vault_no_force_destroy,
     ecr_no_force_delete,
 ]

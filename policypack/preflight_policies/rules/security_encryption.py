@@ -244,7 +244,7 @@ _TLS12_POLICIES = ("Policy-Min-TLS-1-2-2019-07", "Policy-Min-TLS-1-2-PFS-2023-10
 
 opensearch_tls_policy = property_policy(
     name="opensearch-tls-1-2",
-    title="OpenSearch domains must refuse TLS versions older than 1.2",
+    title="OpenSearch domains must require TLS 1.2 or newer",
     checklist="security.encryption", severity="medium",
     frameworks=("Preflight:opensearch-tls-1-2",),
     types=T.OPENSEARCH_DOMAIN, path="domainEndpointOptions.tlsSecurityPolicy", expect=one_of(*_TLS12_POLICIES),
