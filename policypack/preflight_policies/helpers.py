@@ -199,3 +199,102 @@ def not_false(v: Any) -> bool:
 def truthy(v: Any) -> bool:
     """True, or the string "true" (some nested launch template inputs are strings)."""
     return v is True or (isinstance(v, str) and v.lower() == "true")
+
+# -- shared shapes for the API / observability / AI / compliance rules (catalog part B) ----------
+from fnmatch import fnmatchcase as _fnmatchcase  # noqa: E402
+
+
+def glob_any(value: str, patterns: Iterable[str]) -> bool:
+    """`value` matches one of the glob `patterns` (case-insensitive, as IAM compares actions)."""
+    v = value.lower()
+    return any(_fnmatchcase(v, p.lower()) for p in patterns if isinstance(p, str))
+
+
+def iam_documents(r: Resource):
+    """(where, document) pairs of an IAM resource: `policy` on policy holders, inlinePolicies on a Role."""
+    if r.type == "aws:iam/role:Role":
+        for i, inline in enumerate(as_list(r.peek("inlinePolicies"))):
+            if isinstance(inline, dict):
+                yield f"inline policy {inline.get('name') or i}", inline.get("policy")
+    else:
+        yield "policy", r.peek("policy")
+
+
+def allow_statements(document: Any) -> List[dict]:
+    """The Allow statements of a policy document (string or object); none while it is unknown."""
+    return [s for s in policy_statements(document) if s.get("Effect") == "Allow"]
+
+
+def statement_allows(stmt: dict, actions: Iterable[str]) -> List[str]:
+    """Which of `actions` an Allow statement grants (Action globs, or everything a NotAction leaves)."""
+    granted = [a for a in as_list(stmt.get("Action")) if isinstance(a, str)]
+    if granted:
+        return [a for a in actions if any(_fnmatchcase(a.lower(), g.lower()) for g in granted)]
+    excluded = [a for a in as_list(stmt.get("NotAction")) if isinstance(a, str)]
+    if excluded:
+        return [a for a in actions if not any(_fnmatchcase(a.lower(), g.lower()) for g in excluded)]
+    return []
+
+
+def links_to(source: Resource, prop: str, target: Resource, *target_props: str) -> bool:
+    """`source`'s input `prop` points at `target`: by property dependency (robust in preview, where ids
+    are unknown), or by value (equal to the target's logical name or one of its `target_props`)."""
+    if target.urn in source.property_dependency_urns.get(prop, ()):
+        return True
+    value = source.peek(prop)
+    values = {v for v in as_list(value) if isinstance(v, str) and not is_unknown(v)}
+    if not values:
+        return False
+    ids = {target.name}
+    for key in target_props:
+        v = target.peek(key)
+        if isinstance(v, str) and not is_unknown(v):
+            ids.add(v)
+    return bool(values & ids)
+
+
+def uses_aws(stack) -> bool:
+    """The stack manages at least one AWS resource (an empty or non-AWS stack needs no AWS guard rails)."""
+    return any(r.type.startswith("aws:") for r in stack.resources)
+
+
+def presence_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
+                    remediation: str, types: Sequence[str], message: str, frameworks: Iterable[str] = (),
+                    levels: Optional[Mapping[str, str]] = None, environments: Sequence[str] = ("prod",),
+                    satisfied_by: Optional[Callable[[Resource], bool]] = None,
+                    when: Callable[[Any], bool] = uses_aws):
+    """One line for "a stack in `environments` must contain a resource of `types`" (a budget, a
+    GuardDuty detector...). `satisfied_by` narrows which of those resources count; unknown inputs
+    count (judged again when known). `when` says which stacks need it (default: any AWS stack)."""
+    from .model import stack_policy
+
+    def check(stack, report) -> None:
+        if stack.environment not in environments or not when(stack):
+            return
+        found = stack.of_type(*types)
+        if satisfied_by is not None:
+            found = [r for r in found if satisfied_by(r)]
+        if not found:
+            report(message)
+    check.__name__ = f"check_{name.replace('-', '_')}"
+    return stack_policy(name=name, title=title, checklist=checklist, severity=severity, remediation=remediation,
+                        frameworks=frameworks, types=tuple(types), levels=levels)(check)
+
+
+def json_keys(document: Any) -> set:
+    """Every key (lower-cased) anywhere in a JSON document given as a string or parsed value."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return set()
+    keys: set = set()
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            keys.update(k.lower() for k in node if isinstance(k, str))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return keys

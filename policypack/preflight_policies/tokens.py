@@ -87,7 +87,6 @@ ELASTICACHE_REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGro
 ELASTICACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
 ELASTICACHE_SERVERLESS = "aws:elasticache/serverlessCache:ServerlessCache"
 OPENSEARCH_DOMAIN = "aws:opensearch/domain:Domain"
-SNS_TOPIC = "aws:sns/topic:Topic"
 SQS_QUEUE = "aws:sqs/queue:Queue"
 
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
@@ -107,7 +106,6 @@ IAM_USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
 IAM_POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
 IAM_ACCESS_KEY = "aws:iam/accessKey:AccessKey"
 
-LAMBDA_FUNCTION = "aws:lambda/function:Function"
 ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 APIGATEWAY_STAGE = "aws:apigateway/stage:Stage"
@@ -115,10 +113,76 @@ SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 
-LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 COGNITO_USER_POOL = "aws:cognito/userPool:UserPool"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 NETWORK_FIREWALL = "aws:networkfirewall/firewall:Firewall"
 BACKUP_VAULT = "aws:backup/vault:Vault"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
+
+# -- API protection, observability, AI, compliance (catalog part B) ------------------------------
+APIGW_METHOD = "aws:apigateway/method:Method"
+APIGW_STAGE = "aws:apigateway/stage:Stage"
+APIGW_METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
+APIGW_USAGE_PLAN = "aws:apigateway/usagePlan:UsagePlan"
+APIGW_REQUEST_VALIDATOR = "aws:apigateway/requestValidator:RequestValidator"
+APIGW_DOMAIN = "aws:apigateway/domainName:DomainName"
+APIGWV2_API = "aws:apigatewayv2/api:Api"
+APIGWV2_ROUTE = "aws:apigatewayv2/route:Route"
+APIGWV2_STAGE = "aws:apigatewayv2/stage:Stage"
+APIGWV2_DOMAIN = "aws:apigatewayv2/domainName:DomainName"
+API_STAGES = (APIGW_STAGE, APIGWV2_STAGE)
+
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
+LAMBDA_FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+LAMBDA_ALIAS = "aws:lambda/alias:Alias"
+
+LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+LB_LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+
+WAF_WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+WAF_WEB_ACL_RULE = "aws:wafv2/webAclRule:WebAclRule"
+WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+ALARMS = (METRIC_ALARM, COMPOSITE_ALARM)
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+SNS_TOPIC = "aws:sns/topic:Topic"
+SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+SFN_STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
+ECS_CLUSTER = "aws:ecs/cluster:Cluster"
+ECS_SERVICE = "aws:ecs/service:Service"
+CODEDEPLOY_GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup"
+
+GUARDDUTY_DETECTOR = "aws:guardduty/detector:Detector"
+CONFIG_RECORDER = "aws:cfg/recorder:Recorder"
+SECURITY_HUB = ("aws:securityhub/account:Account", "aws:securityhub/accountV2:AccountV2")
+ACCESS_ANALYZER = "aws:accessanalyzer/analyzer:Analyzer"
+ALTERNATE_CONTACT = "aws:account/alternativeContact:AlternativeContact"
+MACIE_ACCOUNT = "aws:macie2/account:Account"
+
+BEDROCK_GUARDRAIL = "aws:bedrock/guardrail:Guardrail"
+BEDROCK_AGENT = "aws:bedrock/agentAgent:AgentAgent"
+BEDROCK_ACTION_GROUP = "aws:bedrock/agentAgentActionGroup:AgentAgentActionGroup"
+BEDROCK_KNOWLEDGE_BASE = "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase"
+BEDROCK_PROVISIONED_THROUGHPUT = "aws:bedrock/provisionedModelThroughput:ProvisionedModelThroughput"
+BEDROCK_MODEL_AGREEMENT = "aws:bedrockfoundation/modelAgreement:ModelAgreement"
+BEDROCK_INVOCATION_LOGGING = "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration"
+SAGEMAKER_NOTEBOOK = "aws:sagemaker/notebookInstance:NotebookInstance"
+SAGEMAKER_MODEL = "aws:sagemaker/model:Model"
+SAGEMAKER_ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+SAGEMAKER_ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+IAM_MANAGED_POLICY = "aws:iam/policy:Policy"
+
+BUDGET = "aws:budgets/budget:Budget"
+ANOMALY_MONITOR = "aws:costexplorer/anomalyMonitor:AnomalyMonitor"
+ANOMALY_SUBSCRIPTION = "aws:costexplorer/anomalySubscription:AnomalySubscription"
+
+AWS_PROVIDER = "pulumi:providers:aws"
+S3_BUCKET_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")

@@ -1,0 +1,84 @@
+"""The pure-Python SSHSIG verifier and allowed_signers parser against real ssh-keygen output."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.gate.gate_helpers import SSH_KEYGEN
+from preflight.gate import sshsig
+
+
+def _sign(approver, tmp_path, message: bytes, *options):
+    path = tmp_path / "message.txt"
+    path.write_bytes(message)
+    subprocess.run([SSH_KEYGEN, "-q", "-Y", "sign", "-f", str(approver.key), "-n", "preflight",
+                    *options, str(path)], check=True, capture_output=True)
+    return sshsig.parse_armored((tmp_path / "message.txt.sig").read_text())
+
+
+@pytest.mark.parametrize("name, key_type", [("alice", "ssh-ed25519"), ("carol", "ecdsa-sha2-nistp256"),
+                                            ("dave", "ssh-rsa")])
+def test_verifies_each_key_type_and_rejects_other_messages(tmp_path, approvers, name, key_type):
+    signature = _sign(approvers[name], tmp_path, b"approve this\n")
+    assert signature.public_key.key_type == key_type and signature.hash_algorithm == "sha512"
+    signature.verify(b"approve this\n", "preflight")
+    with pytest.raises(sshsig.SignatureError, match="does not match"):
+        signature.verify(b"approve that\n", "preflight")
+    with pytest.raises(sshsig.SignatureError, match="namespace"):
+        signature.verify(b"approve this\n", "git")
+
+
+def test_sha256_hash_option_is_supported(tmp_path, approvers):
+    signature = _sign(approvers["alice"], tmp_path, b"x\n", "-O", "hashalg=sha256")
+    assert signature.hash_algorithm == "sha256"
+    signature.verify(b"x\n", "preflight")
+
+
+def test_fingerprint_matches_ssh_keygen(approvers):
+    pub = approvers["alice"].key.with_suffix(".pub")
+    printed = subprocess.run([SSH_KEYGEN, "-l", "-f", str(pub)], capture_output=True, text=True,
+                             check=True).stdout.split()[1]
+    key = sshsig.parse_allowed_signers(approvers["alice"].public_line)[0].public_key
+    assert key.fingerprint == printed
+
+
+def test_allowed_signers_forms(approvers):
+    alice = approvers["alice"].public_line.split(" ", 1)[1]
+    carol = approvers["carol"].public_line.split(" ", 1)[1]
+    text = ("# comment\n\n"
+            f"alice@example.com,alice@corp.example {alice} alice's laptop\n"
+            f'carol@example.com namespaces="preflight,git",valid-after="20200101" {carol}\n')
+    alice_entry, carol_entry = sshsig.parse_allowed_signers(text)
+    assert alice_entry.principals == ("alice@example.com", "alice@corp.example")
+    assert alice_entry.namespaces is None
+    assert carol_entry.namespaces == ("preflight", "git") and carol_entry.valid_after is not None
+    assert carol_entry.allows_namespace("preflight") and not carol_entry.allows_namespace("file")
+
+
+@pytest.mark.parametrize("line, message", [
+    ("alice@example.com", "expected"),
+    ("alice@example.com ssh-dss AAAAB3NzaC1kc3M=", "not supported"),
+    ("alice@example.com ssh-ed25519 %%%%", "corrupt"),
+    ('alice@example.com namespaces="preflight ssh-ed25519 AAAA', "unterminated quote"),
+    ("*@example.com cert-authority ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA==", "cert-authority"),
+])
+def test_bad_signers_lines_name_the_line(line, message):
+    with pytest.raises(sshsig.SignersFileError, match=message):
+        sshsig.parse_allowed_signers(f"# header\n{line}\n")
+
+
+def test_key_type_must_match_the_key(approvers):
+    alice_b64 = approvers["alice"].public_line.split()[2]
+    with pytest.raises(sshsig.SignersFileError, match="the key is ssh-ed25519"):
+        sshsig.parse_allowed_signers(f"alice ssh-rsa {alice_b64}\n")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("hello", "not an SSH signature"),
+    ("-----BEGIN SSH SIGNATURE-----\n!!!!\n-----END SSH SIGNATURE-----\n", "base64"),
+    ("-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n", "truncated"),
+])
+def test_malformed_signatures(text, message):
+    with pytest.raises(sshsig.SignatureError, match=message):
+        sshsig.parse_armored(text)
