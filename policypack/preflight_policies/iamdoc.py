@@ -6,22 +6,12 @@ Union[str, PolicyDocumentArgs]); every reader here accepts both.
 from __future__ import annotations
 
 import fnmatch
-from typing import Any, Iterator, List, Tuple
+from typing import Any, List
 
 from .helpers import as_list, policy_statements
-from .resource import Resource, is_unknown
-
-IAM_ROLE = "aws:iam/role:Role"
-
-
-def documents(r: Resource) -> Iterator[Tuple[str, Any]]:
-    """(where, document) for every policy document a resource carries (role inline policies too)."""
-    if r.type == IAM_ROLE:
-        for i, inline in enumerate(as_list(r.peek("inlinePolicies"))):
-            if isinstance(inline, dict):
-                yield f"inline policy {inline.get('name') or i}", inline.get("policy")
-    else:
-        yield "policy", r.peek("policy")
+from .helpers import iam_documents as documents  # noqa: F401  (one reader for both catalog parts)
+from .helpers import statement_allows  # noqa: F401
+from .resource import is_unknown
 
 
 def known_statements(document: Any) -> List[dict]:

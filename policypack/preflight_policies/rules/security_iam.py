@@ -100,7 +100,7 @@ def iam_no_passrole_on_all(r, report):
     for where, stmt in _allow_statements(r):
         if not _on_everything(stmt):
             continue
-        if any(iamdoc.action_matches(a, "iam:PassRole") for a in iamdoc.actions(stmt)):
+        if iamdoc.statement_allows(stmt, ["iam:PassRole"]):  # Action globs and NotAction alike
             report(f"{short_type(r.type)} '{r.name}' {where} allows iam:PassRole on Resource '*': the holder can "
                    f"hand any role (an administrator's too) to a service it controls; list the role ARNs")
             return
