@@ -104,6 +104,102 @@ def as_list(value: Any) -> List[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def not_true(v: Any) -> bool:
+    """Passes unless the input is explicitly True (for flags whose True is the dangerous setting)."""
+    return v is not True
+
+
+def at_most(n: float) -> Expect:
+    def test(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and v <= n
+    test.__name__ = f"<= {n}"
+    return test
+
+
+# -- "every X needs a Y that points at it" (split-out S3 settings, flow logs, rotations...) ------
+def companion_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
+                     remediation: str, subjects: Sequence[str], companions: Sequence[str], link: str,
+                     judge: Callable[[Resource, List[Resource]], Any], frameworks: Iterable[str] = (),
+                     levels: Optional[Mapping[str, str]] = None,
+                     config: Optional[Mapping[str, Mapping[str, Any]]] = None,
+                     applies: Optional[Callable[[Resource], bool]] = None):
+    """A stack policy: each resource of `subjects` is judged with the `companions` whose `link` input
+    refers to it (by property dependency, or by value when ids are known).
+
+    `judge(subject, companions)` returns None when the subject is fine, UNKNOWN when the answer
+    depends on a value unknown in preview (skipped), or the violation message (blamed on the subject).
+    `applies(subject)` may exclude subjects (e.g. buckets that are themselves log targets).
+    """
+    from .model import stack_policy
+
+    def check(stack, report) -> None:
+        for subject in stack.of_type(*subjects):
+            subject.config = stack.config
+            if applies is not None and not applies(subject):
+                continue
+            found = stack.referencing(subject, link, *companions)
+            verdict = judge(subject, found)
+            if verdict is None or verdict is UNKNOWN:
+                continue
+            report(verdict, subject.urn)
+    check.__name__ = f"check_{name.replace('-', '_')}"
+    return stack_policy(name=name, title=title, checklist=checklist, severity=severity,
+                        remediation=remediation, frameworks=frameworks, levels=levels, config=config,
+                        types=tuple(subjects) + tuple(companions))(check)
+
+
+# -- security group ingress, whatever resource shape carries it ----------------------------------
+WORLD_CIDRS = ("0.0.0.0/0", "::/0")
+
+
+def world_open_ingress(r: Resource) -> List[tuple]:
+    """(from_port, to_port, protocol) of the ingress rules of `r` open to the whole internet.
+
+    Handles aws.ec2.SecurityGroup (inline `ingress`), aws.ec2.SecurityGroupRule (type ingress) and
+    aws.vpc.SecurityGroupIngressRule. Unknown CIDRs are never treated as open.
+    """
+    rules = []
+    if r.type == "aws:ec2/securityGroup:SecurityGroup":
+        for rule in as_list(r.peek("ingress")):
+            if isinstance(rule, dict):
+                rules.append((rule.get("fromPort"), rule.get("toPort"), rule.get("protocol"),
+                              as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks"))))
+    elif r.type == "aws:ec2/securityGroupRule:SecurityGroupRule":
+        if r.peek("type") == "ingress":
+            rules.append((r.peek("fromPort"), r.peek("toPort"), r.peek("protocol"),
+                          as_list(r.peek("cidrBlocks")) + as_list(r.peek("ipv6CidrBlocks"))))
+    elif r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+        rules.append((r.peek("fromPort"), r.peek("toPort"), r.peek("ipProtocol"),
+                      [r.peek("cidrIpv4"), r.peek("cidrIpv6")]))
+    return [(f, t, p) for f, t, p, cidrs in rules
+            if any(isinstance(c, str) and c in WORLD_CIDRS for c in cidrs) and not is_unknown(p)]
+
+
+def all_traffic(protocol: Any) -> bool:
+    return str(protocol) in ("-1", "all")
+
+
+def ingress_covers(rule: tuple, port: int) -> bool:
+    """Does a world-open (from, to, protocol) ingress rule expose TCP `port`?"""
+    from_port, to_port, protocol = rule
+    if all_traffic(protocol):
+        return True
+    if str(protocol).lower() not in ("tcp", "6"):
+        return False
+    if not isinstance(from_port, int) or not isinstance(to_port, int):
+        return False
+    return from_port <= port <= to_port
+
+
+def not_false(v: Any) -> bool:
+    """Passes unless the input is explicitly False (for settings whose provider default is secure)."""
+    return v is not False and not (isinstance(v, str) and v.lower() == "false")
+
+
+def truthy(v: Any) -> bool:
+    """True, or the string "true" (some nested launch template inputs are strings)."""
+    return v is True or (isinstance(v, str) and v.lower() == "true")
+
 # -- shared shapes for the API / observability / AI / compliance rules (catalog part B) ----------
 from fnmatch import fnmatchcase as _fnmatchcase  # noqa: E402
 
