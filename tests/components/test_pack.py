@@ -73,6 +73,13 @@ VARIANTS = {
     "v-account-unprotected": ("prod-data-stores-protected", "mandatory"),
     "v-trail-unprotected": ("prod-data-stores-protected", "mandatory"),
     "v-trail-no-data-events": ("cloudtrail-s3-data-events", "advisory"),
+    "v-bucket-unversioned": ("s3-bucket-versioning", "mandatory"),
+    "v-bucket-no-access-logs": ("s3-bucket-access-logging", "mandatory"),
+    "v-key-no-rotation": ("kms-key-rotation", "mandatory"),
+    "v-secret-no-rotation": ("secretsmanager-secret-rotation", "mandatory"),
+    "v-network-no-flow-logs": ("vpc-flow-logs", "mandatory"),
+    "v-db-single-az": ("rds-multi-az", "mandatory"),
+    "v-llm-logs-unprotected": ("prod-data-stores-protected", "mandatory"),
     "v-api-no-xray": ("apigateway-stage-xray", "mandatory"),
     # Not an opt-out but the risky input AgentAccess allows: a grant on an expensive model needs approval.
     "v-agent-expensive-model": ("bedrock-expensive-model-access", "mandatory"),
@@ -107,6 +114,21 @@ c.AccountBaseline("v-account-unprotected", c.AccountBaselineArgs(
     prefix="v-account", state_bucket_name="v-account-state", security_contact=CONTACT, protect=False), opts=opts)
 c.AuditTrail("v-trail-unprotected", c.AuditTrailArgs(trail_name="v-trail", access_log_bucket="logs",
                                                      s3_data_event_bucket_arns=DATA, protect=False), opts=opts)
+c.SecureBucket("v-bucket-unversioned", c.SecureBucketArgs(kms_key_arn=KEY, access_log_bucket="logs",
+                                                         versioning=False), opts=opts)
+c.SecureBucket("v-bucket-no-access-logs", c.SecureBucketArgs(kms_key_arn=KEY, access_logging=False), opts=opts)
+c.KmsKey("v-key-no-rotation", c.KmsKeyArgs(description="variant", enable_key_rotation=False), opts=opts)
+c.Secret("v-secret-no-rotation", c.SecretArgs(secret_name="v/secret-2", kms_key_arn=KEY, description="variant",
+                                              no_rotation_reason="vendor key, rotated in the vendor console"),
+         opts=opts)
+c.Network("v-network-no-flow-logs", c.NetworkArgs(cidr_block="10.30.0.0/16", availability_zones=["eu-west-1a",
+                                                                                                "eu-west-1b"],
+                                                  flow_log_kms_key_arn=KEY, flow_logs=False), opts=opts)
+c.Database("v-db-single-az", c.DatabaseArgs(
+    identifier="v-db-single-az", vpc_id="vpc-1", subnet_ids=["s1", "s2"], kms_key_arn=KEY,
+    allowed_cidrs=["10.20.64.0/20"], multi_az=False), opts=opts)
+c.ModelInvocationLogging("v-llm-logs-unprotected", c.ModelInvocationLoggingArgs(
+    kms_key_arn=KEY, access_log_bucket="logs", protect=False), opts=opts)
 c.AuditTrail("v-trail-no-data-events", c.AuditTrailArgs(trail_name="v-trail-2", access_log_bucket="logs"), opts=opts)
 c.ApiProtection("v-api-no-xray", c.ApiProtectionArgs(rest_api_id="api-1", deployment_id="dep-1", stage_name="v1",
                                                      kms_key_arn=KEY, consumers=["web"], xray_tracing=False), opts=opts)
