@@ -65,6 +65,9 @@ env = Environment(
         agent_model_arns=config.get_object("agentModelArns") or [],
         bedrock_runtime_endpoint=config.get_bool("bedrockRuntimeEndpoint") or False,
         bedrock_invocation_logging=config.get_bool("bedrockInvocationLogging") is not False,
+        # Off only where the organization already runs them for this account (e.g. Control Tower's recorder).
+        security_hub=config.get_bool("securityHub") is not False,
+        record_configuration=config.get_bool("recordConfiguration") is not False,
     ),
     opts=pulumi.ResourceOptions(providers=[provider]),
 )
