@@ -496,7 +496,10 @@ def test_agent_role_is_bounded_short_lived_and_needs_approval_in_prod():
     boundary = statements(run.one("aws:iam/policy:Policy").inputs["policy"])
     deny = boundary["DenyDestructiveAndProtectionChanges"]
     assert {"kms:ScheduleKeyDeletion", "cloudtrail:StopLogging", "rds:DeleteDBInstance",
-            "ec2:TerminateInstances"} <= set(deny["Action"])
+            "ec2:TerminateInstances", "securityhub:DisableSecurityHub", "macie2:DisableMacie",
+            "bedrock:DeleteModelInvocationLoggingConfiguration", "config:StopConfigurationRecorder",
+            "account:DeleteAlternateContact"} <= set(deny["Action"])
+    assert len(json.dumps(boundary, separators=(",", ":"))) < 6144, "IAM managed policies are limited to 6,144 characters"
     assert boundary["DenyWithoutApprovalSession"]["Condition"] == {
         "Null": {"aws:PrincipalTag/preflight-approval": "true"}}
     permissions = json.loads(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"]
