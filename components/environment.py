@@ -4,7 +4,7 @@ Composes AccountBaseline, KmsKey, Network, AuditTrail (with AWS Config), Alertin
 BackupPlan, a data bucket, an optional Database, an optional AgentAccess role and, when the
 environment uses Bedrock, model invocation logging, so a stack is a few lines. Everything
 that differs between environments comes from the EnvironmentProfile (retention, protection,
-Multi-AZ, NAT layout, vault lock mode, budget, agent approval).
+Multi-AZ, NAT layout, vault lock mode, budget, agent approval, Macie).
 """
 from __future__ import annotations
 
@@ -74,9 +74,9 @@ class EnvironmentArgs:
             require(bool(self.agent_trusted_principal_arns),
                     "agent_model_arns is set but agent_trusted_principal_arns is empty; name the agent runner role")
 
-
     @property
     def uses_bedrock(self) -> bool:
+        """Agents may invoke models, or the VPC has a Bedrock runtime endpoint: then invocations are logged."""
         return bool(self.agent_model_arns) or self.bedrock_runtime_endpoint
 
 
@@ -100,13 +100,13 @@ class Environment(pulumi.ComponentResource):
 
         self.account = AccountBaseline(f"{name}-account", AccountBaselineArgs(
             prefix=args.prefix, state_bucket_name=args.state_bucket_name, security_contact=args.security_contact,
-            security_contact_managed_elsewhere=args.security_contact_managed_elsewhere, macie=p.macie,
-            security_hub=args.security_hub,
-            protect=p.protect, tags=tags), opts=under)
+            security_contact_managed_elsewhere=args.security_contact_managed_elsewhere,
+            security_hub=args.security_hub, macie=p.macie, protect=p.protect, tags=tags), opts=under)
         log_invocations = args.uses_bedrock and args.bedrock_invocation_logging
         self.data_key = KmsKey(f"{name}-data", KmsKeyArgs(
             description=f"{args.prefix}: data at rest (S3, RDS, backups, logs, alerts)", alias=f"{args.prefix}-data",
-            services=("logs", "cloudwatch", "budgets", "costalerts") + (("bedrock-logging",) if log_invocations else ()),
+            services=("logs", "cloudwatch", "budgets", "costalerts")
+            + (("bedrock-logging",) if log_invocations else ()),
             protect=p.protect, tags=tags), opts=under)
         self.network = Network(f"{name}-network", NetworkArgs(
             cidr_block=args.cidr_block, availability_zones=args.availability_zones,
@@ -191,4 +191,5 @@ class Environment(pulumi.ComponentResource):
             "vpc_id": self.network.vpc_id, "alert_topic_arn": self.alerting.topic_arn,
             "trail_arn": self.trail.trail_arn, "backup_vault_arn": self.backup.vault_arn,
             "data_bucket": self.data_bucket.name,
+            "bedrock_log_group": self.invocation_logging.log_group.name if self.invocation_logging else None,
         })

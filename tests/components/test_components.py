@@ -499,7 +499,7 @@ def test_agent_role_is_bounded_short_lived_and_needs_approval_in_prod():
             "ec2:TerminateInstances", "securityhub:DisableSecurityHub", "macie2:DisableMacie",
             "bedrock:DeleteModelInvocationLoggingConfiguration", "config:StopConfigurationRecorder",
             "account:DeleteAlternateContact"} <= set(deny["Action"])
-    assert len(json.dumps(boundary, separators=(",", ":"))) < 6144, "IAM managed policies are limited to 6,144 characters"
+    assert len(json.dumps(boundary, separators=(",", ":"))) < 6144, "IAM managed policies hold 6,144 characters"
     assert boundary["DenyWithoutApprovalSession"]["Condition"] == {
         "Null": {"aws:PrincipalTag/preflight-approval": "true"}}
     permissions = json.loads(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"]
@@ -612,12 +612,15 @@ def test_environment_dev_is_not_protected_and_uses_one_nat():
                                                        run.of_type("aws:iam/role:Role"))
 
 
+HAIKU = "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"
+
+
 def _prod_environment(**kwargs):
     args = {"prefix": "acme-prod", "profile": c.PROD, "cidr_block": "10.20.0.0/16",
             "availability_zones": ["eu-west-1a", "eu-west-1b"], "runbook_base_url": "https://runbooks.example.com",
             "oncall_email": "oncall@example.com", "security_contact": CONTACT,
             "agent_trusted_principal_arns": ["arn:aws:iam::1:role/runner"],
-            "agent_model_arns": ["arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"],
+            "agent_model_arns": [HAIKU],
             **kwargs}
     return lambda: c.Environment("acme", c.EnvironmentArgs(**args))
 
@@ -640,7 +643,8 @@ def test_environment_using_bedrock_logs_invocations_and_records_data_events():
 def test_environment_bedrock_invocation_logging_opt_out_and_contact_required():
     run = build(_prod_environment(bedrock_invocation_logging=False))
     assert run.of_type("aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration") == []
-    assert "AllowBedrockInvocationLogDelivery" not in statements(run.one("aws:kms/key:Key", "acme-data").inputs["policy"])
+    data_key = statements(run.one("aws:kms/key:Key", "acme-data").inputs["policy"])
+    assert "AllowBedrockInvocationLogDelivery" not in data_key
     with pytest.raises(ValueError, match="security_contact is missing"):
         _prod_environment(security_contact=None)()
 
