@@ -50,6 +50,8 @@ class EnvironmentArgs:
     monthly_budget_usd: Optional[float] = None
     """Overrides the profile's budget."""
     budget_emails: Sequence[str] = ()
+    cost_anomaly_detection: bool = True
+    """Opt-out: False when the account already has a services anomaly monitor (AWS allows one per account)."""
     database: bool = True
     agent_trusted_principal_arns: Sequence[pulumi.Input[str]] = ()
     """Roles that run AI agents; empty means no agent role is created."""
@@ -119,7 +121,8 @@ class Environment(pulumi.ComponentResource):
             oncall_https_endpoint=args.oncall_https_endpoint, oncall_email=args.oncall_email, tags=tags), opts=under)
         CostGuard(f"{name}-cost", CostGuardArgs(
             budget_name=f"{args.prefix}-monthly", monthly_limit_usd=args.monthly_budget_usd or p.monthly_budget_usd,
-            alert_topic_arn=self.alerting.topic_arn, emails=args.budget_emails, tags=tags), opts=under)
+            alert_topic_arn=self.alerting.topic_arn, emails=args.budget_emails,
+            anomaly_detection=args.cost_anomaly_detection, tags=tags), opts=under)
 
         plan_name = f"{args.prefix}-backup"
         self.data_bucket = SecureBucket(f"{name}-data", SecureBucketArgs(

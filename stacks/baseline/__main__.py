@@ -68,6 +68,7 @@ env = Environment(
         # Off only where the organization already runs them for this account (e.g. Control Tower's recorder).
         security_hub=config.get_bool("securityHub") is not False,
         record_configuration=config.get_bool("recordConfiguration") is not False,
+        cost_anomaly_detection=config.get_bool("costAnomalyDetection") is not False,
     ),
     opts=pulumi.ResourceOptions(providers=[provider]),
 )

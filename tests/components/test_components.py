@@ -485,6 +485,15 @@ def test_cost_guard_budget_and_anomaly_alerts_go_to_the_topic():
         c.CostGuardArgs(budget_name="b", monthly_limit_usd=0, alert_topic_arn=topic)
 
 
+def test_cost_guard_anomaly_detection_opt_out_keeps_the_budget():
+    run = build(lambda: c.CostGuard("cost", c.CostGuardArgs(budget_name="acme-monthly", monthly_limit_usd=2000,
+                                                            alert_topic_arn="arn:aws:sns:eu-west-1:1:alerts",
+                                                            anomaly_detection=False)))
+    assert run.of_type("aws:costexplorer/anomalyMonitor:AnomalyMonitor") == []
+    assert run.of_type("aws:costexplorer/anomalySubscription:AnomalySubscription") == []
+    assert run.one("aws:budgets/budget:Budget").inputs["notifications"]
+
+
 # -- AgentAccess ---------------------------------------------------------------------------------
 def test_agent_role_is_bounded_short_lived_and_needs_approval_in_prod():
     run = build(lambda: c.AgentAccess("agent", c.AgentAccessArgs(

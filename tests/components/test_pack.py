@@ -146,6 +146,7 @@ ACCOUNT_VARIANTS = {
     "security_contact_managed_elsewhere=True": ("security-contact-registered", "advisory"),
     "profile macie=False": ("macie-enabled", "advisory"),
     "bedrock_invocation_logging=False": ("bedrock-invocation-logging", "mandatory"),
+    "cost_anomaly_detection=False": ("cost-anomaly-detection", "advisory"),
 }
 
 ACCOUNT_VARIANT_PROGRAM = f"""
@@ -159,7 +160,7 @@ c.Environment("v-env", c.EnvironmentArgs(
     prefix="v-env", profile=c.PROD.with_overrides(macie=False), cidr_block="10.20.0.0/16",
     availability_zones=["eu-west-1a", "eu-west-1b"], runbook_base_url="https://runbooks.example.com/v",
     oncall_email="oncall@example.com", database=False, security_hub=False, record_configuration=False,
-    security_contact_managed_elsewhere=True, bedrock_invocation_logging=False,
+    security_contact_managed_elsewhere=True, bedrock_invocation_logging=False, cost_anomaly_detection=False,
     agent_trusted_principal_arns=["arn:aws:iam::222222222222:role/runner"],
     agent_model_arns=["arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"]),
     opts=pulumi.ResourceOptions(providers=[provider]))
