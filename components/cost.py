@@ -22,8 +22,8 @@ class CostGuardArgs:
     """Alert when an anomaly's total impact reaches this many dollars."""
     emails: Sequence[str] = ()
     anomaly_detection: bool = True
-    """Opt-out: False creates no anomaly monitor (AWS allows one services monitor per account: use it when the
-    account already has one, e.g. from the organization's payer account; the pack flags it in prod)."""
+    """Opt-out: False creates no anomaly monitor, when another stack or the organization's management account
+    already monitors this account's costs (the pack flags it in prod)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

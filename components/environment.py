@@ -51,7 +51,7 @@ class EnvironmentArgs:
     """Overrides the profile's budget."""
     budget_emails: Sequence[str] = ()
     cost_anomaly_detection: bool = True
-    """Opt-out: False when the account already has a services anomaly monitor (AWS allows one per account)."""
+    """Opt-out: False when another stack or the organization's management account already monitors costs."""
     database: bool = True
     agent_trusted_principal_arns: Sequence[pulumi.Input[str]] = ()
     """Roles that run AI agents; empty means no agent role is created."""
