@@ -3,11 +3,12 @@
 Each is a pulumi.ComponentResource with typed args (dataclasses), a `preflight:<module>:<Type>`
 token, every child parented to it, and secure defaults that are turned off only by a named argument.
 """
-from .account import AccountBaseline, AccountBaselineArgs
+from .account import AccountBaseline, AccountBaselineArgs, SecurityContact
 from .agents import AgentAccess, AgentAccessArgs, AgentStatement
 from .alerting import AlarmSpec, Alerting, AlertingArgs
 from .api import ApiProtection, ApiProtectionArgs
 from .backup import BackupPlan, BackupPlanArgs
+from .bedrock import ModelInvocationLogging, ModelInvocationLoggingArgs
 from .cost import CostGuard, CostGuardArgs
 from .database import Database, DatabaseArgs
 from .environment import Environment, EnvironmentArgs
@@ -22,7 +23,7 @@ __all__ = [
     "AccountBaseline", "AccountBaselineArgs", "AgentAccess", "AgentAccessArgs", "AgentStatement", "AlarmSpec",
     "Alerting", "AlertingArgs", "ApiProtection", "ApiProtectionArgs", "AuditTrail", "AuditTrailArgs",
     "BackupPlan", "BackupPlanArgs", "BackupRuleProfile", "CostGuard", "CostGuardArgs", "Database", "DatabaseArgs",
-    "DEV", "Environment", "EnvironmentArgs", "EnvironmentProfile", "KmsKey", "KmsKeyArgs", "Network", "NetworkArgs",
-    "ObjectLock", "PROD", "STAGING", "Secret", "SecretArgs", "SecureBucket", "SecureBucketArgs", "profile_for",
-    "resolve_environment",
+    "DEV", "Environment", "EnvironmentArgs", "EnvironmentProfile", "KmsKey", "KmsKeyArgs", "ModelInvocationLogging",
+    "ModelInvocationLoggingArgs", "Network", "NetworkArgs", "ObjectLock", "PROD", "STAGING", "Secret", "SecretArgs",
+    "SecurityContact", "SecureBucket", "SecureBucketArgs", "profile_for", "resolve_environment",
 ]

@@ -45,6 +45,8 @@ class ApiProtectionArgs:
     daily_quota: int = 10000
     waf_requests_per_5_minutes_per_ip: int = 500
     log_retention_days: int = 365
+    xray_tracing: bool = True
+    """Opt-out: False sends no X-Ray traces (slow or failing calls cannot be followed; the pack flags it)."""
     cloudwatch_role_arn: Optional[pulumi.Input[str]] = None
     """When set, also configures the account-wide API Gateway CloudWatch role (once per account and region)."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -86,7 +88,7 @@ class ApiProtection(pulumi.ComponentResource):
             kms_key_id=args.kms_key_arn, tags=tags, opts=child(self))
         self.stage = aws.apigateway.Stage(
             f"{name}-stage", rest_api=args.rest_api_id, deployment=args.deployment_id, stage_name=args.stage_name,
-            xray_tracing_enabled=True,
+            xray_tracing_enabled=args.xray_tracing,
             access_log_settings={"destination_arn": access_logs.arn, "format": ACCESS_LOG_FORMAT},
             tags=tags, opts=child(self, depends_on=depends))
         aws.apigateway.MethodSettings(

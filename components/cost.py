@@ -21,6 +21,9 @@ class CostGuardArgs:
     anomaly_threshold_usd: float = 100.0
     """Alert when an anomaly's total impact reaches this many dollars."""
     emails: Sequence[str] = ()
+    anomaly_detection: bool = True
+    """Opt-out: False creates no anomaly monitor, when another stack or the organization's management account
+    already monitors this account's costs (the pack flags it in prod)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -54,15 +57,18 @@ class CostGuard(pulumi.ComponentResource):
             f"{name}-budget", name=args.budget_name, budget_type="COST", time_unit="MONTHLY",
             limit_amount=f"{float(args.monthly_limit_usd):.2f}", limit_unit="USD", notifications=notifications,
             tags=tags, opts=child(self))
-        self.anomaly_monitor = aws.costexplorer.AnomalyMonitor(
-            f"{name}-anomaly-monitor", name=f"{args.budget_name}-services", monitor_type="DIMENSIONAL",
-            monitor_dimension="SERVICE", tags=tags, opts=child(self))
-        self.anomaly_subscription = aws.costexplorer.AnomalySubscription(
-            f"{name}-anomaly-subscription", name=f"{args.budget_name}-anomalies", frequency="IMMEDIATE",
-            monitor_arn_lists=[self.anomaly_monitor.arn],
-            subscribers=[{"type": "SNS", "address": args.alert_topic_arn}],
-            threshold_expression={"dimension": {"key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
-                                                "match_options": ["GREATER_THAN_OR_EQUAL"],
-                                                "values": [f"{float(args.anomaly_threshold_usd):.2f}"]}},
-            tags=tags, opts=child(self))
-        self.register_outputs({"budget_name": self.budget.name, "anomaly_monitor_arn": self.anomaly_monitor.arn})
+        self.anomaly_monitor = self.anomaly_subscription = None
+        if args.anomaly_detection:
+            self.anomaly_monitor = aws.costexplorer.AnomalyMonitor(
+                f"{name}-anomaly-monitor", name=f"{args.budget_name}-services", monitor_type="DIMENSIONAL",
+                monitor_dimension="SERVICE", tags=tags, opts=child(self))
+            self.anomaly_subscription = aws.costexplorer.AnomalySubscription(
+                f"{name}-anomaly-subscription", name=f"{args.budget_name}-anomalies", frequency="IMMEDIATE",
+                monitor_arn_lists=[self.anomaly_monitor.arn],
+                subscribers=[{"type": "SNS", "address": args.alert_topic_arn}],
+                threshold_expression={"dimension": {"key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
+                                                    "match_options": ["GREATER_THAN_OR_EQUAL"],
+                                                    "values": [f"{float(args.anomaly_threshold_usd):.2f}"]}},
+                tags=tags, opts=child(self))
+        self.register_outputs({"budget_name": self.budget.name,
+                               "anomaly_monitor_arn": self.anomaly_monitor.arn if self.anomaly_monitor else None})

@@ -57,6 +57,7 @@ SERVICE_GRANTS: Mapping[str, Callable[[AwsContext], Any]] = {
     "costalerts": _publisher("costalerts.amazonaws.com", "AllowCostAnomalyAlertsToPublish"),
     "s3-logging": _publisher("logging.s3.amazonaws.com", "AllowS3ServerAccessLogDelivery"),
     "delivery-logs": _publisher("delivery.logs.amazonaws.com", "AllowLogDelivery"),
+    "bedrock-logging": _publisher("bedrock.amazonaws.com", "AllowBedrockInvocationLogDelivery"),
 }
 
 
@@ -67,7 +68,8 @@ class KmsKeyArgs:
     alias: Optional[str] = None
     """Alias without the 'alias/' prefix, e.g. 'acme-prod-data'."""
     services: Sequence[str] = ()
-    """AWS services to grant, from SERVICE_GRANTS: logs, cloudwatch, budgets, costalerts, s3-logging, delivery-logs."""
+    """AWS services to grant, from SERVICE_GRANTS: logs, cloudwatch, budgets, costalerts, s3-logging, delivery-logs,
+    bedrock-logging."""
     admin_arns: Sequence[pulumi.Input[str]] = ()
     """Extra key administrators (roles). The account root (i.e. IAM policies) always administers the key."""
     user_arns: Sequence[pulumi.Input[str]] = ()

@@ -34,6 +34,8 @@ class NetworkArgs:
     """Opt-out: False builds no NAT and no public subnets (private tier has no internet egress)."""
     min_availability_zones: int = 2
     flow_log_retention_days: int = 365
+    flow_logs: bool = True
+    """Opt-out: False records no VPC flow logs (no trace of who talked to what; the pack flags it)."""
     other_environment_cidrs: Sequence[str] = ()
     """CIDRs of the other environments' VPCs; overlap is rejected so they can be peered later."""
     gateway_endpoints: Sequence[str] = ("s3", "dynamodb")
@@ -165,7 +167,21 @@ class Network(pulumi.ComponentResource):
                 security_group_ids=[endpoint_sg.id], tags=merge_tags(tags, {"Name": f"{name}-bedrock-runtime"}),
                 opts=child(self))
 
-        # Flow logs: ALL traffic to an encrypted log group, delivered by a role scoped to it.
+        self.flow_log_group = self.flow_log = None
+        if args.flow_logs:
+            self._flow_logs(name, args, ctx, vpc_id, tags)
+
+        self.vpc_id = vpc_id
+        self.cidr_block = args.cidr_block
+        self.private_cidrs = list(cidrs["private"])
+        self.private_subnet_ids = [s.id for s in subnets["private"]]
+        self.isolated_subnet_ids = [s.id for s in subnets["isolated"]]
+        self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids,
+                               "isolated_subnet_ids": self.isolated_subnet_ids})
+
+    def _flow_logs(self, name: str, args: NetworkArgs, ctx: AwsContext, vpc_id: pulumi.Output[str],
+                   tags: Mapping[str, str]) -> None:
+        """Flow logs: ALL traffic to an encrypted log group, delivered by a role scoped to it."""
         self.flow_log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs", retention_in_days=args.flow_log_retention_days,
             kms_key_id=args.flow_log_kms_key_arn, tags=tags, opts=child(self))
@@ -183,11 +199,3 @@ class Network(pulumi.ComponentResource):
             f"{name}-flow-log", vpc_id=vpc_id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
             log_destination=self.flow_log_group.arn, iam_role_arn=role.arn, max_aggregation_interval=60,
             tags=tags, opts=child(self))
-
-        self.vpc_id = vpc_id
-        self.cidr_block = args.cidr_block
-        self.private_cidrs = list(cidrs["private"])
-        self.private_subnet_ids = [s.id for s in subnets["private"]]
-        self.isolated_subnet_ids = [s.id for s in subnets["isolated"]]
-        self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids,
-                               "isolated_subnet_ids": self.isolated_subnet_ids})

@@ -57,6 +57,7 @@ class EnvironmentProfile:
     vault_lock_mode: str               # "governance" | "compliance"
     monthly_budget_usd: float
     require_agent_approval: bool       # AgentAccess denies everything without an approval session tag
+    macie: bool = True                 # Macie on S3 (dev holds no customer data: off, saves its cost)
 
     def with_overrides(self, **changes) -> "EnvironmentProfile":
         return replace(self, **changes)
@@ -86,7 +87,7 @@ DEV = EnvironmentProfile(
         BackupRuleProfile("weekly", "cron(0 5 ? * SUN *)", delete_after_days=35),
         BackupRuleProfile("monthly", "cron(0 5 1 * ? *)", delete_after_days=90),
     ),
-    vault_lock_mode="governance", monthly_budget_usd=200.0, require_agent_approval=False,
+    vault_lock_mode="governance", monthly_budget_usd=200.0, require_agent_approval=False, macie=False,
 )
 
 PROFILES: Mapping[str, EnvironmentProfile] = {"prod": PROD, "staging": STAGING, "dev": DEV}

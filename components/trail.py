@@ -3,7 +3,10 @@
 Global service events, log file validation, a dedicated KMS key whose policy lets CloudTrail encrypt
 only for this account's trails (encryption-context conditions), an S3 destination whose policy lets
 CloudTrail write only for this trail (aws:SourceArn), retention by lifecycle, and CloudWatch Logs
-delivery (encrypted, retained) so metric filters and alarms can watch it.
+delivery (encrypted, retained) so metric filters and alarms can watch it. It also runs the
+account's AWS Config recorder (all resource types, global ones included) delivering configuration
+history to the same encrypted bucket: who changed what (CloudTrail) next to what it looked like
+(Config).
 """
 from __future__ import annotations
 
@@ -40,6 +43,9 @@ SECURITY_ALARMS = (
      '($.eventName = AttachUserPolicy)) }'),
 )
 
+CONFIG_SNAPSHOT_FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
+CONFIG_PREFIX = "config"
+
 
 @dataclass
 class AuditTrailArgs:
@@ -56,7 +62,12 @@ class AuditTrailArgs:
     runbook_url: Optional[str] = None
     """Runbook link written into each security alarm's description (required with alarm_topic_arn)."""
     s3_data_event_bucket_arns: Sequence[pulumi.Input[str]] = ()
-    """Buckets whose object-level reads and writes are recorded too (data events)."""
+    """Buckets whose object-level reads and writes are recorded too (data events, billed per event). Empty:
+    none (the pack's cloudtrail-s3-data-events flags it); Environment passes its data and state buckets."""
+    record_configuration: bool = True
+    """Opt-out: False runs no AWS Config recorder (no configuration history; the pack flags it). Use it when
+    another stack in this account and region already records."""
+    config_snapshot_frequency: str = "TwentyFour_Hours"
     protect: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -67,6 +78,9 @@ class AuditTrailArgs:
                 f"digits, '.', '_' or '-'")
         validate_positive(self.log_retention_days, "AuditTrailArgs.log_retention_days", minimum=90)
         validate_positive(self.s3_retention_days, "AuditTrailArgs.s3_retention_days", minimum=365)
+        require(self.config_snapshot_frequency in CONFIG_SNAPSHOT_FREQUENCIES,
+                f"AuditTrailArgs.config_snapshot_frequency {self.config_snapshot_frequency!r} is not valid; use one "
+                f"of {', '.join(CONFIG_SNAPSHOT_FREQUENCIES)}")
         if self.alarm_topic_arn is not None:
             require(isinstance(self.runbook_url, str) and self.runbook_url.startswith("https://"),
                     "AuditTrailArgs.runbook_url must be an https:// link when alarm_topic_arn is set: every alarm "
@@ -151,9 +165,45 @@ class AuditTrail(pulumi.ComponentResource):
                     alarm_description=f"{description}. Runbook: {args.runbook_url}#{alarm_id}",
                     tags=tags, opts=child(self))
 
+        self.config_recorder = _config_recorder(self, name, args, ctx, self.bucket, self.key.arn, tags) \
+            if args.record_configuration else None
+
         self.trail_arn = self.trail.arn
         self.register_outputs({"trail_arn": self.trail_arn, "bucket": self.bucket.name,
                                "log_group": self.log_group.name, "key_arn": self.key.arn})
+
+
+def _config_recorder(parent: pulumi.Resource, name: str, args: AuditTrailArgs, ctx: AwsContext,
+                     bucket: SecureBucket, key_arn: pulumi.Output[str], tags: Mapping[str, str]
+                     ) -> aws.cfg.Recorder:
+    """AWS Config: record every supported resource type (global ones too) and deliver the history, encrypted,
+    under config/ in the trail bucket. The recorder's own role may write only there and use only this key."""
+    role = aws.iam.Role(f"{name}-config-role",
+                        assume_role_policy=assume_role_policy("config.amazonaws.com", ctx.account_id),
+                        description=f"AWS Config recorder of {args.trail_name}: read configuration, deliver history",
+                        tags=tags, opts=child(parent))
+    managed = aws.iam.RolePolicyAttachment(
+        f"{name}-config-role-read", role=role.name,
+        policy_arn=pulumi.Output.concat("arn:", ctx.partition, ":iam::aws:policy/service-role/AWS_ConfigRole"),
+        opts=child(parent))
+    delivery = aws.iam.RolePolicy(f"{name}-config-delivery", role=role.id, policy=policy_document([
+        {"Sid": "CheckBucketAcl", "Effect": "Allow", "Action": "s3:GetBucketAcl", "Resource": bucket.arn},
+        {"Sid": "DeliverConfigurationHistory", "Effect": "Allow", "Action": "s3:PutObject",
+         "Resource": pulumi.Output.concat(bucket.arn, f"/{CONFIG_PREFIX}/AWSLogs/", ctx.account_id, "/*")},
+        {"Sid": "EncryptDeliveries", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+         "Resource": key_arn}]), opts=child(parent))
+    recorder = aws.cfg.Recorder(
+        f"{name}-config-recorder", name=f"{args.trail_name}-config", role_arn=role.arn,
+        recording_group={"all_supported": True, "include_global_resource_types": True},
+        opts=child(parent, depends_on=[managed, delivery]))
+    channel = aws.cfg.DeliveryChannel(
+        f"{name}-config-delivery-channel", name=f"{args.trail_name}-config", s3_bucket_name=bucket.name,
+        s3_key_prefix=CONFIG_PREFIX, s3_kms_key_arn=key_arn,
+        snapshot_delivery_properties={"delivery_frequency": args.config_snapshot_frequency},
+        opts=child(parent, depends_on=[recorder]))
+    aws.cfg.RecorderStatus(f"{name}-config-recorder-status", name=recorder.name, is_enabled=True,
+                           opts=child(parent, depends_on=[channel]))
+    return recorder
 
 
 def _trail_bucket(parent: pulumi.Resource, name: str, args: AuditTrailArgs, trail_arn: pulumi.Output[str],

@@ -25,8 +25,13 @@ def from_stack_name(stack: str) -> Optional[str]:
     return None
 
 
+def normalize(value: str) -> Optional[str]:
+    """An environment name or alias (production, stg, sandbox...) to prod/staging/dev; None if unknown."""
+    return _ALIASES.get((value or "").strip().lower())
+
+
 def resolve(config: Mapping[str, str], stack: str) -> str:
     configured = config.get(CONFIG_KEY)
     if configured is not None:
-        return _ALIASES.get(str(configured).strip().lower(), "prod")
+        return normalize(str(configured)) or "prod"
     return from_stack_name(stack) or "prod"

@@ -31,7 +31,7 @@ POLL_SECONDS = 15.0
 def classify_environment(name: str) -> Optional[str]:
     """DESIGN's naming rules (shared with `preflight check`); None when the name says nothing."""
     value = (name or "").strip().lower()
-    return environment._ALIASES.get(value) or environment.from_stack_name(value)
+    return environment.normalize(value) or environment.from_stack_name(value)
 
 
 @dataclass

@@ -15,7 +15,8 @@ import pulumi_aws as aws
 # The repository root holds the `components` package; make it importable when Pulumi runs this folder.
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
-from components import Environment, EnvironmentArgs, profile_for, resolve_environment  # noqa: E402
+from components import (Environment, EnvironmentArgs, SecurityContact, profile_for,  # noqa: E402
+                        resolve_environment)
 
 config = pulumi.Config("preflight")
 aws_config = pulumi.Config("aws")
@@ -28,6 +29,12 @@ if not isinstance(allowed_accounts, list) or len(allowed_accounts) != 1 or not s
     raise ValueError("aws:allowedAccountIds must list exactly one 12-digit account id for this stack; "
                      "set it in Pulumi.<stack>.yaml (one stack = one account)")
 region = aws_config.require("region")
+
+contact = config.get_object("securityContact")
+if contact is not None and (not isinstance(contact, dict) or set(contact) != {"name", "title", "email", "phone"}):
+    raise ValueError("preflight:securityContact must be a map with exactly name, title, email and phone (the "
+                     "account's SECURITY alternate contact); see Pulumi.prod.yaml")
+security_contact = SecurityContact(**contact) if contact is not None else None
 
 provider = aws.Provider(
     f"aws-{environment}",
@@ -46,6 +53,8 @@ env = Environment(
         availability_zones=config.require_object("availabilityZones"),
         other_environment_cidrs=config.get_object("otherEnvironmentCidrs") or [],
         runbook_base_url=config.require("runbookBaseUrl"),
+        security_contact=security_contact,
+        security_contact_managed_elsewhere=config.get_bool("securityContactManagedElsewhere") or False,
         oncall_https_endpoint=config.get_secret("oncallHttpsEndpoint"),
         oncall_email=config.get("oncallEmail"),
         state_bucket_name=config.get("stateBucketName"),
@@ -55,6 +64,11 @@ env = Environment(
         agent_trusted_principal_arns=config.get_object("agentRunnerRoleArns") or [],
         agent_model_arns=config.get_object("agentModelArns") or [],
         bedrock_runtime_endpoint=config.get_bool("bedrockRuntimeEndpoint") or False,
+        bedrock_invocation_logging=config.get_bool("bedrockInvocationLogging") is not False,
+        # Off only where the organization already runs them for this account (e.g. Control Tower's recorder).
+        security_hub=config.get_bool("securityHub") is not False,
+        record_configuration=config.get_bool("recordConfiguration") is not False,
+        cost_anomaly_detection=config.get_bool("costAnomalyDetection") is not False,
     ),
     opts=pulumi.ResourceOptions(providers=[provider]),
 )

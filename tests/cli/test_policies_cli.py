@@ -23,11 +23,11 @@ def test_table_and_markdown():
 def test_update_readme(tmp_path):
     readme = tmp_path / "README.md"
     from preflight.policies import BEGIN, END
-    readme.write_text(f"# x\n{BEGIN}\nold\n{END}\ntail\n")
+    readme.write_text(f"# x\n{BEGIN}\nstale-catalog-placeholder\n{END}\ntail\n")
     proc = preflight("policies", "--format", "md", "--update", str(readme))
     assert proc.returncode == 0 and "updated" in proc.stdout
     text = readme.read_text()
-    assert "old" not in text and "#### rds-storage-encrypted" in text and text.endswith("tail\n")
+    assert "stale-catalog-placeholder" not in text and "#### rds-storage-encrypted" in text and text.endswith("tail\n")
     again = preflight("policies", "--format", "md", "--update", str(readme))
     assert "already up to date" in again.stdout
 

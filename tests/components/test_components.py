@@ -11,6 +11,8 @@ from components.profiles import BackupRuleProfile
 from .harness import ACCOUNT, build
 
 KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/test"
+CONTACT = c.SecurityContact(name="Acme security", title="Security operations", email="security@example.com",
+                            phone="+44 20 7946 0000")
 
 
 def statements(policy_json: str) -> dict:
@@ -118,7 +120,8 @@ def test_object_lock_mode_is_validated():
 # -- AccountBaseline -----------------------------------------------------------------------------
 def test_account_baseline_controls_and_protected_state_backend():
     run = build(lambda: c.AccountBaseline("acct", c.AccountBaselineArgs(prefix="acme-prod",
-                                                                         state_bucket_name="acme-prod-state")))
+                                                                         state_bucket_name="acme-prod-state",
+                                                                         security_contact=CONTACT)))
     pab = run.one("aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock").inputs
     assert all(pab[f] is True for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
                                         "restrictPublicBuckets"))
@@ -140,11 +143,53 @@ def test_account_baseline_controls_and_protected_state_backend():
         "acct-access-logs-bucket-abc123"
 
 
-def test_account_baseline_rejects_weak_password_policy():
-    with pytest.raises(ValueError, match="password_min_length"):
-        c.AccountBaselineArgs(prefix="acme-prod", password_min_length=8)
-    with pytest.raises(ValueError, match="name prefix"):
-        c.AccountBaselineArgs(prefix="Acme Prod")
+def test_account_baseline_enables_security_hub_macie_and_the_security_contact():
+    run = build(lambda: c.AccountBaseline("acct", c.AccountBaselineArgs(prefix="acme-prod", security_contact=CONTACT)))
+    hub = run.one("aws:securityhub/account:Account").inputs
+    # Explicit standards instead of the defaults, which include the outdated CIS 1.2.0.
+    assert hub["enableDefaultStandards"] is False and hub["autoEnableControls"] is True
+    assert hub["controlFindingGenerator"] == "SECURITY_CONTROL"
+    standards = {r.inputs["standardsArn"] for r in
+                 run.of_type("aws:securityhub/standardsSubscription:StandardsSubscription")}
+    assert standards == {"arn:aws:securityhub:eu-west-1::standards/aws-foundational-security-best-practices/v/1.0.0",
+                         "arn:aws:securityhub:eu-west-1::standards/cis-aws-foundations-benchmark/v/3.0.0"}
+    assert run.one("aws:macie2/account:Account").inputs["status"] == "ENABLED"
+    contact = run.one("aws:account/alternativeContact:AlternativeContact").inputs
+    assert contact == {"alternateContactType": "SECURITY", "name": "Acme security", "title": "Security operations",
+                       "emailAddress": "security@example.com", "phoneNumber": "+44 20 7946 0000"}
+
+
+def test_account_baseline_opt_outs_leave_the_services_out():
+    run = build(lambda: c.AccountBaseline("acct", c.AccountBaselineArgs(
+        prefix="acme-prod", security_contact_managed_elsewhere=True, security_hub=False, macie=False)))
+    for absent in ("aws:securityhub/account:Account", "aws:securityhub/standardsSubscription:StandardsSubscription",
+                   "aws:macie2/account:Account", "aws:account/alternativeContact:AlternativeContact"):
+        assert run.of_type(absent) == [], absent
+    assert run.one("aws:guardduty/detector:Detector").inputs["enable"] is True
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"password_min_length": 8}, "password_min_length"),
+    ({"prefix": "Acme Prod"}, "name prefix"),
+    ({"security_contact": None}, "security_contact is missing"),
+    ({"security_contact_managed_elsewhere": True}, "keep one"),
+    ({"security_hub_standards": ("cis",)}, "security_hub_standards"),
+])
+def test_account_baseline_rejects_bad_args(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        c.AccountBaselineArgs(**{"prefix": "acme-prod", "security_contact": CONTACT, **kwargs})
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"email": "security"}, "not an e-mail address"),
+    ({"phone": "020 7946 0000"}, "international phone number"),
+    ({"name": " "}, "name is empty"),
+    ({"title": ""}, "title is empty"),
+])
+def test_security_contact_is_validated(kwargs, message):
+    fields = {"name": "Sec", "title": "Security", "email": "security@example.com", "phone": "+1 555 0100", **kwargs}
+    with pytest.raises(ValueError, match=message):
+        c.SecurityContact(**fields)
 
 
 # -- Network -------------------------------------------------------------------------------------
@@ -175,6 +220,14 @@ def test_network_is_private_logged_and_has_nat_per_az():
     trust = json.loads(run.one("aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+
+
+def test_network_flow_logs_opt_out_drops_only_the_flow_logs():
+    run = build(_network(flow_logs=False))
+    for absent in ("aws:ec2/flowLog:FlowLog", "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role"):
+        assert run.of_type(absent) == [], absent
+    assert len(run.of_type("aws:ec2/subnet:Subnet")) == 9
+    assert run.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
 
 
 def test_network_dev_uses_one_nat():
@@ -229,6 +282,48 @@ def test_audit_trail_is_multi_region_validated_encrypted_and_source_scoped():
     assert len(alarms) == len(run.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")) >= 5
     assert all(a.inputs["alarmActions"] == ["arn:aws:sns:eu-west-1:1:t"] and "Runbook: https://" in
                a.inputs["alarmDescription"] for a in alarms)
+
+
+def test_audit_trail_records_configuration_and_s3_data_events():
+    data_arn = "arn:aws:s3:::acme-prod-data"
+    run = build(lambda: c.AuditTrail("audit", c.AuditTrailArgs(
+        trail_name="acme-prod-audit", access_log_bucket="logs", s3_data_event_bucket_arns=[data_arn])))
+    selectors = run.one("aws:cloudtrail/trail:Trail").inputs["eventSelectors"]
+    assert selectors == [{"readWriteType": "All", "includeManagementEvents": True,
+                          "dataResources": [{"type": "AWS::S3::Object", "values": [data_arn + "/"]}]}]
+    recorder = run.one("aws:cfg/recorder:Recorder")
+    assert recorder.inputs["recordingGroup"] == {"allSupported": True, "includeGlobalResourceTypes": True}
+    trail_bucket = run.one("aws:s3/bucket:Bucket", "audit-logs-bucket")
+    key = run.one("aws:kms/key:Key")
+    channel = run.one("aws:cfg/deliveryChannel:DeliveryChannel").inputs
+    assert channel["s3BucketName"] == trail_bucket.inputs.get("bucket", "audit-logs-bucket-abc123")
+    assert channel["s3KmsKeyArn"] == f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/audit-key-key-1234"
+    assert channel["s3KeyPrefix"] == "config"
+    assert channel["snapshotDeliveryProperties"] == {"deliveryFrequency": "TwentyFour_Hours"}
+    status = run.one("aws:cfg/recorderStatus:RecorderStatus").inputs
+    assert status == {"name": "acme-prod-audit-config", "isEnabled": True}
+    role = run.one("aws:iam/role:Role", "config-role")
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "config.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+    assert recorder.inputs["roleArn"].endswith("audit-config-role")
+    assert run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "config").inputs["policyArn"] == \
+        "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"
+    delivery = statements(run.one("aws:iam/rolePolicy:RolePolicy", "config-delivery").inputs["policy"])
+    assert delivery["DeliverConfigurationHistory"]["Resource"] == \
+        f"arn:aws:s3:::audit-logs-bucket-abc123/config/AWSLogs/{ACCOUNT}/*"
+    assert delivery["EncryptDeliveries"]["Resource"] == channel["s3KmsKeyArn"]
+    assert key.protect is True
+
+
+def test_audit_trail_opt_outs_drop_config_and_data_events():
+    run = build(lambda: c.AuditTrail("audit", c.AuditTrailArgs(trail_name="acme-prod-audit", access_log_bucket="logs",
+                                                              record_configuration=False)))
+    assert run.of_type("aws:cfg/recorder:Recorder") == [] and run.of_type("aws:cfg/recorderStatus:RecorderStatus") == []
+    assert run.one("aws:cloudtrail/trail:Trail").inputs["eventSelectors"] == [
+        {"readWriteType": "All", "includeManagementEvents": True}]
+    with pytest.raises(ValueError, match="config_snapshot_frequency"):
+        c.AuditTrailArgs(trail_name="t-audit", access_log_bucket="logs", config_snapshot_frequency="daily")
 
 
 def test_audit_trail_requires_runbook_with_alarms():
@@ -390,6 +485,15 @@ def test_cost_guard_budget_and_anomaly_alerts_go_to_the_topic():
         c.CostGuardArgs(budget_name="b", monthly_limit_usd=0, alert_topic_arn=topic)
 
 
+def test_cost_guard_anomaly_detection_opt_out_keeps_the_budget():
+    run = build(lambda: c.CostGuard("cost", c.CostGuardArgs(budget_name="acme-monthly", monthly_limit_usd=2000,
+                                                            alert_topic_arn="arn:aws:sns:eu-west-1:1:alerts",
+                                                            anomaly_detection=False)))
+    assert run.of_type("aws:costexplorer/anomalyMonitor:AnomalyMonitor") == []
+    assert run.of_type("aws:costexplorer/anomalySubscription:AnomalySubscription") == []
+    assert run.one("aws:budgets/budget:Budget").inputs["notifications"]
+
+
 # -- AgentAccess ---------------------------------------------------------------------------------
 def test_agent_role_is_bounded_short_lived_and_needs_approval_in_prod():
     run = build(lambda: c.AgentAccess("agent", c.AgentAccessArgs(
@@ -401,7 +505,10 @@ def test_agent_role_is_bounded_short_lived_and_needs_approval_in_prod():
     boundary = statements(run.one("aws:iam/policy:Policy").inputs["policy"])
     deny = boundary["DenyDestructiveAndProtectionChanges"]
     assert {"kms:ScheduleKeyDeletion", "cloudtrail:StopLogging", "rds:DeleteDBInstance",
-            "ec2:TerminateInstances"} <= set(deny["Action"])
+            "ec2:TerminateInstances", "securityhub:DisableSecurityHub", "macie2:DisableMacie",
+            "bedrock:DeleteModelInvocationLoggingConfiguration", "config:StopConfigurationRecorder",
+            "account:DeleteAlternateContact"} <= set(deny["Action"])
+    assert len(json.dumps(boundary, separators=(",", ":"))) < 6144, "IAM managed policies hold 6,144 characters"
     assert boundary["DenyWithoutApprovalSession"]["Condition"] == {
         "Null": {"aws:PrincipalTag/preflight-approval": "true"}}
     permissions = json.loads(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"]
@@ -444,6 +551,15 @@ def test_api_protection_throttles_logs_traces_and_rate_limits():
     assert all(g.inputs["kmsKeyId"] == KEY_ARN for g in run.of_type("aws:cloudwatch/logGroup:LogGroup"))
 
 
+def test_api_protection_xray_opt_out_keeps_the_other_controls():
+    run = build(lambda: c.ApiProtection("llm", c.ApiProtectionArgs(
+        rest_api_id="api-1", deployment_id="dep-1", stage_name="v1", kms_key_arn=KEY_ARN, consumers=["web-app"],
+        xray_tracing=False)))
+    stage = run.one("aws:apigateway/stage:Stage").inputs
+    assert stage["xrayTracingEnabled"] is False and stage["accessLogSettings"]["destinationArn"]
+    assert run.one("aws:wafv2/webAclAssociation:WebAclAssociation")
+
+
 def test_api_protection_rejects_bad_args():
     with pytest.raises(ValueError, match="consumers is empty"):
         c.ApiProtectionArgs(rest_api_id="a", deployment_id="d", stage_name="v1", kms_key_arn=KEY_ARN, consumers=[])
@@ -471,7 +587,8 @@ def test_environment_prod_protects_every_data_store_and_parents_every_child():
     run = build(lambda: c.Environment("acme", c.EnvironmentArgs(
         prefix="acme-prod", profile=c.PROD, cidr_block="10.20.0.0/16",
         availability_zones=["eu-west-1a", "eu-west-1b"], runbook_base_url="https://runbooks.example.com",
-        oncall_email="oncall@example.com", agent_trusted_principal_arns=["arn:aws:iam::1:role/runner"])))
+        oncall_email="oncall@example.com", agent_trusted_principal_arns=["arn:aws:iam::1:role/runner"],
+        security_contact=CONTACT)))
     stores = ("aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:rds/instance:Instance", "aws:backup/vault:Vault")
     for r in run.recorded:
         if r.type in stores:
@@ -493,9 +610,100 @@ def test_environment_dev_is_not_protected_and_uses_one_nat():
     run = build(lambda: c.Environment("acme", c.EnvironmentArgs(
         prefix="acme-dev", profile=c.DEV, cidr_block="10.10.0.0/16",
         availability_zones=["eu-west-1a", "eu-west-1b"], runbook_base_url="https://runbooks.example.com",
-        oncall_email="dev@example.com")), stack="dev")
+        oncall_email="dev@example.com", security_contact=CONTACT)), stack="dev")
     assert not any(r.protect for r in run.recorded)
     assert len(run.of_type("aws:ec2/natGateway:NatGateway")) == 1
     assert run.one("aws:rds/instance:Instance").inputs["multiAz"] is False
+    assert run.of_type("aws:macie2/account:Account") == [], "dev holds no customer data: no Macie by default"
+    assert run.of_type("aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration") == []
+    assert run.one("aws:securityhub/account:Account") and run.one("aws:cfg/recorder:Recorder")
     assert not run.of_type("aws:iam/role:Role") or all(r.name.find("agent") < 0 for r in
                                                        run.of_type("aws:iam/role:Role"))
+
+
+HAIKU = "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"
+
+
+def _prod_environment(**kwargs):
+    args = {"prefix": "acme-prod", "profile": c.PROD, "cidr_block": "10.20.0.0/16",
+            "availability_zones": ["eu-west-1a", "eu-west-1b"], "runbook_base_url": "https://runbooks.example.com",
+            "oncall_email": "oncall@example.com", "security_contact": CONTACT,
+            "agent_trusted_principal_arns": ["arn:aws:iam::1:role/runner"],
+            "agent_model_arns": [HAIKU],
+            **kwargs}
+    return lambda: c.Environment("acme", c.EnvironmentArgs(**args))
+
+
+def test_environment_using_bedrock_logs_invocations_and_records_data_events():
+    run = build(_prod_environment())
+    logging = run.one("aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration")
+    assert logging.inputs["loggingConfig"]["textDataDeliveryEnabled"] is True
+    group = run.one("aws:cloudwatch/logGroup:LogGroup", "bedrock-logging")
+    assert group.inputs["kmsKeyId"] == f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/acme-data-key-1234"
+    assert group.inputs["retentionInDays"] == 365
+    data_key = statements(run.one("aws:kms/key:Key", "acme-data").inputs["policy"])
+    assert data_key["AllowBedrockInvocationLogDelivery"]["Principal"] == {"Service": "bedrock.amazonaws.com"}
+    values = run.one("aws:cloudtrail/trail:Trail").inputs["eventSelectors"][0]["dataResources"][0]["values"]
+    assert values == ["arn:aws:s3:::acme-data-bucket-abc123/", "arn:aws:s3:::acme-account-state-bucket-abc123/"]
+    assert run.one("aws:account/alternativeContact:AlternativeContact").inputs["alternateContactType"] == "SECURITY"
+    assert run.one("aws:macie2/account:Account").inputs["status"] == "ENABLED"
+
+
+def test_environment_bedrock_invocation_logging_opt_out_and_contact_required():
+    run = build(_prod_environment(bedrock_invocation_logging=False))
+    assert run.of_type("aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration") == []
+    data_key = statements(run.one("aws:kms/key:Key", "acme-data").inputs["policy"])
+    assert "AllowBedrockInvocationLogDelivery" not in data_key
+    with pytest.raises(ValueError, match="security_contact is missing"):
+        _prod_environment(security_contact=None)()
+
+
+# -- ModelInvocationLogging ----------------------------------------------------------------------
+def test_model_invocation_logging_is_encrypted_retained_and_delivered_by_a_bounded_role():
+    run = build(lambda: c.ModelInvocationLogging("llm", c.ModelInvocationLoggingArgs(
+        kms_key_arn=KEY_ARN, access_log_bucket="logs")))
+    group = run.one("aws:cloudwatch/logGroup:LogGroup").inputs
+    assert (group["name"], group["retentionInDays"], group["kmsKeyId"]) == \
+        ("/aws/bedrock/model-invocations", 365, KEY_ARN)
+    config = run.one("aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration").inputs
+    logging = config["loggingConfig"]
+    assert logging["textDataDeliveryEnabled"] is True and logging["imageDataDeliveryEnabled"] is True
+    assert logging["embeddingDataDeliveryEnabled"] is False
+    cloudwatch = logging["cloudwatchConfig"]
+    assert cloudwatch["logGroupName"] == "/aws/bedrock/model-invocations"
+    assert cloudwatch["largeDataDeliveryS3Config"] == {"bucketName": "llm-large-data-bucket-abc123",
+                                                       "keyPrefix": "bedrock"}
+    role = run.one("aws:iam/role:Role", "llm-role")
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "bedrock.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT},
+                                  "ArnLike": {"aws:SourceArn": f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:*"}}
+    assert cloudwatch["roleArn"].endswith("llm-role")
+    boundary = run.one("aws:iam/policy:Policy", "llm-boundary")
+    assert role.inputs["permissionsBoundary"].endswith("llm-boundary")
+    delivery = run.one("aws:iam/rolePolicy:RolePolicy", "llm-delivery").inputs["policy"]
+    assert json.loads(boundary.inputs["policy"]) == json.loads(delivery)
+    assert statements(delivery)["DeliverInvocationLogs"]["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    bucket_stmts = statements(run.one("aws:s3/bucketPolicy:BucketPolicy", "llm-large-data").inputs["policy"])
+    write = bucket_stmts["AllowBedrockInvocationLogDelivery"]
+    assert write["Resource"] == \
+        f"arn:aws:s3:::llm-large-data-bucket-abc123/bedrock/AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs/*"
+    assert write["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+    assert "DenyInsecureTransport" in bucket_stmts
+    assert run.one("aws:s3/bucket:Bucket", "llm-large-data").protect is True
+
+
+def test_model_invocation_logging_without_large_data_bucket_and_validation():
+    run = build(lambda: c.ModelInvocationLogging("llm", c.ModelInvocationLoggingArgs(
+        kms_key_arn=KEY_ARN, large_data_bucket=False, log_group_name="/acme/bedrock")))
+    assert run.of_type("aws:s3/bucket:Bucket") == []
+    logging = run.one("aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration").inputs[
+        "loggingConfig"]
+    assert "largeDataDeliveryS3Config" not in logging["cloudwatchConfig"]
+    assert logging["videoDataDeliveryEnabled"] is False
+    with pytest.raises(ValueError, match="kms_key_arn is required"):
+        c.ModelInvocationLoggingArgs(kms_key_arn="")
+    with pytest.raises(ValueError, match="log_retention_days"):
+        c.ModelInvocationLoggingArgs(kms_key_arn=KEY_ARN, log_retention_days=30)
+    with pytest.raises(ValueError, match="not a valid log group name"):
+        c.ModelInvocationLoggingArgs(kms_key_arn=KEY_ARN, log_group_name="bad name")

@@ -62,16 +62,27 @@ def test_prod_and_dev_are_separate_accounts_with_separate_ranges(prod_result, de
 
 
 # -- Variants: one default turned off each, in a prod stack -----------------------------------------
-# (variant component name, the policy that must catch it)
+# Resource-level: (variant component name) -> (the policy that must catch it, its level in prod).
 VARIANTS = {
-    "v-bucket-unprotected": "prod-data-stores-protected",
-    "v-key-unprotected": "prod-data-stores-protected",
-    "v-db-no-deletion-protection": "rds-deletion-protection",
-    "v-db-unprotected": "prod-data-stores-protected",
-    "v-backup-unprotected": "prod-data-stores-protected",
-    "v-secret-unprotected": "prod-data-stores-protected",
-    "v-account-unprotected": "prod-data-stores-protected",
-    "v-trail-unprotected": "prod-data-stores-protected",
+    "v-bucket-unprotected": ("prod-data-stores-protected", "mandatory"),
+    "v-key-unprotected": ("prod-data-stores-protected", "mandatory"),
+    "v-db-no-deletion-protection": ("rds-deletion-protection", "mandatory"),
+    "v-db-unprotected": ("prod-data-stores-protected", "mandatory"),
+    "v-backup-unprotected": ("prod-data-stores-protected", "mandatory"),
+    "v-secret-unprotected": ("prod-data-stores-protected", "mandatory"),
+    "v-account-unprotected": ("prod-data-stores-protected", "mandatory"),
+    "v-trail-unprotected": ("prod-data-stores-protected", "mandatory"),
+    "v-trail-no-data-events": ("cloudtrail-s3-data-events", "advisory"),
+    "v-bucket-unversioned": ("s3-bucket-versioning", "mandatory"),
+    "v-bucket-no-access-logs": ("s3-bucket-access-logging", "mandatory"),
+    "v-key-no-rotation": ("kms-key-rotation", "mandatory"),
+    "v-secret-no-rotation": ("secretsmanager-secret-rotation", "mandatory"),
+    "v-network-no-flow-logs": ("vpc-flow-logs", "mandatory"),
+    "v-db-single-az": ("rds-multi-az", "mandatory"),
+    "v-llm-logs-unprotected": ("prod-data-stores-protected", "mandatory"),
+    "v-api-no-xray": ("apigateway-stage-xray", "mandatory"),
+    # Not an opt-out but the risky input AgentAccess allows: a grant on an expensive model needs approval.
+    "v-agent-expensive-model": ("bedrock-expensive-model-access", "mandatory"),
 }
 
 VARIANT_PROGRAM = f"""
@@ -83,6 +94,8 @@ import components as c
 provider = aws.Provider("aws-prod", region="eu-west-1", allowed_account_ids=["222222222222"])
 opts = pulumi.ResourceOptions(providers=[provider])
 KEY = "arn:aws:kms:eu-west-1:222222222222:key/variant"
+DATA = ["arn:aws:s3:::variant-data"]
+CONTACT = c.SecurityContact(name="Sec", title="Security", email="security@example.com", phone="+44 20 7946 0000")
 
 c.SecureBucket("v-bucket-unprotected", c.SecureBucketArgs(kms_key_arn=KEY, access_log_bucket="logs",
                                                          protect=False), opts=opts)
@@ -97,25 +110,101 @@ c.BackupPlan("v-backup-unprotected", c.BackupPlanArgs(plan_name="v-backup", kms_
                                                       rules=c.PROD.backup_rules, protect=False), opts=opts)
 c.Secret("v-secret-unprotected", c.SecretArgs(secret_name="v/secret", kms_key_arn=KEY, description="variant",
                                               no_rotation_reason="test variant", protect=False), opts=opts)
-c.AccountBaseline("v-account-unprotected", c.AccountBaselineArgs(prefix="v-account", state_bucket_name="v-account-state",
-                                                                              protect=False), opts=opts)
+c.AccountBaseline("v-account-unprotected", c.AccountBaselineArgs(
+    prefix="v-account", state_bucket_name="v-account-state", security_contact=CONTACT, protect=False), opts=opts)
 c.AuditTrail("v-trail-unprotected", c.AuditTrailArgs(trail_name="v-trail", access_log_bucket="logs",
-                                                     protect=False), opts=opts)
+                                                     s3_data_event_bucket_arns=DATA, protect=False), opts=opts)
+c.SecureBucket("v-bucket-unversioned", c.SecureBucketArgs(kms_key_arn=KEY, access_log_bucket="logs",
+                                                         versioning=False), opts=opts)
+c.SecureBucket("v-bucket-no-access-logs", c.SecureBucketArgs(kms_key_arn=KEY, access_logging=False), opts=opts)
+c.KmsKey("v-key-no-rotation", c.KmsKeyArgs(description="variant", enable_key_rotation=False), opts=opts)
+c.Secret("v-secret-no-rotation", c.SecretArgs(secret_name="v/secret-2", kms_key_arn=KEY, description="variant",
+                                              no_rotation_reason="vendor key, rotated in the vendor console"),
+         opts=opts)
+c.Network("v-network-no-flow-logs", c.NetworkArgs(cidr_block="10.30.0.0/16", availability_zones=["eu-west-1a",
+                                                                                                "eu-west-1b"],
+                                                  flow_log_kms_key_arn=KEY, flow_logs=False), opts=opts)
+c.Database("v-db-single-az", c.DatabaseArgs(
+    identifier="v-db-single-az", vpc_id="vpc-1", subnet_ids=["s1", "s2"], kms_key_arn=KEY,
+    allowed_cidrs=["10.20.64.0/20"], multi_az=False), opts=opts)
+c.ModelInvocationLogging("v-llm-logs-unprotected", c.ModelInvocationLoggingArgs(
+    kms_key_arn=KEY, access_log_bucket="logs", protect=False), opts=opts)
+c.AuditTrail("v-trail-no-data-events", c.AuditTrailArgs(trail_name="v-trail-2", access_log_bucket="logs"), opts=opts)
+c.ApiProtection("v-api-no-xray", c.ApiProtectionArgs(rest_api_id="api-1", deployment_id="dep-1", stage_name="v1",
+                                                     kms_key_arn=KEY, consumers=["web"], xray_tracing=False), opts=opts)
+c.AgentAccess("v-agent-expensive-model", c.AgentAccessArgs(role_name="v-agent", statements=[c.AgentStatement(
+    actions=["bedrock:InvokeModel"],
+    resources=["arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-opus-4-20250514-v1:0"])],
+    trusted_principal_arns=["arn:aws:iam::222222222222:role/runner"]), opts=opts)
 """
+
+# Account-level opt-outs: each removes the only resource of its kind from an otherwise complete prod
+# environment, so the pack's stack policies (which blame the stack) attribute each violation to it.
+ACCOUNT_VARIANTS = {
+    "security_hub=False": ("securityhub-enabled", "advisory"),
+    "record_configuration=False": ("config-recorder-present", "advisory"),
+    "security_contact_managed_elsewhere=True": ("security-contact-registered", "advisory"),
+    "profile macie=False": ("macie-enabled", "advisory"),
+    "bedrock_invocation_logging=False": ("bedrock-invocation-logging", "mandatory"),
+    "cost_anomaly_detection=False": ("cost-anomaly-detection", "advisory"),
+}
+
+ACCOUNT_VARIANT_PROGRAM = f"""
+import sys
+sys.path.insert(0, {ROOT!r})
+import pulumi, pulumi_aws as aws
+import components as c
+
+provider = aws.Provider("aws-prod", region="eu-west-1", allowed_account_ids=["222222222222"])
+c.Environment("v-env", c.EnvironmentArgs(
+    prefix="v-env", profile=c.PROD.with_overrides(macie=False), cidr_block="10.20.0.0/16",
+    availability_zones=["eu-west-1a", "eu-west-1b"], runbook_base_url="https://runbooks.example.com/v",
+    oncall_email="oncall@example.com", database=False, security_hub=False, record_configuration=False,
+    security_contact_managed_elsewhere=True, bedrock_invocation_logging=False, cost_anomaly_detection=False,
+    agent_trusted_principal_arns=["arn:aws:iam::222222222222:role/runner"],
+    agent_model_arns=["arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"]),
+    opts=pulumi.ResourceOptions(providers=[provider]))
+"""
+
+
+def _run_program(tmp_path_factory, folder: str, program: str):
+    from tests.conftest import write_project
+    directory = tmp_path_factory.mktemp(folder)
+    write_project(directory, program, stack="prod",
+                  config={"aws:region": "eu-west-1", "preflight:environment": "prod"}, project_name=folder)
+    return run_check(str(directory), "prod")
 
 
 @pytest.fixture(scope="module")
 def variant_result(tmp_path_factory):
-    from tests.conftest import write_project
-    directory = tmp_path_factory.mktemp("variants")
-    write_project(directory, VARIANT_PROGRAM, stack="prod",
-                  config={"aws:region": "eu-west-1", "preflight:environment": "prod"}, project_name="variants")
-    return run_check(str(directory), "prod")
+    return _run_program(tmp_path_factory, "variants", VARIANT_PROGRAM)
 
 
-@pytest.mark.parametrize("component, policy", sorted(VARIANTS.items()))
-def test_component_with_a_default_turned_off_is_caught(variant_result, component, policy):
+@pytest.fixture(scope="module")
+def account_variant_result(tmp_path_factory):
+    return _run_program(tmp_path_factory, "account-variants", ACCOUNT_VARIANT_PROGRAM)
+
+
+@pytest.mark.parametrize("component, expected", sorted(VARIANTS.items()))
+def test_component_with_a_default_turned_off_is_caught(variant_result, component, expected):
+    policy, level = expected
     caught = [v for v in variant_result.violations
-              if v["policy"] == policy and f"{component}" in v["urn"] and v["level"] == "mandatory"]
-    assert caught, (f"{component}: expected a mandatory '{policy}' violation; got:\n"
+              if v["policy"] == policy and f"::{component}-" in v["urn"] and v["level"] == level]
+    assert caught, (f"{component}: expected a {level} '{policy}' violation; got:\n"
                     + _describe([v for v in variant_result.violations if component in v["urn"]]))
+
+
+@pytest.mark.parametrize("opt_out, expected", sorted(ACCOUNT_VARIANTS.items()))
+def test_account_level_opt_out_is_caught(account_variant_result, opt_out, expected):
+    policy, level = expected
+    caught = [v for v in account_variant_result.violations if v["policy"] == policy and v["level"] == level
+              and v["resourceType"] == "pulumi:pulumi:Stack"]
+    assert caught, f"{opt_out}: expected a {level} '{policy}' violation on the stack; got:\n" + \
+        _describe(account_variant_result.violations)
+
+
+def test_account_variant_environment_violates_nothing_but_its_opt_outs(account_variant_result):
+    # The same Environment as the baseline minus the opt-outs: anything else would be a component defect.
+    expected = {policy for policy, _level in ACCOUNT_VARIANTS.values()}
+    unexpected = [v for v in account_variant_result.violations if v["policy"] not in expected]
+    assert unexpected == [], "unexpected violations:\n" + _describe(unexpected)

@@ -40,6 +40,8 @@ def test_checklist_ids_match_the_checklist():
     path = os.path.join(os.path.dirname(ROOT), "shared", "checklist.md")
     ids = set(re.findall(r"^- \[ \] `([a-z.-]+)`", open(path).read(), re.M)) if os.path.exists(path) else set(CHECKLIST_IDS)
     assert ids == set(CHECKLIST_IDS)
+    from preflight.audit.checklist import CHECKLIST  # the CLI's copy (it cannot import the pack)
+    assert set(CHECKLIST) == set(CHECKLIST_IDS)
 
 
 def test_invalid_metadata_is_rejected_at_load():

@@ -1,7 +1,10 @@
 """Compliance checklist: compliance.audit-logging, compliance.data, compliance.incident-response."""
 from __future__ import annotations
 
-from ..helpers import is_true, property_policy
+from ..helpers import as_list, is_true, links_to, non_empty, presence_policy, property_policy
+from ..model import ADVISORY_EVERYWHERE, resource_policy, stack_policy
+from ..resource import UNKNOWN, contains_unknown, is_unknown
+from ..server import not_applicable
 from .. import tokens as T
 
 cloudtrail_multi_region = property_policy(
@@ -30,7 +33,248 @@ cloudtrail_log_validation = property_policy(
                 "digest files that prove the logs were not changed.",
 )
 
+cloudtrail_kms = property_policy(
+    name="cloudtrail-kms-encryption",
+    title="CloudTrail trails must encrypt their logs with a KMS key",
+    checklist=("compliance.audit-logging", "security.encryption"), severity="medium",
+    frameworks=("CIS-AWS-3.0:3.5", "AWS-FSBP:CloudTrail.2", "Checkov:CKV_AWS_35",
+                "Prowler:cloudtrail_kms_encryption_enabled"),
+    types=T.CLOUDTRAIL_TRAIL, path="kmsKeyId", expect=non_empty,
+    message="trail '{name}' stores its logs with S3-managed keys only; set kms_key_id to a customer managed key "
+            "(components.AuditTrail does) so reading the audit log takes kms:Decrypt too",
+    remediation="Set kms_key_id=key.arn on aws.cloudtrail.Trail; the key policy must allow "
+                "cloudtrail.amazonaws.com to GenerateDataKey* (components.AuditTrail sets this up).",
+)
+
+cloudtrail_cloudwatch_logs = property_policy(
+    name="cloudtrail-cloudwatch-logs",
+    title="CloudTrail trails must deliver to CloudWatch Logs",
+    checklist=("compliance.audit-logging", "observability.alerting"), severity="medium",
+    frameworks=("AWS-FSBP:CloudTrail.5", "Checkov:CKV2_AWS_10", "Prowler:cloudtrail_cloudwatch_logging_enabled"),
+    types=T.CLOUDTRAIL_TRAIL, path="cloudWatchLogsGroupArn", expect=non_empty,
+    message="trail '{name}' does not deliver to CloudWatch Logs, so no metric filter or alarm can watch it; set "
+            "cloud_watch_logs_group_arn and cloud_watch_logs_role_arn",
+    remediation="Set cloud_watch_logs_group_arn=f\"{log_group.arn}:*\" and cloud_watch_logs_role_arn=role.arn (a role "
+                "cloudtrail.amazonaws.com can assume, allowed logs:CreateLogStream/PutLogEvents) on aws.cloudtrail.Trail.",
+)
+
+cloudtrail_logging_enabled = property_policy(
+    name="cloudtrail-logging-enabled",
+    title="CloudTrail trails must be logging",
+    checklist="compliance.audit-logging", severity="high",
+    frameworks=("Checkov:CKV_AWS_251",),
+    types=T.CLOUDTRAIL_TRAIL, path="enableLogging", expect=lambda v: v is not False, missing=True,
+    message="trail '{name}' has enable_logging=False: it exists but records nothing; remove it or set True",
+    remediation="Remove enable_logging=False from aws.cloudtrail.Trail (logging is on by default); a trail that "
+                "must pause needs a reviewed change, and `preflight audit` checks the live trail is logging.",
+)
+
+
+def _selectors_record_management(r):
+    """False when the trail's event selectors exclude management events (or only record one side)."""
+    basic, advanced = r.peek("eventSelectors"), r.peek("advancedEventSelectors")
+    if contains_unknown(basic) or contains_unknown(advanced):
+        return None
+    if advanced:
+        for selector in as_list(advanced):
+            for field in as_list((selector or {}).get("fieldSelectors")):
+                if isinstance(field, dict) and field.get("field") == "eventCategory" and \
+                        "Management" in as_list(field.get("equals")):
+                    return True
+        return False
+    if not basic:
+        return True  # no selectors: CloudTrail records all management events, read and write
+    return any(isinstance(s, dict) and s.get("includeManagementEvents", True) is not False
+               and s.get("readWriteType", "All") == "All" for s in as_list(basic))
+
+
+@resource_policy(
+    name="cloudtrail-management-events",
+    title="CloudTrail trails must record read and write management events",
+    checklist="compliance.audit-logging", severity="high",
+    frameworks=("AWS-FSBP:CloudTrail.1", "Prowler:cloudtrail_multi_region_enabled_logging_management_events"),
+    types=T.CLOUDTRAIL_TRAIL,
+    remediation="Leave event_selectors unset, or include one with include_management_events=True and "
+                "read_write_type='All' on aws.cloudtrail.Trail (advanced selectors: eventCategory equals Management).",
+)
+def cloudtrail_management_events(r, report):
+    records = _selectors_record_management(r)
+    if records is None:
+        not_applicable("the trail's event selectors are unknown during preview; judged again when known")
+    if not records:
+        report(f"trail '{r.name}' does not record all management events (read and write), so API calls that change "
+               f"or read the account go unrecorded; add a selector with include_management_events=True and "
+               f"read_write_type='All'")
+
+
+def _records_s3_data_events(r):
+    for selector in as_list(r.peek("eventSelectors")):
+        for resource in as_list((selector or {}).get("dataResources") if isinstance(selector, dict) else None):
+            if isinstance(resource, dict) and resource.get("type") == "AWS::S3::Object":
+                return True
+    for selector in as_list(r.peek("advancedEventSelectors")):
+        for field in as_list((selector or {}).get("fieldSelectors") if isinstance(selector, dict) else None):
+            if isinstance(field, dict) and field.get("field") == "resources.type" and \
+                    "AWS::S3::Object" in as_list(field.get("equals")):
+                return True
+    return False
+
+
+@resource_policy(
+    name="cloudtrail-s3-data-events",
+    title="CloudTrail should record S3 object-level (data) events",
+    checklist=("compliance.audit-logging", "compliance.data"), severity="low",
+    frameworks=("CIS-AWS-3.0:3.8", "CIS-AWS-3.0:3.9", "Prowler:cloudtrail_s3_dataevents_write_enabled",
+                "Prowler:cloudtrail_s3_dataevents_read_enabled"),
+    types=T.CLOUDTRAIL_TRAIL, levels=ADVISORY_EVERYWHERE,
+    remediation="Add event_selectors=[{'read_write_type': 'All', 'include_management_events': True, "
+                "'data_resources': [{'type': 'AWS::S3::Object', 'values': ['arn:aws:s3:::customer-data/']}]}] on "
+                "aws.cloudtrail.Trail for buckets holding customer data (data events are billed per event).",
+)
+def cloudtrail_s3_data_events(r, report):
+    if contains_unknown(r.peek("eventSelectors")) or contains_unknown(r.peek("advancedEventSelectors")):
+        not_applicable("the trail's event selectors are unknown during preview; judged again when known")
+    if not _records_s3_data_events(r):
+        report(f"trail '{r.name}' records no S3 object-level events, so who read or deleted customer data cannot be "
+               f"answered; add an AWS::S3::Object data resource selector for the buckets that hold it")
+
+
+@stack_policy(
+    name="cloudtrail-bucket-access-logging",
+    title="The S3 bucket that receives CloudTrail logs must have server access logging",
+    checklist="compliance.audit-logging", severity="medium",
+    frameworks=("CIS-AWS-3.0:3.4", "AWS-FSBP:CloudTrail.7", "Checkov:CKV_AWS_18",
+                "Prowler:cloudtrail_logs_s3_bucket_access_logging_enabled"),
+    types=(T.CLOUDTRAIL_TRAIL,) + T.S3_BUCKETS + T.S3_BUCKET_LOGGING,
+    remediation="Add aws.s3.BucketLogging(bucket=trail_bucket.id, target_bucket=access_logs_bucket.id, "
+                "target_prefix='cloudtrail/') for the bucket named in the trail's s3_bucket_name.",
+)
+def cloudtrail_bucket_access_logging(stack, report):
+    for trail in stack.of_type(T.CLOUDTRAIL_TRAIL):
+        for bucket in stack.of_type(*T.S3_BUCKETS):
+            if not links_to(trail, "s3BucketName", bucket, "bucket"):
+                continue
+            inline = bucket.peek("logging.targetBucket") or as_list(bucket.peek("loggings"))
+            split = [l for l in stack.of_type(*T.S3_BUCKET_LOGGING) if links_to(l, "bucket", bucket, "bucket")]
+            if not inline and not split:
+                report(f"bucket '{bucket.name}' receives CloudTrail logs from '{trail.name}' but has no access "
+                       f"logging, so reads of the audit log leave no trace; add aws.s3.BucketLogging for it", bucket.urn)
+
+
+cloudtrail_present = presence_policy(
+    name="cloudtrail-present",
+    title="Production accounts should have a CloudTrail trail (in this or the baseline stack)",
+    checklist="compliance.audit-logging", severity="medium",
+    frameworks=("CIS-AWS-3.0:3.1", "Prowler:cloudtrail_multi_region_enabled"),
+    types=(T.CLOUDTRAIL_TRAIL,), levels=ADVISORY_EVERYWHERE,
+    message="this production stack defines no aws.cloudtrail.Trail; if no other stack (e.g. the baseline) does, API "
+            "activity in the account is not recorded beyond 90 days of event history. `preflight audit` checks it",
+    remediation="Create one multi-region aws.cloudtrail.Trail per account with log file validation, KMS and "
+                "CloudWatch Logs delivery (components.AuditTrail; stacks/baseline does).",
+)
+
+@resource_policy(
+    name="config-recorder-all-resources",
+    title="AWS Config recorders must record all supported resource types, including global ones",
+    checklist=("compliance.audit-logging", "compliance.data"), severity="medium",
+    frameworks=("CIS-AWS-3.0:3.3", "AWS-FSBP:Config.1", "Checkov:CKV2_AWS_48",
+                "Prowler:config_recorder_all_regions_enabled"),
+    types=T.CONFIG_RECORDER,
+    remediation="Set recording_group={'all_supported': True, 'include_global_resource_types': True} on "
+                "aws.cfg.Recorder (global types in one region only) and start it with aws.cfg.RecorderStatus.",
+)
+def config_recorder_all_resources(r, report):
+    group = r.peek("recordingGroup")
+    if contains_unknown(group):
+        not_applicable("recording_group is unknown during preview; judged again when known")
+    group = group if isinstance(group, dict) else {}
+    if group.get("allSupported", True) is False:
+        report(f"config recorder '{r.name}' records only selected resource types, so changes to the others leave no "
+               f"configuration history; set recording_group all_supported=True")
+
+
+config_recorder_present = presence_policy(
+    name="config-recorder-present",
+    title="Production accounts should record configuration changes with AWS Config",
+    checklist=("compliance.audit-logging", "compliance.data"), severity="low",
+    frameworks=("CIS-AWS-3.0:3.3", "Checkov:CKV2_AWS_45", "Prowler:config_recorder_all_regions_enabled"),
+    types=(T.CONFIG_RECORDER,), levels=ADVISORY_EVERYWHERE,
+    message="this production stack defines no aws.cfg.Recorder; if no other stack does, resource configuration "
+            "history is not kept. `preflight audit` checks the account",
+    remediation="Create aws.cfg.Recorder + aws.cfg.DeliveryChannel + aws.cfg.RecorderStatus(is_enabled=True) once per "
+                "account and region (in the baseline stack).",
+)
+
+securityhub_enabled = presence_policy(
+    name="securityhub-enabled",
+    title="Production accounts should enable Security Hub",
+    checklist=("compliance.incident-response", "observability.alerting"), severity="low",
+    frameworks=("CIS-AWS-3.0:4.16", "Prowler:securityhub_enabled"),
+    types=T.SECURITY_HUB, levels=ADVISORY_EVERYWHERE,
+    message="this production stack enables no Security Hub (aws.securityhub.Account); if no other stack does, "
+            "findings from GuardDuty, Config and Inspector are not collected in one place",
+    remediation="Add aws.securityhub.Account() and aws.securityhub.StandardsSubscription for the AWS FSBP and CIS "
+                "standards once per account (in the baseline stack).",
+)
+
+access_analyzer_present = presence_policy(
+    name="access-analyzer-present",
+    title="Production accounts should run IAM Access Analyzer",
+    checklist=("security.iam", "compliance.audit-logging"), severity="low",
+    frameworks=("CIS-AWS-3.0:1.20", "Prowler:accessanalyzer_enabled"),
+    types=(T.ACCESS_ANALYZER,), levels=ADVISORY_EVERYWHERE,
+    message="this production stack defines no aws.accessanalyzer.Analyzer; if no other stack does, resources shared "
+            "outside the account go unnoticed",
+    remediation="Add aws.accessanalyzer.Analyzer(analyzer_name='account', type='ACCOUNT') once per account and "
+                "region (in the baseline stack).",
+)
+
+
+def _security_contact(r) -> bool:
+    kind = r.peek("alternateContactType")
+    return is_unknown(kind) or kind == "SECURITY"
+
+
+security_contact_registered = presence_policy(
+    name="security-contact-registered",
+    title="Production accounts should register a security contact",
+    checklist="compliance.incident-response", severity="low",
+    frameworks=("CIS-AWS-3.0:1.2", "AWS-FSBP:Account.1", "Prowler:account_security_contact_information_is_registered"),
+    types=(T.ALTERNATE_CONTACT,), levels=ADVISORY_EVERYWHERE, satisfied_by=_security_contact,
+    message="this production stack registers no security contact (aws.account.AlternativeContact with "
+            "alternate_contact_type='SECURITY'); AWS then sends abuse and security notices to the root e-mail only",
+    remediation="Add aws.account.AlternativeContact(alternate_contact_type='SECURITY', name=..., "
+                "email_address='security@example.com', phone_number=..., title=...) once per account.",
+)
+
+macie_enabled = presence_policy(
+    name="macie-enabled",
+    title="Production accounts holding customer data should run Macie",
+    checklist="compliance.data", severity="low",
+    frameworks=("CIS-AWS-3.0:2.1.3", "Prowler:macie_is_enabled"),
+    types=(T.MACIE_ACCOUNT,), levels=ADVISORY_EVERYWHERE,
+    satisfied_by=lambda r: r.peek("status", "ENABLED") != "PAUSED",
+    when=lambda stack: bool(stack.of_type(*T.S3_BUCKETS)),
+    message="this production stack stores data in S3 but enables no Macie (aws.macie2.Account); if no other stack "
+            "does, nobody knows which buckets hold personal data",
+    remediation="Add aws.macie2.Account(status='ENABLED') once per account and configure automated sensitive data "
+                "discovery for buckets holding customer data.",
+)
+
 POLICIES = [
     cloudtrail_multi_region,
     cloudtrail_log_validation,
+    cloudtrail_kms,
+    cloudtrail_cloudwatch_logs,
+    cloudtrail_logging_enabled,
+    cloudtrail_management_events,
+    cloudtrail_s3_data_events,
+    cloudtrail_bucket_access_logging,
+    cloudtrail_present,
+    config_recorder_all_resources,
+    config_recorder_present,
+    securityhub_enabled,
+    access_analyzer_present,
+    security_contact_registered,
+    macie_enabled,
 ]

@@ -1,7 +1,9 @@
 """Security checklist: security.iam, security.secrets, security.encryption, security.api."""
 from __future__ import annotations
 
-from ..helpers import as_list, is_true, policy_statements, property_policy, short_type
+from ..helpers import (as_list, ingress_covers, is_true, policy_statements, property_policy, short_type,
+                       world_open_ingress)
+from .. import iamdoc
 from ..model import resource_policy, stack_policy
 from ..resource import UNKNOWN, is_unknown
 from ..server import not_applicable
@@ -112,15 +114,6 @@ def _wildcard(value) -> bool:
     return any(v in ("*", "*:*") for v in as_list(value) if isinstance(v, str))
 
 
-def _documents(r):
-    if r.type == T.IAM_ROLE:
-        for i, inline in enumerate(as_list(r.peek("inlinePolicies"))):
-            if isinstance(inline, dict):
-                yield f"inline policy {inline.get('name') or i}", inline.get("policy")
-    else:
-        yield "policy", r.peek("policy")
-
-
 @resource_policy(
     name="iam-no-wildcard-admin",
     title="IAM policies must not allow every action on every resource",
@@ -133,7 +126,7 @@ def _documents(r):
                 "aws.iam.get_policy_document_output.",
 )
 def iam_no_wildcard_admin(r, report):
-    for where, document in _documents(r):
+    for where, document in iamdoc.documents(r):
         if is_unknown(document):
             continue
         for stmt in policy_statements(document):
@@ -145,19 +138,6 @@ def iam_no_wildcard_admin(r, report):
 
 
 _ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
-_WORLD = ("0.0.0.0/0", "::/0")
-
-
-def _open_admin_ports(from_port, to_port, protocol, cidrs) -> list:
-    if not any(c in _WORLD for c in cidrs if isinstance(c, str)):
-        return []
-    if str(protocol) not in ("-1", "all", "tcp", "6"):
-        return []
-    if str(protocol) in ("-1", "all"):
-        return sorted(_ADMIN_PORTS)
-    if not isinstance(from_port, int) or not isinstance(to_port, int):
-        return []
-    return [p for p in sorted(_ADMIN_PORTS) if from_port <= p <= to_port]
 
 
 @resource_policy(
@@ -171,20 +151,8 @@ def _open_admin_ports(from_port, to_port, protocol, cidrs) -> list:
                 "Manager (no inbound port) or allow only a known CIDR or a security group.",
 )
 def security_group_no_world_admin_ports(r, report):
-    rules = []
-    if r.type == T.SECURITY_GROUP:
-        for rule in as_list(r.peek("ingress")):
-            if isinstance(rule, dict):
-                rules.append((rule.get("fromPort"), rule.get("toPort"), rule.get("protocol"),
-                              as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks"))))
-    elif r.type == T.SECURITY_GROUP_RULE:
-        if r.peek("type") == "ingress":
-            rules.append((r.peek("fromPort"), r.peek("toPort"), r.peek("protocol"),
-                          as_list(r.peek("cidrBlocks")) + as_list(r.peek("ipv6CidrBlocks"))))
-    else:
-        rules.append((r.peek("fromPort"), r.peek("toPort"), r.peek("ipProtocol"),
-                      [r.peek("cidrIpv4"), r.peek("cidrIpv6")]))
-    ports = sorted({p for rule in rules for p in _open_admin_ports(*rule)})
+    open_rules = world_open_ingress(r)
+    ports = [p for p in sorted(_ADMIN_PORTS) if any(ingress_covers(rule, p) for rule in open_rules)]
     if ports:
         named = ", ".join(f"{p} ({_ADMIN_PORTS[p]})" for p in ports)
         report(f"{short_type(r.type)} '{r.name}' opens {named} to the internet; remove the world CIDR and use "

@@ -1,0 +1,185 @@
+"""How a stack deploys: infra.separation (providers pinned to their account) and infra.rollback (circuit
+breakers, automatic rollback, aliases for canaries)."""
+from __future__ import annotations
+
+import json
+
+from ..helpers import as_list, links_to, short_type
+from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
+from ..resource import UNKNOWN, contains_unknown, is_unknown
+from ..server import not_applicable
+from .. import tokens as T
+
+_UNKNOWN_NA = "unknown during preview; it is judged again when the value is known"
+
+# -- providers pinned to their account -----------------------------------------------------------------
+_ACCOUNTS_CONFIG = {"accountIds": {
+    "type": "array", "items": {"type": "string"}, "default": [],
+    "description": "The AWS account ids this stack may deploy to; when set, allowedAccountIds must name only these."}}
+_PIN_REMEDIATION = ("Pin the provider to the stack's account: `pulumi config set --path 'aws:allowedAccountIds[0]' "
+                    "111111111111` for the default provider, or aws.Provider('prod', allowed_account_ids=["
+                    "'111111111111']) for an explicit one; credentials for any other account then fail before any "
+                    "change.")
+
+
+def _account_ids(props):
+    """allowedAccountIds as the engine sends it: a list, or a JSON string when it comes from stack config."""
+    value = props.get("allowedAccountIds")
+    if isinstance(value, str) and not is_unknown(value):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = [value]
+    return value
+
+
+def _pin_problem(provider, expected) -> str:
+    """What is wrong with a provider's account pinning ('' when nothing is, None when unknown)."""
+    ids = _account_ids(provider.props)
+    if is_unknown(ids) or contains_unknown(ids):
+        return None
+    ids = [str(i) for i in as_list(ids)]
+    if not ids:
+        return "has no allowed_account_ids, so it deploys to whatever account the current credentials reach"
+    if expected:
+        wrong = [i for i in ids if i not in expected]
+        if wrong:
+            return f"allows account(s) {', '.join(wrong)}, not this stack's account ({', '.join(expected)})"
+    return ""
+
+
+def _is_default_provider(provider) -> bool:
+    return provider.name == "default" or provider.name.startswith("default_")
+
+
+@resource_policy(
+    name="provider-allowed-account-ids",
+    title="Explicit AWS providers in production must be pinned to the account (allowedAccountIds)",
+    checklist=("infra.separation", "ai.agents"), severity="high",
+    frameworks=("Preflight:provider-account-pinning",),
+    types=T.AWS_PROVIDER, levels=PROD_ONLY, config=_ACCOUNTS_CONFIG,
+    remediation=_PIN_REMEDIATION,
+)
+def provider_allowed_account_ids(r, report):
+    if _is_default_provider(r):
+        not_applicable("the default provider is judged by default-provider-allowed-account-ids")
+    problem = _pin_problem(r, [str(i) for i in r.config.get("accountIds") or ()])
+    if problem is None:
+        not_applicable(f"allowed_account_ids is {_UNKNOWN_NA}")
+    if problem:
+        report(f"provider '{r.name}' {problem}; set allowed_account_ids=[<this stack's account id>]")
+
+
+@stack_policy(
+    name="default-provider-allowed-account-ids",
+    title="The default AWS provider in production must be pinned to the account (aws:allowedAccountIds)",
+    checklist=("infra.separation", "ai.agents"), severity="high",
+    frameworks=("Preflight:provider-account-pinning-default",),
+    types=(T.AWS_PROVIDER,), levels=PROD_ONLY, config=_ACCOUNTS_CONFIG,
+    remediation=_PIN_REMEDIATION,
+)
+def default_provider_allowed_account_ids(stack, report):
+    expected = [str(i) for i in stack.config.get("accountIds") or ()]
+    providers = {}
+    for r in stack.resources:
+        p = r.provider
+        if p is not None and p.type == T.AWS_PROVIDER and _is_default_provider(p):
+            providers.setdefault(p.urn, p)
+    for r in stack.of_type(T.AWS_PROVIDER):
+        if _is_default_provider(r):
+            providers.setdefault(r.urn, r)
+    for urn, provider in providers.items():
+        problem = _pin_problem(provider, expected)
+        if problem:
+            report(f"the default AWS provider {problem}; run `pulumi config set --path 'aws:allowedAccountIds[0]' "
+                   f"<account id>` for this stack", urn)
+
+
+# -- rollback --------------------------------------------------------------------------------------------
+@resource_policy(
+    name="ecs-service-circuit-breaker",
+    title="ECS services must roll back failed deployments automatically (circuit breaker with rollback)",
+    checklist="infra.rollback", severity="medium",
+    frameworks=("Preflight:ecs-circuit-breaker",),
+    types=T.ECS_SERVICE,
+    remediation="Set deployment_circuit_breaker={'enable': True, 'rollback': True} on aws.ecs.Service (or deploy with "
+                "CodeDeploy blue/green, deployment_controller={'type': 'CODE_DEPLOY'}).",
+)
+def ecs_service_circuit_breaker(r, report):
+    controller = r.peek("deploymentController.type", "ECS")
+    breaker = r.peek("deploymentCircuitBreaker")
+    if is_unknown(controller) or contains_unknown(breaker):
+        not_applicable(f"the deployment settings are {_UNKNOWN_NA}")
+    if controller in ("CODE_DEPLOY", "EXTERNAL"):
+        not_applicable(f"deployments are controlled by {controller}, which rolls back on its own terms")
+    breaker = breaker if isinstance(breaker, dict) else {}
+    if breaker.get("enable") is not True or breaker.get("rollback") is not True:
+        report(f"service '{r.name}' keeps a failing deployment running instead of rolling back; set "
+               f"deployment_circuit_breaker={{'enable': True, 'rollback': True}}")
+
+
+@resource_policy(
+    name="codedeploy-auto-rollback",
+    title="CodeDeploy deployment groups must roll back automatically when a deployment fails",
+    checklist="infra.rollback", severity="medium",
+    frameworks=("Preflight:codedeploy-auto-rollback",),
+    types=T.CODEDEPLOY_GROUP,
+    remediation="Set auto_rollback_configuration={'enabled': True, 'events': ['DEPLOYMENT_FAILURE', "
+                "'DEPLOYMENT_STOP_ON_ALARM']} (with alarm_configuration) on aws.codedeploy.DeploymentGroup.",
+)
+def codedeploy_auto_rollback(r, report):
+    config = r.peek("autoRollbackConfiguration")
+    if contains_unknown(config):
+        not_applicable(f"auto_rollback_configuration is {_UNKNOWN_NA}")
+    config = config if isinstance(config, dict) else {}
+    if config.get("enabled") is not True or "DEPLOYMENT_FAILURE" not in as_list(config.get("events")):
+        report(f"deployment group '{r.name}' does not roll back a failed deployment; set auto_rollback_configuration "
+               f"enabled=True with events DEPLOYMENT_FAILURE (and DEPLOYMENT_STOP_ON_ALARM)")
+
+
+@stack_policy(
+    name="lambda-alias-for-canary",
+    title="Production Lambda functions should be invoked through an alias (weighted canary, instant rollback)",
+    checklist="infra.rollback", severity="low",
+    frameworks=("Preflight:lambda-alias-canary",),
+    types=(T.LAMBDA_FUNCTION, T.LAMBDA_ALIAS), levels=ADVISORY_EVERYWHERE,
+    remediation="Publish versions (publish=True on aws.lambda_.Function) and point callers at an aws.lambda_.Alias; "
+                "shift traffic with routing_config={'additional_version_weights': {...}} and roll back by moving "
+                "the alias (CodeDeploy can automate it).",
+)
+def lambda_alias_for_canary(stack, report):
+    if stack.environment != "prod":
+        return
+    aliases = stack.of_type(T.LAMBDA_ALIAS)
+    for fn in stack.of_type(T.LAMBDA_FUNCTION):
+        if not any(links_to(a, "functionName", fn, "name", "arn") for a in aliases):
+            report(f"function '{fn.name}' has no aws.lambda_.Alias, so a bad release cannot be canaried or rolled back "
+                   f"by moving an alias; publish versions and invoke it through an alias", fn.urn)
+
+
+@resource_policy(
+    name="sagemaker-endpoint-auto-rollback",
+    title="SageMaker endpoints should roll back deployments on alarm",
+    checklist=("infra.rollback", "ai.agents"), severity="low",
+    frameworks=("Preflight:sagemaker-endpoint-rollback",),
+    types=T.SAGEMAKER_ENDPOINT, levels=ADVISORY_EVERYWHERE,
+    remediation="Set deployment_config={'blue_green_update_policy': {...}, 'auto_rollback_configuration': {'alarms': "
+                "[{'alarm_name': error_alarm.name}]}} on aws.sagemaker.Endpoint.",
+)
+def sagemaker_endpoint_auto_rollback(r, report):
+    alarms = r.peek("deploymentConfig.autoRollbackConfiguration.alarms")
+    if is_unknown(alarms) or contains_unknown(alarms):
+        not_applicable(f"the rollback alarms are {_UNKNOWN_NA}")
+    if not as_list(alarms):
+        report(f"endpoint '{r.name}' has no alarm-based automatic rollback, so a bad model version keeps serving; set "
+               f"deployment_config auto_rollback_configuration alarms")
+
+
+POLICIES = [
+    provider_allowed_account_ids,
+    default_provider_allowed_account_ids,
+    ecs_service_circuit_breaker,
+    codedeploy_auto_rollback,
+    lambda_alias_for_canary,
+    sagemaker_endpoint_auto_rollback,
+]

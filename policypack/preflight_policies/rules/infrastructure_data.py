@@ -1,0 +1,360 @@
+"""Data stores that survive mistakes: RDS/Aurora safety settings, backups of every other store, and each
+service's own deletion protection (the complement of protect=True, see checks-map section 3).
+"""
+from __future__ import annotations
+
+from .. import tokens as T
+from ..helpers import at_least, companion_policy, equals, is_true, not_true, property_policy, short_type
+from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy
+from ..resource import UNKNOWN, is_unknown
+from ..server import not_applicable
+
+# -- RDS / Aurora ---------------------------------------------------------------------------------
+_SNAPSHOT_ON_DELETE = (T.RDS_INSTANCE, T.RDS_CLUSTER, T.DOCDB_CLUSTER, T.NEPTUNE_CLUSTER, T.REDSHIFT_CLUSTER)
+
+
+@resource_policy(
+    name="database-final-snapshot",
+    title="Databases must take a final snapshot when they are deleted",
+    checklist=("infra.backups", "infra.iac"), severity="high",
+    frameworks=("Preflight:final-snapshot",),
+    types=_SNAPSHOT_ON_DELETE,
+    remediation="Remove skip_final_snapshot=True and set final_snapshot_identifier on aws.rds.Instance / "
+                "aws.rds.Cluster (and the DocumentDB, Neptune and Redshift clusters), so a delete leaves a "
+                "restorable snapshot.",
+)
+def database_final_snapshot(r, report):
+    if r.peek("replicateSourceDb") not in (None, ""):
+        not_applicable("read replicas do not take final snapshots")
+    skip = r.peek("skipFinalSnapshot", False)
+    if is_unknown(skip):
+        not_applicable("skipFinalSnapshot is unknown during preview; it is judged again when known")
+    if skip is True:
+        report(f"{short_type(r.type)} '{r.name}' sets skip_final_snapshot=True: deleting it (or a replacement) "
+               f"throws the data away; remove it and set final_snapshot_identifier")
+
+
+rds_multi_az = property_policy(
+    name="rds-multi-az",
+    title="Production RDS instances must run Multi-AZ",
+    checklist=("infra.backups", "infra.rollback"), severity="high", levels=PROD_ONLY,
+    frameworks=("Preflight:rds-multi-az",),
+    types=T.RDS_INSTANCE, path="multiAz", expect=is_true,
+    message="RDS instance '{name}' runs in a single availability zone; set multi_az=True in prod "
+            "(components.Database does)",
+    remediation="Set multi_az=True on aws.rds.Instance in prod (Aurora: run at least two aws.rds.ClusterInstance "
+                "in different availability zones).",
+)
+
+rds_not_public = property_policy(
+    name="rds-not-publicly-accessible",
+    title="RDS instances must not be publicly accessible",
+    checklist=("infra.separation", "security.api"), severity="critical",
+    frameworks=("CIS-AWS-3.0:2.3.3", "AWS-FSBP:RDS.2", "Checkov:CKV_AWS_17", "Prowler:rds_instance_no_public_access"),
+    types=(T.RDS_INSTANCE, T.RDS_CLUSTER_INSTANCE), path="publiclyAccessible", expect=not_true,
+    message="{type} '{name}' gets a public endpoint; set publicly_accessible=False and reach it from inside the VPC",
+    remediation="Set publicly_accessible=False on aws.rds.Instance / aws.rds.ClusterInstance and place it in "
+                "private subnets; connect through a bastion-less path such as SSM port forwarding.",
+)
+
+_IAM_AUTH_ENGINES = ("mysql", "postgres", "mariadb", "aurora", "aurora-mysql", "aurora-postgresql")
+
+
+@resource_policy(
+    name="rds-iam-authentication",
+    title="RDS and Aurora databases must enable IAM database authentication",
+    checklist=("security.iam", "security.secrets"), severity="medium",
+    frameworks=("Preflight:rds-iam-authentication",),
+    types=(T.RDS_INSTANCE, T.RDS_CLUSTER),
+    remediation="Set iam_database_authentication_enabled=True on aws.rds.Instance / aws.rds.Cluster and grant "
+                "rds-db:connect to the application role, so applications connect with short-lived tokens.",
+)
+def rds_iam_authentication(r, report):
+    engine = r.peek("engine", "aurora" if r.type == T.RDS_CLUSTER else None)
+    if is_unknown(engine):
+        not_applicable("the engine is unknown during preview; it is judged again when known")
+    if engine not in _IAM_AUTH_ENGINES:
+        not_applicable(f"engine {engine} does not support IAM database authentication")
+    enabled = r.peek("iamDatabaseAuthenticationEnabled", False)
+    if is_unknown(enabled):
+        not_applicable("iamDatabaseAuthenticationEnabled is unknown during preview")
+    if enabled is not True:
+        report(f"{short_type(r.type)} '{r.name}' only accepts database passwords; set "
+               f"iam_database_authentication_enabled=True so applications use short-lived IAM tokens")
+
+
+_PASSWORD_INPUTS = {T.RDS_INSTANCE: ("password", "passwordWo"), T.RDS_CLUSTER: ("masterPassword", "masterPasswordWo")}
+
+
+@resource_policy(
+    name="rds-managed-master-password",
+    title="RDS and Aurora master passwords must be managed by AWS (Secrets Manager), not set in code",
+    checklist="security.secrets", severity="high",
+    frameworks=("Preflight:rds-managed-master-password",),
+    types=(T.RDS_INSTANCE, T.RDS_CLUSTER),
+    remediation="Remove password / master_password and set manage_master_user_password=True (optionally "
+                "master_user_secret_kms_key_id): RDS keeps the password in Secrets Manager and rotates it.",
+)
+def rds_managed_master_password(r, report):
+    managed = r.peek("manageMasterUserPassword")
+    if managed is True or is_unknown(managed):
+        return
+    set_inputs = [p for p in _PASSWORD_INPUTS[r.type] if r.peek(p) is not None]
+    if not set_inputs:
+        return  # replicas, snapshot restores and cluster members inherit their credentials
+    write_only = all(p.endswith("Wo") for p in set_inputs)
+    where = ("a write-only password (kept out of the state, but never rotated)" if write_only
+             else "a password from the program, stored in the Pulumi state and never rotated")
+    report(f"{short_type(r.type)} '{r.name}' sets {where}; remove it and set manage_master_user_password=True")
+
+
+rds_copy_tags = property_policy(
+    name="rds-copy-tags-to-snapshot",
+    title="RDS instances and Aurora clusters must copy their tags to snapshots",
+    checklist=("infra.backups", "compliance.data"), severity="low", levels=ADVISORY_EVERYWHERE,
+    frameworks=("Preflight:rds-copy-tags-to-snapshot",),
+    types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="copyTagsToSnapshot", expect=is_true,
+    message="{type} '{name}' does not copy tags to snapshots, so snapshots lose their owner and data "
+            "classification; set copy_tags_to_snapshot=True",
+    remediation="Set copy_tags_to_snapshot=True on aws.rds.Instance / aws.rds.Cluster.",
+)
+
+rds_keep_automated_backups = property_policy(
+    name="rds-keep-automated-backups",
+    title="Production databases must keep automated backups after the database is deleted",
+    checklist=("infra.backups", "infra.iac"), severity="medium", levels=PROD_ONLY,
+    frameworks=("Preflight:rds-keep-automated-backups",),
+    types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="deleteAutomatedBackups", expect=equals(False), missing=True,
+    message="{type} '{name}' deletes its automated backups together with the database (the provider default); "
+            "set delete_automated_backups=False",
+    remediation="Set delete_automated_backups=False on aws.rds.Instance / aws.rds.Cluster, so point-in-time "
+                "backups outlive an accidental delete for their retention period.",
+)
+
+# -- other data stores' backups -------------------------------------------------------------------
+dynamodb_pitr = property_policy(
+    name="dynamodb-point-in-time-recovery",
+    title="DynamoDB tables must have point-in-time recovery",
+    checklist="infra.backups", severity="high",
+    frameworks=("AWS-FSBP:DynamoDB.2", "Checkov:CKV_AWS_28", "Prowler:dynamodb_tables_pitr_enabled"),
+    types=T.DYNAMODB_TABLE, path="pointInTimeRecovery.enabled", expect=is_true,
+    message="DynamoDB table '{name}' has no point-in-time recovery; set point_in_time_recovery={{'enabled': True}}",
+    remediation="Set point_in_time_recovery={'enabled': True} on aws.dynamodb.Table (35 days of per-second "
+                "restore points).",
+)
+
+
+def _judge_efs_backup(file_system, policies):
+    statuses = [p.peek("backupPolicy.status") for p in policies]
+    if any(is_unknown(s) for s in statuses):
+        return UNKNOWN
+    if "ENABLED" not in statuses:
+        return (f"EFS file system '{file_system.name}' is not backed up; add aws.efs.BackupPolicy(file_system_id="
+                f"fs.id, backup_policy={{'status': 'ENABLED'}})")
+    return None
+
+
+efs_backup_policy = companion_policy(
+    name="efs-backup-policy",
+    title="EFS file systems must have automatic backups enabled",
+    checklist="infra.backups", severity="medium",
+    frameworks=("AWS-FSBP:EFS.2", "Checkov:CKV2_AWS_18", "Prowler:efs_have_backup_enabled"),
+    subjects=(T.EFS_FILE_SYSTEM,), companions=(T.EFS_BACKUP_POLICY,), link="fileSystemId",
+    judge=_judge_efs_backup,
+    remediation="Add aws.efs.BackupPolicy(file_system_id=fs.id, backup_policy={'status': 'ENABLED'}) (AWS Backup's "
+                "daily plan, 35-day retention) or include the file system in your own aws.backup.Selection.",
+)
+
+
+@resource_policy(
+    name="elasticache-automatic-backups",
+    title="Redis and Valkey caches must keep automatic snapshots",
+    checklist="infra.backups", severity="medium",
+    frameworks=("AWS-FSBP:ElastiCache.1", "Checkov:CKV_AWS_134", "Prowler:elasticache_redis_cluster_backup_enabled"),
+    types=(T.ELASTICACHE_REPLICATION_GROUP, T.ELASTICACHE_CLUSTER, T.ELASTICACHE_SERVERLESS),
+    remediation="Set snapshot_retention_limit=7 (days, or more) on aws.elasticache.ReplicationGroup / Cluster / "
+                "ServerlessCache; memcached cannot snapshot and is not judged.",
+)
+def elasticache_automatic_backups(r, report):
+    engine = r.peek("engine", "redis")
+    if is_unknown(engine):
+        not_applicable("the engine is unknown during preview; it is judged again when known")
+    if engine == "memcached":
+        not_applicable("memcached does not support snapshots")
+    if r.type == T.ELASTICACHE_CLUSTER and r.peek("replicationGroupId") is not None:
+        not_applicable("a member of a replication group is backed up by the group")
+    days = r.peek("snapshotRetentionLimit", 0)
+    if is_unknown(days):
+        not_applicable("snapshotRetentionLimit is unknown during preview")
+    if not isinstance(days, (int, float)) or days < 1:
+        report(f"{short_type(r.type)} '{r.name}' keeps no automatic snapshots; set snapshot_retention_limit=7")
+
+
+redshift_automated_snapshots = property_policy(
+    name="redshift-automated-snapshots",
+    title="Redshift clusters must keep automated snapshots",
+    checklist="infra.backups", severity="medium",
+    frameworks=("Checkov:CKV_AWS_343",),
+    types=T.REDSHIFT_CLUSTER, path="automatedSnapshotRetentionPeriod", expect=at_least(1), missing=1,
+    message="Redshift cluster '{name}' turns automated snapshots off; set automated_snapshot_retention_period "
+            "to 7 or more",
+    remediation="Set automated_snapshot_retention_period=7 (days) on aws.redshift.Cluster; 0 disables snapshots.",
+)
+
+docdb_backup_retention = property_policy(
+    name="docdb-backup-retention",
+    title="DocumentDB clusters must keep backups for at least 7 days",
+    checklist="infra.backups", severity="medium",
+    frameworks=("AWS-FSBP:DocumentDB.2", "Checkov:CKV_AWS_360", "Prowler:documentdb_cluster_backup_enabled"),
+    types=T.DOCDB_CLUSTER, path="backupRetentionPeriod", expect=at_least(7), missing=1,
+    message="DocumentDB cluster '{name}' keeps backups for less than 7 days (default 1); set "
+            "backup_retention_period=7 or more",
+    remediation="Set backup_retention_period=7 (or more) on aws.docdb.Cluster.",
+)
+
+neptune_backup_retention = property_policy(
+    name="neptune-backup-retention",
+    title="Neptune clusters must keep backups for at least 7 days",
+    checklist="infra.backups", severity="medium",
+    frameworks=("AWS-FSBP:Neptune.5", "Checkov:CKV_AWS_361", "Prowler:neptune_cluster_backup_enabled"),
+    types=T.NEPTUNE_CLUSTER, path="backupRetentionPeriod", expect=at_least(7), missing=1,
+    message="Neptune cluster '{name}' keeps backups for less than 7 days (default 1); set "
+            "backup_retention_period=7 or more",
+    remediation="Set backup_retention_period=7 (or more) on aws.neptune.Cluster.",
+)
+
+# -- native deletion protection (checks-map section 3) --------------------------------------------
+_NATIVE = "; the service then refuses the delete until the setting is turned off in a reviewed change"
+
+dynamodb_deletion_protection = property_policy(
+    name="dynamodb-deletion-protection",
+    title="Production DynamoDB tables must have deletion protection on",
+    checklist=("infra.iac", "infra.backups"), severity="high", levels=PROD_ONLY,
+    frameworks=("AWS-FSBP:DynamoDB.6", "Prowler:dynamodb_table_deletion_protection_enabled"),
+    types=(T.DYNAMODB_TABLE, T.DYNAMODB_TABLE_REPLICA), path="deletionProtectionEnabled", expect=is_true,
+    message="{type} '{name}' can be deleted by one API call; set deletion_protection_enabled=True",
+    remediation="Set deletion_protection_enabled=True on aws.dynamodb.Table / TableReplica" + _NATIVE + ".",
+)
+
+docdb_deletion_protection = property_policy(
+    name="docdb-deletion-protection",
+    title="Production DocumentDB clusters must have deletion protection on",
+    checklist=("infra.iac", "infra.backups"), severity="high", levels=PROD_ONLY,
+    frameworks=("AWS-FSBP:DocumentDB.5", "Prowler:documentdb_cluster_deletion_protection"),
+    types=T.DOCDB_CLUSTER, path="deletionProtection", expect=is_true,
+    message="DocumentDB cluster '{name}' can be deleted by one API call; set deletion_protection=True",
+    remediation="Set deletion_protection=True on aws.docdb.Cluster" + _NATIVE + ".",
+)
+
+neptune_deletion_protection = property_policy(
+    name="neptune-deletion-protection",
+    title="Production Neptune clusters must have deletion protection on",
+    checklist=("infra.iac", "infra.backups"), severity="high", levels=PROD_ONLY,
+    frameworks=("AWS-FSBP:Neptune.4", "Checkov:CKV2_AWS_58", "Prowler:neptune_cluster_deletion_protection"),
+    types=T.NEPTUNE_CLUSTER, path="deletionProtection", expect=is_true,
+    message="Neptune cluster '{name}' can be deleted by one API call; set deletion_protection=True",
+    remediation="Set deletion_protection=True on aws.neptune.Cluster" + _NATIVE + ".",
+)
+
+rds_global_cluster_deletion_protection = property_policy(
+    name="rds-global-cluster-deletion-protection",
+    title="Production Aurora global clusters must have deletion protection on",
+    checklist=("infra.iac", "infra.backups"), severity="high", levels=PROD_ONLY,
+    frameworks=("Preflight:rds-global-cluster-deletion-protection",),
+    types=T.RDS_GLOBAL_CLUSTER, path="deletionProtection", expect=is_true,
+    message="global cluster '{name}' can be deleted by one API call; set deletion_protection=True",
+    remediation="Set deletion_protection=True on aws.rds.GlobalCluster" + _NATIVE + ".",
+)
+
+load_balancer_deletion_protection = property_policy(
+    name="load-balancer-deletion-protection",
+    title="Production load balancers must have deletion protection on",
+    checklist="infra.iac", severity="medium", levels=PROD_ONLY,
+    frameworks=("AWS-FSBP:ELB.6", "Checkov:CKV_AWS_150", "Prowler:elbv2_deletion_protection"),
+    types=T.LOAD_BALANCERS, path="enableDeletionProtection", expect=is_true,
+    message="load balancer '{name}' can be deleted by one API call (and its DNS name with it); set "
+            "enable_deletion_protection=True",
+    remediation="Set enable_deletion_protection=True on aws.lb.LoadBalancer / aws.alb.LoadBalancer" + _NATIVE + ".",
+)
+
+cognito_deletion_protection = property_policy(
+    name="cognito-user-pool-deletion-protection",
+    title="Production Cognito user pools must have deletion protection on",
+    checklist=("infra.iac", "infra.backups"), severity="high", levels=PROD_ONLY,
+    frameworks=("Prowler:cognito_user_pool_deletion_protection_enabled",),
+    types=T.COGNITO_USER_POOL, path="deletionProtection", expect=equals("ACTIVE"),
+    message="user pool '{name}' can be deleted with every user account in it (they cannot be restored); set "
+            "deletion_protection='ACTIVE'",
+    remediation="Set deletion_protection='ACTIVE' on aws.cognito.UserPool" + _NATIVE + ".",
+)
+
+eks_deletion_protection = property_policy(
+    name="eks-cluster-deletion-protection",
+    title="Production EKS clusters must have deletion protection on",
+    checklist="infra.iac", severity="medium", levels=PROD_ONLY,
+    frameworks=("Prowler:eks_cluster_deletion_protection_enabled",),
+    types=T.EKS_CLUSTER, path="deletionProtection", expect=is_true,
+    message="EKS cluster '{name}' can be deleted by one API call; set deletion_protection=True",
+    remediation="Set deletion_protection=True on aws.eks.Cluster" + _NATIVE + ".",
+)
+
+network_firewall_deletion_protection = property_policy(
+    name="network-firewall-deletion-protection",
+    title="Production Network Firewalls must have deletion protection on",
+    checklist=("infra.iac", "security.api"), severity="medium", levels=PROD_ONLY,
+    frameworks=("AWS-FSBP:NetworkFirewall.9", "Checkov:CKV_AWS_344", "Prowler:networkfirewall_deletion_protection"),
+    types=T.NETWORK_FIREWALL, path="deleteProtection", expect=is_true,
+    message="network firewall '{name}' can be deleted by one API call, leaving traffic uninspected; set "
+            "delete_protection=True",
+    remediation="Set delete_protection=True on aws.networkfirewall.Firewall" + _NATIVE + ".",
+)
+
+backup_vault_no_force_destroy = property_policy(
+    name="backup-vault-no-force-destroy",
+    title="Production backup vaults must not set force_destroy",
+    checklist=("infra.backups", "infra.iac"), severity="critical", levels=PROD_ONLY,
+    frameworks=("Preflight:no-force-destroy",),
+    types=T.BACKUP_VAULT, path="forceDestroy", expect=not_true,
+    message="backup vault '{name}' sets force_destroy=True: deleting it deletes every recovery point in it; "
+            "remove force_destroy in prod",
+    remediation="Remove force_destroy=True from aws.backup.Vault in prod (and add aws.backup.VaultLockConfiguration "
+                "for immutable backups).",
+)
+
+ecr_no_force_delete = property_policy(
+    name="ecr-repository-no-force-delete",
+    title="Production ECR repositories must not set force_delete",
+    checklist=("infra.rollback", "infra.iac"), severity="medium", levels=PROD_ONLY,
+    frameworks=("Preflight:no-force-destroy",),
+    types=T.ECR_REPOSITORY, path="forceDelete", expect=not_true,
+    message="ECR repository '{name}' sets force_delete=True: deleting it deletes every image, including the ones "
+            "a rollback needs; remove force_delete in prod",
+    remediation="Remove force_delete=True from aws.ecr.Repository in prod; keep old images with a lifecycle policy "
+                "so that rollbacks have something to roll back to.",
+)
+
+POLICIES = [
+    database_final_snapshot,
+    rds_multi_az,
+    rds_not_public,
+    rds_iam_authentication,
+    rds_managed_master_password,
+    rds_copy_tags,
+    rds_keep_automated_backups,
+    dynamodb_pitr,
+    efs_backup_policy,
+    elasticache_automatic_backups,
+    redshift_automated_snapshots,
+    docdb_backup_retention,
+    neptune_backup_retention,
+    dynamodb_deletion_protection,
+    docdb_deletion_protection,
+    neptune_deletion_protection,
+    rds_global_cluster_deletion_protection,
+    load_balancer_deletion_protection,
+    cognito_deletion_protection,
+    eks_deletion_protection,
+    network_firewall_deletion_protection,
+    backup_vault_no_force_destroy,
+    ecr_no_force_delete,
+]

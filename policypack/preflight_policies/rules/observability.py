@@ -1,0 +1,437 @@
+"""Observability: observability.logging, observability.metrics, observability.alerting, observability.tracing."""
+from __future__ import annotations
+
+import json
+import re
+
+from ..helpers import as_list, is_true, links_to, non_empty, presence_policy, property_policy
+from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
+from ..resource import UNKNOWN, contains_unknown, is_unknown
+from ..server import not_applicable
+from .. import tokens as T
+
+_UNKNOWN_NA = "unknown during preview; it is judged again when the value is known"
+
+# What serves traffic or runs work: a prod stack with any of these needs alarms and a dashboard.
+WORKLOADS = (T.LAMBDA_FUNCTION, T.ECS_SERVICE, T.APIGW_STAGE, T.APIGWV2_STAGE, T.SAGEMAKER_ENDPOINT,
+             T.SFN_STATE_MACHINE) + T.LOAD_BALANCERS
+
+
+def runs_workloads(stack) -> bool:
+    return bool(stack.of_type(*WORKLOADS))
+
+
+# -- logging -------------------------------------------------------------------------------------
+log_group_retention_set = property_policy(
+    name="log-group-retention-set",
+    title="CloudWatch log groups must set a retention period",
+    checklist=("observability.logging", "compliance.data"), severity="low",
+    frameworks=("Checkov:CKV_AWS_66",),
+    types=T.LOG_GROUP, path="retentionInDays", expect=lambda v: isinstance(v, int) and v > 0,
+    message="log group '{name}' keeps logs forever (no retention_in_days): personal data in logs is never deleted "
+            "and storage grows without bound; set retention_in_days (e.g. 365)",
+    remediation="Set retention_in_days on aws.cloudwatch.LogGroup to what your retention policy says (365 for "
+                "audit-relevant logs, 30-90 for debug logs); never-expire is rarely a decision anyone made.",
+)
+
+
+@resource_policy(
+    name="log-group-retention-minimum",
+    title="CloudWatch log groups in production must keep logs for the configured minimum (365 days by default)",
+    checklist=("compliance.audit-logging", "observability.logging"), severity="medium",
+    frameworks=("AWS-FSBP:CloudWatch.16", "Checkov:CKV_AWS_338",
+                "Prowler:cloudwatch_log_group_retention_policy_specific_days_enabled"),
+    types=T.LOG_GROUP, levels=PROD_ONLY,
+    config={"minimumDays": {"type": "integer", "default": 365,
+                            "description": "Fewest days a log group may keep its logs (0/absent = forever passes)."}},
+    remediation="Set retention_in_days on aws.cloudwatch.LogGroup to at least the configured minimum (365 by "
+                "default; lower it per policy with --policy-pack-config for debug-only log groups).",
+)
+def log_group_retention_minimum(r, report):
+    days = r.peek("retentionInDays", 0)
+    if days is UNKNOWN:
+        not_applicable(f"retention_in_days is {_UNKNOWN_NA}")
+    minimum = r.config.get("minimumDays", 365)
+    if isinstance(days, int) and 0 < days < minimum:
+        report(f"log group '{r.name}' keeps logs for {days} days, less than the required {minimum}; set "
+               f"retention_in_days={minimum} or more")
+
+
+log_group_kms = property_policy(
+    name="log-group-kms",
+    title="CloudWatch log groups must be encrypted with a KMS key",
+    checklist=("security.encryption", "observability.logging"), severity="medium",
+    frameworks=("Checkov:CKV_AWS_158", "Prowler:cloudwatch_log_group_kms_encryption_enabled"),
+    types=T.LOG_GROUP, path="kmsKeyId", expect=non_empty,
+    message="log group '{name}' is not encrypted with your KMS key, so anyone with logs:Get* reads it and you "
+            "cannot revoke access by key; set kms_key_id (the key policy must allow logs.<region>.amazonaws.com)",
+    remediation="Set kms_key_id=key.arn on aws.cloudwatch.LogGroup and allow the CloudWatch Logs service principal "
+                "in the key policy (components.LogGroup does).",
+)
+
+
+@resource_policy(
+    name="api-stage-access-logging",
+    title="API Gateway stages must write access logs",
+    checklist=("observability.logging", "security.api"), severity="medium",
+    frameworks=("AWS-FSBP:APIGateway.9", "Checkov:CKV_AWS_76", "Prowler:apigatewayv2_api_access_logging_enabled"),
+    types=T.API_STAGES,
+    remediation="Set access_log_settings={'destination_arn': log_group.arn, 'format': json.dumps({'requestId': "
+                "'$context.requestId', ...})} on aws.apigateway.Stage / aws.apigatewayv2.Stage.",
+)
+def api_stage_access_logging(r, report):
+    destination = r.peek("accessLogSettings.destinationArn")
+    if destination is UNKNOWN:
+        return  # an ARN of a log group created in the same update: it is there
+    if destination in (None, ""):
+        report(f"stage '{r.name}' writes no access logs; set access_log_settings with a destination_arn and a JSON "
+               f"format carrying $context.requestId")
+
+
+_CONTEXT_VAR = re.compile(r"\$context\.[A-Za-z0-9_.]+")
+
+
+def _json_format(fmt: str) -> bool:
+    """An access-log format is JSON once its $context variables are substituted (quoted or not)."""
+    try:
+        return isinstance(json.loads(_CONTEXT_VAR.sub("0", fmt)), dict)
+    except ValueError:
+        return False
+
+
+@resource_policy(
+    name="api-access-log-json-request-id",
+    title="API access logs must be JSON and carry the request id",
+    checklist="observability.logging", severity="medium",
+    frameworks=("Preflight:json-access-logs",),
+    types=T.API_STAGES,
+    remediation="Set access_log_settings.format to a JSON object including \"requestId\": \"$context.requestId\" "
+                "(plus ip, requestTime, httpMethod, routeKey/resourcePath, status, responseLength, "
+                "integrationLatency), e.g. format=json.dumps({...}).",
+)
+def api_access_log_json_request_id(r, report):
+    settings = r.peek("accessLogSettings")
+    if settings is None:
+        not_applicable("the stage writes no access logs (api-stage-access-logging reports that)")
+    fmt = r.peek("accessLogSettings.format")
+    if fmt is UNKNOWN or is_unknown(settings):
+        not_applicable(f"the access log format is {_UNKNOWN_NA}")
+    if not isinstance(fmt, str) or not _json_format(fmt):
+        report(f"stage '{r.name}' writes access logs that are not JSON; use a JSON format so logs can be queried "
+               f"by field, with \"requestId\": \"$context.requestId\"")
+    elif "$context.requestId" not in fmt:
+        report(f"stage '{r.name}' access log format has no $context.requestId, so a request cannot be followed from "
+               f"the edge to the backend's logs; add \"requestId\": \"$context.requestId\"")
+
+
+_LOGGING_LEVELS = ("ERROR", "INFO")
+
+
+@resource_policy(
+    name="apigateway-execution-logging",
+    title="API Gateway method settings must turn on execution logging (ERROR or INFO)",
+    checklist="observability.logging", severity="medium",
+    frameworks=("AWS-FSBP:APIGateway.1", "Checkov:CKV2_AWS_4", "Prowler:apigateway_restapi_logging_enabled"),
+    types=(T.APIGW_METHOD_SETTINGS, T.APIGWV2_STAGE),
+    remediation="Set settings={'logging_level': 'ERROR', ...} on aws.apigateway.MethodSettings (method_path='*/*'), "
+                "or default_route_settings={'logging_level': 'ERROR'} on a WebSocket aws.apigatewayv2.Stage.",
+)
+def apigateway_execution_logging(r, report):
+    path = "settings.loggingLevel" if r.type == T.APIGW_METHOD_SETTINGS else "defaultRouteSettings.loggingLevel"
+    if r.type == T.APIGWV2_STAGE and r.peek("defaultRouteSettings.loggingLevel") is None:
+        not_applicable("HTTP APIs have no execution logs; only WebSocket stages set a logging level")
+    level = r.peek(path, "OFF")
+    if level is UNKNOWN:
+        not_applicable(f"logging_level is {_UNKNOWN_NA}")
+    if level not in _LOGGING_LEVELS:
+        report(f"'{r.name}' has execution logging {level}; set logging_level='ERROR' (or 'INFO')")
+
+
+@resource_policy(
+    name="api-no-data-trace",
+    title="API Gateway must not log full request and response bodies (data trace)",
+    checklist=("compliance.data", "security.secrets", "observability.logging"), severity="medium",
+    frameworks=("Checkov:CKV_AWS_276",),
+    types=(T.APIGW_METHOD_SETTINGS, T.APIGWV2_STAGE),
+    remediation="Set data_trace_enabled=False in aws.apigateway.MethodSettings settings (or the aws.apigatewayv2.Stage "
+                "default_route_settings); log request ids and metadata instead of bodies.",
+)
+def api_no_data_trace(r, report):
+    path = "settings.dataTraceEnabled" if r.type == T.APIGW_METHOD_SETTINGS else "defaultRouteSettings.dataTraceEnabled"
+    trace = r.peek(path, False)
+    if trace is UNKNOWN:
+        not_applicable(f"data_trace_enabled is {_UNKNOWN_NA}")
+    if trace is True:
+        report(f"'{r.name}' logs full request and response bodies (tokens, personal data, prompts); set "
+               f"data_trace_enabled=False")
+
+
+lambda_json_logs = property_policy(
+    name="lambda-json-logs",
+    title="Lambda functions must write structured JSON logs",
+    checklist="observability.logging", severity="medium",
+    frameworks=("Preflight:lambda-json-logs",),
+    types=T.LAMBDA_FUNCTION, path="loggingConfig.logFormat", expect=lambda v: v == "JSON",
+    message="function '{name}' writes plain-text logs; set logging_config={{'log_format': 'JSON'}} so every line "
+            "carries the request id and can be queried by field",
+    remediation="Set logging_config={'log_format': 'JSON', 'application_log_level': 'INFO', 'system_log_level': "
+                "'WARN'} on aws.lambda_.Function; Lambda then adds requestId to every log record.",
+)
+
+lb_access_logs = property_policy(
+    name="lb-access-logs",
+    title="Load balancers must write access logs",
+    checklist=("observability.logging", "security.api"), severity="medium",
+    frameworks=("AWS-FSBP:ELB.5", "Checkov:CKV_AWS_91", "Prowler:elbv2_logging_enabled"),
+    types=T.LOAD_BALANCERS, path="accessLogs.enabled", expect=is_true,
+    message="load balancer '{name}' writes no access logs; set access_logs={{'bucket': ..., 'enabled': True}}",
+    remediation="Set access_logs={'bucket': logs_bucket.bucket, 'prefix': 'alb', 'enabled': True} on "
+                "aws.lb.LoadBalancer (the bucket policy must allow the ELB log delivery principal).",
+)
+
+# -- tracing ------------------------------------------------------------------------------------------
+lambda_xray_tracing = property_policy(
+    name="lambda-xray-tracing",
+    title="Lambda functions must send traces to X-Ray (tracing mode Active)",
+    checklist="observability.tracing", severity="medium",
+    frameworks=("Checkov:CKV_AWS_50",),
+    types=T.LAMBDA_FUNCTION, path="tracingConfig.mode", expect=lambda v: v == "Active",
+    message="function '{name}' is not traced; set tracing_config={{'mode': 'Active'}} (and allow "
+            "xray:PutTraceSegments in its role)",
+    remediation="Set tracing_config={'mode': 'Active'} on aws.lambda_.Function and attach the "
+                "AWSXRayDaemonWriteAccess policy (or xray:PutTraceSegments/PutTelemetryRecords) to its role.",
+)
+
+apigateway_stage_xray = property_policy(
+    name="apigateway-stage-xray",
+    title="API Gateway REST stages must have X-Ray tracing on",
+    checklist="observability.tracing", severity="medium",
+    frameworks=("AWS-FSBP:APIGateway.3", "Checkov:CKV_AWS_73", "Prowler:apigateway_restapi_tracing_enabled"),
+    types=T.APIGW_STAGE, path="xrayTracingEnabled", expect=is_true,
+    message="stage '{name}' is not traced, so a slow request cannot be followed into the backend; set "
+            "xray_tracing_enabled=True",
+    remediation="Set xray_tracing_enabled=True on aws.apigateway.Stage (HTTP APIs have no X-Ray: trace in the "
+                "integration instead).",
+)
+
+stepfunctions_xray_tracing = property_policy(
+    name="stepfunctions-xray-tracing",
+    title="Step Functions state machines must have X-Ray tracing on",
+    checklist="observability.tracing", severity="low",
+    frameworks=("Checkov:CKV_AWS_284",),
+    types=T.SFN_STATE_MACHINE, path="tracingConfiguration.enabled", expect=is_true,
+    message="state machine '{name}' is not traced; set tracing_configuration={{'enabled': True}}",
+    remediation="Set tracing_configuration={'enabled': True} on aws.sfn.StateMachine.",
+)
+
+# -- metrics --------------------------------------------------------------------------------------------
+
+
+@resource_policy(
+    name="ecs-container-insights",
+    title="ECS clusters must have Container Insights on",
+    checklist="observability.metrics", severity="low",
+    frameworks=("AWS-FSBP:ECS.12", "Checkov:CKV_AWS_65", "Prowler:ecs_cluster_container_insights_enabled"),
+    types=T.ECS_CLUSTER,
+    remediation="Set settings=[{'name': 'containerInsights', 'value': 'enhanced'}] (or 'enabled') on aws.ecs.Cluster.",
+)
+def ecs_container_insights(r, report):
+    settings = r.peek("settings")
+    if contains_unknown(settings):
+        not_applicable(f"settings are {_UNKNOWN_NA}")
+    on = any(isinstance(s, dict) and s.get("name") == "containerInsights" and s.get("value") in ("enabled", "enhanced")
+             for s in as_list(settings))
+    if not on:
+        report(f"cluster '{r.name}' has Container Insights off, so there are no per-service CPU/memory/restart "
+               f"metrics; add settings=[{{'name': 'containerInsights', 'value': 'enhanced'}}]")
+
+
+@resource_policy(
+    name="api-detailed-metrics",
+    title="API Gateway should publish per-method or per-route metrics",
+    checklist="observability.metrics", severity="low",
+    frameworks=("Preflight:api-detailed-metrics",),
+    types=(T.APIGW_METHOD_SETTINGS, T.APIGWV2_STAGE), levels=ADVISORY_EVERYWHERE,
+    remediation="Set settings={'metrics_enabled': True} on aws.apigateway.MethodSettings, or "
+                "default_route_settings={'detailed_metrics_enabled': True} on aws.apigatewayv2.Stage, to see "
+                "latency and error rate per route.",
+)
+def api_detailed_metrics(r, report):
+    path = "settings.metricsEnabled" if r.type == T.APIGW_METHOD_SETTINGS else "defaultRouteSettings.detailedMetricsEnabled"
+    on = r.peek(path, False)
+    if on is UNKNOWN:
+        not_applicable(f"the metrics setting is {_UNKNOWN_NA}")
+    if on is not True:
+        report(f"'{r.name}' publishes no per-method/per-route latency and error metrics; turn on detailed metrics")
+
+
+prod_dashboard_present = presence_policy(
+    name="prod-dashboard-present",
+    title="Production stacks that run workloads should define a CloudWatch dashboard",
+    checklist="observability.metrics", severity="low",
+    frameworks=("Preflight:prod-dashboard",),
+    types=(T.DASHBOARD,), levels=ADVISORY_EVERYWHERE, when=runs_workloads,
+    message="this production stack runs workloads but defines no aws.cloudwatch.Dashboard; add one with latency, "
+            "error rate and cost per request so an on-call engineer sees the service's health at a glance",
+    remediation="Add aws.cloudwatch.Dashboard(dashboard_body=json.dumps({...})) with latency (p50/p99), error rate, "
+                "throttles and model/token cost widgets for the stack's services.",
+)
+
+# -- alerting ----------------------------------------------------------------------------------------------
+
+
+@resource_policy(
+    name="alarm-actions-configured",
+    title="CloudWatch alarms must notify someone (alarm actions)",
+    checklist="observability.alerting", severity="medium",
+    frameworks=("AWS-FSBP:CloudWatch.15", "Prowler:cloudwatch_alarm_actions_alarm_state_configured"),
+    types=T.ALARMS,
+    remediation="Set alarm_actions=[oncall_topic.arn] on aws.cloudwatch.MetricAlarm / CompositeAlarm, with the topic "
+                "subscribed to your paging tool (PagerDuty, Opsgenie...).",
+)
+def alarm_actions_configured(r, report):
+    actions = r.peek("alarmActions")
+    if is_unknown(actions):
+        not_applicable(f"alarm_actions is {_UNKNOWN_NA}")
+    if not as_list(actions):
+        report(f"alarm '{r.name}' has no alarm_actions: it changes state and nobody hears about it; set "
+               f"alarm_actions=[topic.arn]")
+
+
+alarm_actions_enabled = property_policy(
+    name="alarm-actions-enabled",
+    title="CloudWatch alarm actions must not be disabled",
+    checklist="observability.alerting", severity="medium",
+    frameworks=("AWS-FSBP:CloudWatch.17", "Checkov:CKV_AWS_319", "Prowler:cloudwatch_alarm_actions_enabled"),
+    types=T.ALARMS, path="actionsEnabled", expect=lambda v: v is not False, missing=True,
+    message="alarm '{name}' has actions_enabled=False, so it never notifies anyone; remove it or set True",
+    remediation="Remove actions_enabled=False from aws.cloudwatch.MetricAlarm / CompositeAlarm (the default is True); "
+                "silence alarms with an aws.cloudwatch.AlarmMuteRule for a bounded time instead.",
+)
+
+
+@resource_policy(
+    name="alarm-runbook-link",
+    title="CloudWatch alarms must link a runbook in their description",
+    checklist=("compliance.incident-response", "observability.alerting"), severity="low",
+    frameworks=("Preflight:alarm-runbook",),
+    types=T.ALARMS,
+    config={"runbookPattern": {"type": "string", "default": r"https://\S+",
+                               "description": "Regular expression a runbook link in alarm_description must match."}},
+    remediation="Put the runbook's URL in alarm_description on aws.cloudwatch.MetricAlarm / CompositeAlarm, e.g. "
+                "alarm_description='p99 latency > 2s. Runbook: https://wiki.example.com/runbooks/api-latency'.",
+)
+def alarm_runbook_link(r, report):
+    description = r.peek("alarmDescription")
+    if description is UNKNOWN:
+        not_applicable(f"alarm_description is {_UNKNOWN_NA}")
+    pattern = r.config.get("runbookPattern") or r"https://\S+"
+    try:
+        matcher = re.compile(pattern)
+    except re.error as e:
+        report(f"the alarm-runbook-link runbookPattern {pattern!r} is not a valid regular expression ({e}); fix it "
+               f"in the policy pack config")
+        return
+    if not isinstance(description, str) or not matcher.search(description):
+        report(f"alarm '{r.name}' links no runbook, so whoever is paged must guess what to do; put the runbook URL "
+               f"in alarm_description (pattern {pattern})")
+
+
+sns_topic_kms = property_policy(
+    name="sns-topic-kms",
+    title="SNS topics must be encrypted with a KMS key",
+    checklist=("security.encryption", "observability.alerting"), severity="medium",
+    frameworks=("AWS-FSBP:SNS.1", "Checkov:CKV_AWS_26", "Prowler:sns_topics_kms_encryption_at_rest_enabled"),
+    types=T.SNS_TOPIC, path="kmsMasterKeyId", expect=non_empty,
+    message="topic '{name}' is not encrypted at rest; set kms_master_key_id (a customer key that allows "
+            "cloudwatch.amazonaws.com if alarms publish to it)",
+    remediation="Set kms_master_key_id=key.arn on aws.sns.Topic (alias/aws/sns works for most publishers, but "
+                "CloudWatch alarms need a customer managed key whose policy allows cloudwatch.amazonaws.com).",
+)
+
+
+@stack_policy(
+    name="alarm-topic-subscribed",
+    title="SNS topics that alarms notify must have a subscriber",
+    checklist="observability.alerting", severity="medium",
+    frameworks=("Preflight:alarm-topic-subscribed",),
+    types=T.ALARMS + (T.SNS_TOPIC, T.SNS_SUBSCRIPTION),
+    remediation="Add aws.sns.TopicSubscription(topic=topic.arn, protocol='https', endpoint=<PagerDuty/Opsgenie "
+                "integration URL>) (or email/lambda/chatbot) for every topic an alarm notifies.",
+)
+def alarm_topic_subscribed(stack, report):
+    topics = {}
+    for alarm in stack.of_type(*T.ALARMS):
+        for topic in stack.of_type(T.SNS_TOPIC):
+            if links_to(alarm, "alarmActions", topic, "name", "arn"):
+                topics[topic.urn] = topic
+    for topic in topics.values():
+        if not any(links_to(s, "topic", topic, "name", "arn") for s in stack.of_type(T.SNS_SUBSCRIPTION)):
+            report(f"alarms notify topic '{topic.name}' but nothing subscribes to it, so the alert reaches nobody; "
+                   f"add an aws.sns.TopicSubscription to your paging tool", topic.urn)
+
+
+def _alarm_notifies(alarm) -> bool:
+    actions = alarm.peek("alarmActions")
+    return is_unknown(actions) or bool(as_list(actions))
+
+
+prod_alarms_present = presence_policy(
+    name="prod-alarms-present",
+    title="Production stacks that run workloads must define alarms that notify someone",
+    checklist="observability.alerting", severity="high",
+    frameworks=("Preflight:prod-alarms",),
+    types=T.ALARMS, levels=PROD_ONLY, when=runs_workloads, satisfied_by=_alarm_notifies,
+    message="this production stack runs workloads but no aws.cloudwatch.MetricAlarm with alarm_actions; add alarms "
+            "on error rate, latency and throttles that notify your on-call topic",
+    remediation="Add aws.cloudwatch.MetricAlarm resources (5xx rate, p99 latency, throttles, DLQ depth) with "
+                "alarm_actions=[oncall_topic.arn] (components.Alerting creates the topic and standard alarms).",
+)
+
+guardduty_detector_enabled = property_policy(
+    name="guardduty-detector-enabled",
+    title="GuardDuty detectors must be enabled",
+    checklist=("observability.alerting", "compliance.incident-response"), severity="high",
+    frameworks=("AWS-FSBP:GuardDuty.1", "Checkov:CKV_AWS_238", "Prowler:guardduty_is_enabled"),
+    types=T.GUARDDUTY_DETECTOR, path="enable", expect=lambda v: v is not False, missing=True,
+    message="GuardDuty detector '{name}' is disabled (enable=False), so threats go unnoticed; set enable=True",
+    remediation="Set enable=True (the default) on aws.guardduty.Detector.",
+)
+
+guardduty_present = presence_policy(
+    name="guardduty-present",
+    title="Production accounts should run GuardDuty (a detector in this or the baseline stack)",
+    checklist=("observability.alerting", "compliance.incident-response"), severity="medium",
+    frameworks=("Checkov:CKV2_AWS_3", "Prowler:guardduty_is_enabled"),
+    types=(T.GUARDDUTY_DETECTOR,), levels=ADVISORY_EVERYWHERE,
+    message="this production stack defines no aws.guardduty.Detector; if no other stack (e.g. the baseline) "
+            "does, threats in the account go unnoticed. `preflight audit` checks the account itself",
+    remediation="Create aws.guardduty.Detector(enable=True) once per account and region (stacks/baseline does); "
+                "ignore this advisory in application stacks when the baseline stack owns it.",
+)
+
+POLICIES = [
+    log_group_retention_set,
+    log_group_retention_minimum,
+    log_group_kms,
+    api_stage_access_logging,
+    api_access_log_json_request_id,
+    apigateway_execution_logging,
+    api_no_data_trace,
+    lambda_json_logs,
+    lb_access_logs,
+    lambda_xray_tracing,
+    apigateway_stage_xray,
+    stepfunctions_xray_tracing,
+    ecs_container_insights,
+    api_detailed_metrics,
+    prod_dashboard_present,
+    alarm_actions_configured,
+    alarm_actions_enabled,
+    alarm_runbook_link,
+    sns_topic_kms,
+    alarm_topic_subscribed,
+    prod_alarms_present,
+    guardduty_detector_enabled,
+    guardduty_present,
+]

@@ -1,0 +1,359 @@
+"""Encryption at rest and in transit beyond S3 and RDS: KMS keys, EBS, EFS, ElastiCache, OpenSearch,
+Redshift, DocumentDB, Neptune, DynamoDB, SNS, SQS.
+"""
+from __future__ import annotations
+
+from typing import Callable, List
+
+from .. import iamdoc
+from .. import tokens as T
+from ..helpers import (as_list, is_true, non_empty, not_false, one_of, property_policy, short_type,
+                       truthy)
+from ..model import resource_policy, stack_policy
+from ..resource import Resource, is_unknown
+from ..server import not_applicable
+
+# -- KMS ------------------------------------------------------------------------------------------
+@resource_policy(
+    name="kms-key-rotation",
+    title="Symmetric KMS keys must rotate their key material automatically",
+    checklist="security.encryption", severity="medium",
+    frameworks=("CIS-AWS-3.0:3.6", "AWS-FSBP:KMS.4", "Checkov:CKV_AWS_7", "Prowler:kms_cmk_rotation_enabled"),
+    types=(T.KMS_KEY,),
+    remediation="Set enable_key_rotation=True (optionally rotation_period_in_days=90..2560) on aws.kms.Key "
+                "(components.Key does); asymmetric and HMAC keys cannot rotate and are not judged.",
+)
+def kms_key_rotation(r, report):
+    spec = r.peek("customerMasterKeySpec", "SYMMETRIC_DEFAULT")
+    usage = r.peek("keyUsage", "ENCRYPT_DECRYPT")
+    if is_unknown(spec) or is_unknown(usage):
+        not_applicable("the key spec is unknown during preview; it is judged again when known")
+    if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
+        not_applicable(f"{spec} keys do not support automatic rotation")
+    rotation = r.peek("enableKeyRotation", False)
+    if is_unknown(rotation):
+        not_applicable("enableKeyRotation is unknown during preview; it is judged again when known")
+    if rotation is not True:
+        report(f"KMS key '{r.name}' never rotates its key material; set enable_key_rotation=True "
+               f"(components.Key does)")
+
+
+@resource_policy(
+    name="kms-key-deletion-window",
+    title="KMS keys must wait the full deletion window (30 days by default) before they are destroyed",
+    checklist=("infra.iac", "infra.backups"), severity="medium",
+    frameworks=("AWS-FSBP:KMS.3", "Prowler:kms_cmk_not_deleted_unintentionally"),
+    types=(T.KMS_KEY, T.KMS_REPLICA_KEY),
+    config={"minimumDays": {"type": "integer", "minimum": 7, "maximum": 30, "default": 30,
+                            "description": "The shortest deletion window (days) a key may have."}},
+    remediation="Remove deletion_window_in_days (AWS then waits 30 days) or set it to the configured minimum; a "
+                "key deleted by mistake makes everything encrypted with it unreadable for good.",
+)
+def kms_key_deletion_window(r, report):
+    days = r.peek("deletionWindowInDays", 30)
+    if is_unknown(days):
+        not_applicable("deletionWindowInDays is unknown during preview; it is judged again when known")
+    minimum = int(r.config.get("minimumDays", 30))
+    if not isinstance(days, (int, float)) or days < minimum:
+        shown = f"{days:g}" if isinstance(days, (int, float)) else repr(days)
+        report(f"{short_type(r.type)} '{r.name}' can be destroyed {shown} days after deletion is scheduled; set "
+               f"deletion_window_in_days to at least {minimum} so a mistaken delete can be cancelled")
+
+
+@resource_policy(
+    name="kms-key-policy-not-public",
+    title="KMS key policies must not allow any principal without a condition",
+    checklist=("security.encryption", "security.iam"), severity="critical",
+    frameworks=("Checkov:CKV_AWS_33", "Prowler:kms_key_not_publicly_accessible"),
+    types=(T.KMS_KEY, T.KMS_REPLICA_KEY, T.KMS_KEY_POLICY),
+    remediation="Replace \"Principal\": \"*\" / {\"AWS\": \"*\"} in the key policy with the account root or role "
+                "ARNs, or add a Condition such as kms:CallerAccount or aws:PrincipalOrgID.",
+)
+def kms_key_policy_not_public(r, report):
+    for stmt in iamdoc.known_statements(r.peek("policy")):
+        if iamdoc.allows(stmt) and iamdoc.principal_is_anyone(stmt.get("Principal")) \
+                and not iamdoc.has_condition(stmt):
+            report(f"{short_type(r.type)} '{r.name}' key policy lets any AWS principal use the key "
+                   f"(Principal '*' with no condition); name the principals or add a condition")
+            return
+
+
+# -- EBS ------------------------------------------------------------------------------------------
+def _instance_devices(r: Resource) -> List[tuple]:
+    devices = [("root volume", r.peek("rootBlockDevice.encrypted"))]
+    for i, device in enumerate(as_list(r.peek("ebsBlockDevices"))):
+        if isinstance(device, dict):
+            devices.append((f"volume {device.get('deviceName') or i}", device.get("encrypted")))
+    return devices
+
+
+def _launch_template_devices(r: Resource) -> List[tuple]:
+    devices = []
+    for i, mapping in enumerate(as_list(r.peek("blockDeviceMappings"))):
+        if isinstance(mapping, dict) and isinstance(mapping.get("ebs"), dict):
+            devices.append((f"volume {mapping.get('deviceName') or i}", mapping["ebs"].get("encrypted")))
+    return devices
+
+
+def _volume_devices(r: Resource) -> List[tuple]:
+    return [("volume", r.peek("encrypted"))]
+
+
+_EBS_CONFIG = {"accountEncryptionByDefault": {
+    "type": "boolean", "default": False,
+    "description": "Set true when EBS encryption by default is on for the account and region outside this stack "
+                   "(`preflight audit` verifies it); new volumes are then encrypted whatever the inputs say."}}
+
+
+def _ebs_policy(*, name: str, title: str, types: tuple, devices: Callable[[Resource], List[tuple]],
+                frameworks: tuple, remediation: str):
+    """A stack policy: volumes must be encrypted unless EBS encryption by default is on for the account."""
+    @stack_policy(name=name, title=title, checklist="security.encryption", severity="high",
+                  frameworks=frameworks, types=types + (T.EBS_ENCRYPTION_BY_DEFAULT,), config=_EBS_CONFIG,
+                  remediation=remediation)
+    def check(stack, report):
+        if stack.config.get("accountEncryptionByDefault"):
+            return
+        defaults = [d.peek("enabled", True) for d in stack.of_type(T.EBS_ENCRYPTION_BY_DEFAULT)]
+        if any(d is True or is_unknown(d) for d in defaults):
+            return
+        for r in stack.of_type(*types):
+            bare = [where for where, encrypted in devices(r) if not truthy(encrypted) and not is_unknown(encrypted)]
+            if bare:
+                report(f"{short_type(r.type)} '{r.name}' leaves its {', '.join(bare)} unencrypted; set encrypted=True "
+                       f"(with kms_key_id) or add aws.ebs.EncryptionByDefault(enabled=True) to the stack", r.urn)
+    return check
+
+
+ebs_volume_encrypted = _ebs_policy(
+    name="ebs-volume-encrypted", title="EBS volumes must be encrypted",
+    types=(T.EBS_VOLUME,), devices=_volume_devices,
+    frameworks=("CIS-AWS-3.0:2.2.1", "AWS-FSBP:EC2.3", "Checkov:CKV_AWS_3", "Prowler:ec2_ebs_volume_encryption"),
+    remediation="Set encrypted=True and kms_key_id=key.arn on aws.ebs.Volume, or turn on "
+                "aws.ebs.EncryptionByDefault(enabled=True) for the account.",
+)
+
+ec2_instance_volumes_encrypted = _ebs_policy(
+    name="ec2-instance-volumes-encrypted", title="EC2 instance root and EBS block devices must be encrypted",
+    types=(T.EC2_INSTANCE,), devices=_instance_devices,
+    frameworks=("Checkov:CKV_AWS_8", "Prowler:ec2_ebs_volume_encryption"),
+    remediation="Set root_block_device={'encrypted': True} and encrypted=True on every ebs_block_devices entry "
+                "of aws.ec2.Instance, or turn on aws.ebs.EncryptionByDefault(enabled=True).",
+)
+
+launch_template_volumes_encrypted = _ebs_policy(
+    name="launch-template-volumes-encrypted", title="Launch template block devices must be encrypted",
+    types=(T.EC2_LAUNCH_TEMPLATE,), devices=_launch_template_devices,
+    frameworks=("Checkov:CKV_AWS_8", "Prowler:ec2_ebs_volume_encryption"),
+    remediation="Set ebs={'encrypted': 'true', 'kms_key_id': key.arn} on every block_device_mappings entry of "
+                "aws.ec2.LaunchTemplate, or turn on aws.ebs.EncryptionByDefault(enabled=True).",
+)
+
+ebs_encryption_by_default = property_policy(
+    name="ebs-encryption-by-default",
+    title="EBS encryption by default must not be turned off",
+    checklist="security.encryption", severity="high",
+    frameworks=("AWS-FSBP:EC2.7", "Checkov:CKV_AWS_106", "Prowler:ec2_ebs_default_encryption"),
+    types=T.EBS_ENCRYPTION_BY_DEFAULT, path="enabled", expect=not_false, missing=True,
+    message="{type} '{name}' turns EBS encryption by default off; set enabled=True",
+    remediation="Set enabled=True (the default) on aws.ebs.EncryptionByDefault, optionally with "
+                "aws.ebs.DefaultKmsKey pointing at your key.",
+)
+
+# -- EFS, ElastiCache, OpenSearch, warehouses and graph stores ------------------------------------
+efs_encrypted = property_policy(
+    name="efs-encrypted",
+    title="EFS file systems must be encrypted at rest",
+    checklist="security.encryption", severity="high",
+    frameworks=("CIS-AWS-3.0:2.4.1", "AWS-FSBP:EFS.1", "Checkov:CKV_AWS_42", "Prowler:efs_encryption_at_rest_enabled"),
+    types=T.EFS_FILE_SYSTEM, path="encrypted", expect=is_true,
+    message="EFS file system '{name}' is not encrypted at rest; set encrypted=True with kms_key_id "
+            "(it cannot be changed later: the file system is replaced)",
+    remediation="Set encrypted=True and kms_key_id=key.arn on aws.efs.FileSystem; an existing file system must be "
+                "copied to a new encrypted one (AWS DataSync or AWS Backup restore).",
+)
+
+
+@resource_policy(
+    name="elasticache-encryption-at-rest",
+    title="ElastiCache replication groups must encrypt data at rest",
+    checklist="security.encryption", severity="high",
+    frameworks=("Preflight:elasticache-at-rest-encryption",),
+    types=(T.ELASTICACHE_REPLICATION_GROUP,),
+    remediation="Set at_rest_encryption_enabled=True and kms_key_id=key.arn on aws.elasticache.ReplicationGroup "
+                "(valkey encrypts by default; redis does not).",
+)
+def elasticache_encryption_at_rest(r, report):
+    engine = r.peek("engine", "redis")
+    value = r.peek("atRestEncryptionEnabled")
+    if is_unknown(value) or (value is None and is_unknown(engine)):
+        not_applicable("the encryption setting is unknown during preview; it is judged again when known")
+    if value is None:
+        value = engine == "valkey"
+    if not truthy(value):
+        report(f"ElastiCache replication group '{r.name}' stores data unencrypted at rest; set "
+               f"at_rest_encryption_enabled=True with kms_key_id")
+
+
+elasticache_encryption_in_transit = property_policy(
+    name="elasticache-encryption-in-transit",
+    title="ElastiCache replication groups must encrypt traffic in transit (TLS)",
+    checklist="security.encryption", severity="high",
+    frameworks=("Checkov:CKV_AWS_30",),
+    types=T.ELASTICACHE_REPLICATION_GROUP, path="transitEncryptionEnabled", expect=is_true,
+    message="ElastiCache replication group '{name}' accepts plain-text connections; set "
+            "transit_encryption_enabled=True (and auth_token or RBAC user groups)",
+    remediation="Set transit_encryption_enabled=True on aws.elasticache.ReplicationGroup (engine 7.0.5+ can switch "
+                "without replacement using transit_encryption_mode='preferred' then 'required').",
+)
+
+opensearch_encryption_at_rest = property_policy(
+    name="opensearch-encryption-at-rest",
+    title="OpenSearch domains must encrypt data at rest",
+    checklist="security.encryption", severity="high",
+    frameworks=("Preflight:opensearch-encryption-at-rest",),
+    types=T.OPENSEARCH_DOMAIN, path="encryptAtRest.enabled", expect=is_true,
+    message="OpenSearch domain '{name}' stores indices unencrypted; set encrypt_at_rest={{'enabled': True, "
+            "'kms_key_id': key.arn}}",
+    remediation="Set encrypt_at_rest={'enabled': True, 'kms_key_id': key.arn} on aws.opensearch.Domain.",
+)
+
+opensearch_node_to_node_encryption = property_policy(
+    name="opensearch-node-to-node-encryption",
+    title="OpenSearch domains must encrypt traffic between nodes",
+    checklist="security.encryption", severity="medium",
+    frameworks=("Preflight:opensearch-node-to-node-encryption",),
+    types=T.OPENSEARCH_DOMAIN, path="nodeToNodeEncryption.enabled", expect=is_true,
+    message="OpenSearch domain '{name}' sends data between nodes in plain text; set "
+            "node_to_node_encryption={{'enabled': True}}",
+    remediation="Set node_to_node_encryption={'enabled': True} on aws.opensearch.Domain.",
+)
+
+opensearch_enforce_https = property_policy(
+    name="opensearch-enforce-https",
+    title="OpenSearch domains must require HTTPS",
+    checklist=("security.encryption", "security.api"), severity="high",
+    frameworks=("Checkov:CKV_AWS_83", "Prowler:opensearch_service_domains_https_communications_enforced"),
+    types=T.OPENSEARCH_DOMAIN, path="domainEndpointOptions.enforceHttps", expect=not_false, missing=True,
+    message="OpenSearch domain '{name}' accepts plain HTTP; set domain_endpoint_options enforce_https=True",
+    remediation="Set domain_endpoint_options={'enforce_https': True, 'tls_security_policy': "
+                "'Policy-Min-TLS-1-2-2019-07'} on aws.opensearch.Domain.",
+)
+
+_TLS12_POLICIES = ("Policy-Min-TLS-1-2-2019-07", "Policy-Min-TLS-1-2-PFS-2023-10")
+
+opensearch_tls_policy = property_policy(
+    name="opensearch-tls-1-2",
+    title="OpenSearch domains must require TLS 1.2 or newer",
+    checklist="security.encryption", severity="medium",
+    frameworks=("Preflight:opensearch-tls-1-2",),
+    types=T.OPENSEARCH_DOMAIN, path="domainEndpointOptions.tlsSecurityPolicy", expect=one_of(*_TLS12_POLICIES),
+    message="OpenSearch domain '{name}' does not pin a TLS 1.2 security policy; set domain_endpoint_options "
+            "tls_security_policy='Policy-Min-TLS-1-2-2019-07'",
+    remediation="Set domain_endpoint_options={'tls_security_policy': 'Policy-Min-TLS-1-2-2019-07'} (or the PFS "
+                "2023-10 policy) on aws.opensearch.Domain.",
+)
+
+redshift_encrypted = property_policy(
+    name="redshift-cluster-encrypted",
+    title="Redshift clusters must be encrypted at rest",
+    checklist="security.encryption", severity="high",
+    frameworks=("Preflight:redshift-encrypted",),
+    types=T.REDSHIFT_CLUSTER, path="encrypted", expect=not_false, missing=True,
+    message="Redshift cluster '{name}' turns encryption off; set encrypted=True with kms_key_id",
+    remediation="Remove encrypted=False (the default is True) and set kms_key_id=key.arn on aws.redshift.Cluster.",
+)
+
+docdb_encrypted = property_policy(
+    name="docdb-cluster-encrypted",
+    title="DocumentDB clusters must encrypt storage",
+    checklist="security.encryption", severity="high",
+    frameworks=("Preflight:docdb-encrypted",),
+    types=T.DOCDB_CLUSTER, path="storageEncrypted", expect=is_true,
+    message="DocumentDB cluster '{name}' stores data unencrypted; set storage_encrypted=True with kms_key_id",
+    remediation="Set storage_encrypted=True and kms_key_id=key.arn on aws.docdb.Cluster (existing clusters: "
+                "restore a snapshot into an encrypted cluster).",
+)
+
+neptune_encrypted = property_policy(
+    name="neptune-cluster-encrypted",
+    title="Neptune clusters must encrypt storage",
+    checklist="security.encryption", severity="high",
+    frameworks=("Preflight:neptune-encrypted",),
+    types=T.NEPTUNE_CLUSTER, path="storageEncrypted", expect=is_true,
+    message="Neptune cluster '{name}' stores data unencrypted; set storage_encrypted=True with kms_key_arn",
+    remediation="Set storage_encrypted=True and kms_key_arn=key.arn on aws.neptune.Cluster.",
+)
+
+
+@resource_policy(
+    name="dynamodb-kms-cmk",
+    title="DynamoDB tables must be encrypted with a customer managed KMS key",
+    checklist="security.encryption", severity="medium",
+    frameworks=("Checkov:CKV_AWS_119", "Prowler:dynamodb_tables_kms_cmk_encryption_enabled"),
+    types=(T.DYNAMODB_TABLE,),
+    remediation="Set server_side_encryption={'enabled': True, 'kms_key_arn': key.arn} on aws.dynamodb.Table, so "
+                "you control who can decrypt the data and can audit each use in CloudTrail.",
+)
+def dynamodb_kms_cmk(r, report):
+    enabled = r.peek("serverSideEncryption.enabled")
+    key = r.peek("serverSideEncryption.kmsKeyArn")
+    if is_unknown(enabled) or is_unknown(key):
+        not_applicable("server-side encryption is unknown during preview; it is judged again when known")
+    if enabled is not True or not key:
+        report(f"DynamoDB table '{r.name}' uses an AWS owned or managed key; set server_side_encryption with "
+               f"enabled=True and kms_key_arn (a customer managed key)")
+
+
+sns_topic_encrypted = property_policy(
+    name="sns-topic-encrypted",
+    title="SNS topics must be encrypted with KMS",
+    checklist="security.encryption", severity="medium",
+    frameworks=("AWS-FSBP:SNS.1", "Checkov:CKV_AWS_26", "Prowler:sns_topics_kms_encryption_at_rest_enabled"),
+    types=T.SNS_TOPIC, path="kmsMasterKeyId", expect=non_empty,
+    message="SNS topic '{name}' stores messages unencrypted; set kms_master_key_id to a KMS key",
+    remediation="Set kms_master_key_id=key.id (or 'alias/aws/sns') on aws.sns.Topic.",
+)
+
+
+@resource_policy(
+    name="sqs-queue-encrypted",
+    title="SQS queues must not turn server-side encryption off",
+    checklist="security.encryption", severity="medium",
+    frameworks=("AWS-FSBP:SQS.1", "Checkov:CKV_AWS_27"),
+    types=(T.SQS_QUEUE,),
+    remediation="Set kms_master_key_id=key.id on aws.sqs.Queue, or leave sqs_managed_sse_enabled at its default "
+                "(True); never set it False.",
+)
+def sqs_queue_encrypted(r, report):
+    key = r.peek("kmsMasterKeyId")
+    managed = r.peek("sqsManagedSseEnabled")
+    if is_unknown(key) or is_unknown(managed):
+        not_applicable("encryption settings are unknown during preview; they are judged again when known")
+    if not key and managed is False:
+        report(f"SQS queue '{r.name}' turns server-side encryption off; set kms_master_key_id or remove "
+               f"sqs_managed_sse_enabled=False")
+
+
+POLICIES = [
+    kms_key_rotation,
+    kms_key_deletion_window,
+    kms_key_policy_not_public,
+    ebs_volume_encrypted,
+    ec2_instance_volumes_encrypted,
+    launch_template_volumes_encrypted,
+    ebs_encryption_by_default,
+    efs_encrypted,
+    elasticache_encryption_at_rest,
+    elasticache_encryption_in_transit,
+    opensearch_encryption_at_rest,
+    opensearch_node_to_node_encryption,
+    opensearch_enforce_https,
+    opensearch_tls_policy,
+    redshift_encrypted,
+    docdb_encrypted,
+    neptune_encrypted,
+    dynamodb_kms_cmk,
+    sns_topic_encrypted,
+    sqs_queue_encrypted,
+]

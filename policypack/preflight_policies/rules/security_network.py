@@ -1,0 +1,175 @@
+"""Network exposure: world-open database and all-port ingress, the default security group, VPC flow logs,
+public IPs on subnets and instances, and the instance metadata service (IMDSv2).
+"""
+from __future__ import annotations
+
+from .. import tokens as T
+from ..helpers import (all_traffic, as_list, companion_policy, ingress_covers, not_true, property_policy,
+                       short_type, truthy, world_open_ingress)
+from ..model import resource_policy
+from ..resource import UNKNOWN, is_unknown
+from ..server import not_applicable
+
+_DATABASE_PORTS = {
+    1433: "SQL Server", 1521: "Oracle", 2483: "Oracle", 2484: "Oracle", 3306: "MySQL/Aurora",
+    5432: "PostgreSQL", 5439: "Redshift", 6379: "Redis/Valkey", 7000: "Cassandra", 7001: "Cassandra",
+    8182: "Neptune", 9042: "Cassandra", 9200: "OpenSearch/Elasticsearch", 9300: "OpenSearch/Elasticsearch",
+    11211: "Memcached", 27017: "MongoDB/DocumentDB", 27018: "MongoDB", 27019: "MongoDB",
+}
+
+
+def _every_port(rule) -> bool:
+    from_port, to_port, protocol = rule
+    return all_traffic(protocol) or (from_port in (0, -1) and to_port == 65535)
+
+
+@resource_policy(
+    name="security-group-no-world-database-ports",
+    title="Security groups must not open database ports to the internet",
+    checklist=("security.api", "infra.separation"), severity="critical",
+    frameworks=("Preflight:no-world-database-ports",),
+    types=T.SECURITY_GROUP_INGRESS,
+    config={"ports": {"type": "array", "items": {"type": "integer"}, "default": sorted(_DATABASE_PORTS),
+                      "description": "Database and cache ports that must never be reachable from 0.0.0.0/0 or ::/0."}},
+    remediation="Remove the 0.0.0.0/0 and ::/0 ingress on database ports; allow the application's security group "
+                "instead (source_security_group_id / referenced_security_group_id) and keep databases in private "
+                "subnets.",
+)
+def security_group_no_world_database_ports(r, report):
+    # Config numbers arrive as floats over the wire (protobuf Struct).
+    ports = [int(p) for p in (r.config.get("ports") or sorted(_DATABASE_PORTS))]
+    rules = [rule for rule in world_open_ingress(r) if not _every_port(rule)]  # those are the all-ports policy's
+    exposed = [p for p in ports if any(ingress_covers(rule, p) for rule in rules)]
+    if exposed:
+        named = ", ".join(f"{p} ({_DATABASE_PORTS[p]})" if p in _DATABASE_PORTS else str(p) for p in exposed)
+        report(f"{short_type(r.type)} '{r.name}' opens database port(s) {named} to the internet; allow only the "
+               f"application's security group")
+
+
+@resource_policy(
+    name="security-group-no-world-all-ports",
+    title="Security groups must not open every port to the internet",
+    checklist=("security.api", "infra.separation"), severity="critical",
+    frameworks=("Prowler:ec2_securitygroup_allow_ingress_from_internet_to_all_ports",),
+    types=T.SECURITY_GROUP_INGRESS,
+    remediation="Replace the all-traffic (protocol '-1' or ports 0-65535) world ingress with the one port the "
+                "service listens on (e.g. 443), or put the service behind a load balancer.",
+)
+def security_group_no_world_all_ports(r, report):
+    if any(_every_port(rule) for rule in world_open_ingress(r)):
+        report(f"{short_type(r.type)} '{r.name}' opens every port to the internet (0.0.0.0/0 or ::/0); allow only "
+               f"the port the service listens on")
+
+
+@resource_policy(
+    name="default-security-group-no-rules",
+    title="The default security group of a VPC must have no rules",
+    checklist=("security.api", "infra.separation"), severity="high",
+    frameworks=("CIS-AWS-3.0:5.4", "AWS-FSBP:EC2.2", "Prowler:ec2_securitygroup_default_restrict_traffic"),
+    types=(T.DEFAULT_SECURITY_GROUP,),
+    remediation="Declare aws.ec2.DefaultSecurityGroup(vpc_id=vpc.id) with no ingress and no egress: Pulumi then "
+                "removes AWS's allow-all rules, and resources must use purpose-made security groups.",
+)
+def default_security_group_no_rules(r, report):
+    ingress, egress = r.peek("ingress"), r.peek("egress")
+    if is_unknown(ingress) or is_unknown(egress):
+        not_applicable("the rules are unknown during preview; they are judged again when known")
+    present = [kind for kind, rules in (("ingress", ingress), ("egress", egress)) if as_list(rules)]
+    if present:
+        report(f"default security group '{r.name}' keeps {' and '.join(present)} rules; remove them so nothing "
+               f"can use the default group by accident")
+
+
+def _judge_flow_logs(vpc, flow_logs):
+    traffic = [f.peek("trafficType") for f in flow_logs]
+    if any(is_unknown(t) for t in traffic):
+        return UNKNOWN
+    if "ALL" not in traffic:
+        seen = f" (only {', '.join(map(str, traffic))})" if traffic else ""
+        return (f"VPC '{vpc.name}' has no flow log capturing ALL traffic{seen}; add aws.ec2.FlowLog(vpc_id=vpc.id, "
+                f"traffic_type='ALL') to CloudWatch Logs or S3 (components.Network does)")
+    return None
+
+
+vpc_flow_logs = companion_policy(
+    name="vpc-flow-logs",
+    title="Every VPC must have a flow log capturing all traffic",
+    checklist=("compliance.audit-logging", "observability.logging"), severity="medium",
+    frameworks=("CIS-AWS-3.0:3.7", "AWS-FSBP:EC2.6", "Checkov:CKV2_AWS_11", "Prowler:vpc_flow_logs_enabled"),
+    subjects=(T.VPC,), companions=(T.FLOW_LOG,), link="vpcId", judge=_judge_flow_logs,
+    remediation="Add aws.ec2.FlowLog(vpc_id=vpc.id, traffic_type='ALL', log_destination_type='cloud-watch-logs' or "
+                "'s3', ...) for every aws.ec2.Vpc (components.Network does).",
+)
+
+subnet_no_auto_public_ip = property_policy(
+    name="subnet-no-auto-public-ip",
+    title="Subnets must not give every instance a public IP address",
+    checklist=("infra.separation", "security.api"), severity="medium",
+    frameworks=("Preflight:subnet-no-auto-public-ip",),
+    types=T.SUBNET, path="mapPublicIpOnLaunch", expect=not_true,
+    message="subnet '{name}' gives every instance launched in it a public IP; set map_public_ip_on_launch=False "
+            "and expose services through a load balancer",
+    remediation="Set map_public_ip_on_launch=False on aws.ec2.Subnet; public entry points belong on load "
+                "balancers or NAT gateways (with Elastic IPs), not on instances.",
+)
+
+
+def _metadata_problem(r) -> object:
+    endpoint = r.peek("metadataOptions.httpEndpoint")
+    tokens = r.peek("metadataOptions.httpTokens")
+    if is_unknown(endpoint) or is_unknown(tokens):
+        return UNKNOWN
+    if endpoint == "disabled" or tokens == "required":
+        return None
+    return tokens or "not set (optional)"
+
+
+@resource_policy(
+    name="ec2-imdsv2-required",
+    title="EC2 instances and launch templates must require IMDSv2 session tokens",
+    checklist=("security.iam", "security.secrets"), severity="high",
+    frameworks=("CIS-AWS-3.0:5.6", "AWS-FSBP:EC2.8", "Prowler:ec2_instance_imdsv2_enabled"),
+    types=(T.EC2_INSTANCE, T.EC2_LAUNCH_TEMPLATE),
+    remediation="Set metadata_options={'http_tokens': 'required', 'http_put_response_hop_limit': 1} on "
+                "aws.ec2.Instance / aws.ec2.LaunchTemplate, so an SSRF bug cannot read the instance role's "
+                "credentials.",
+)
+def ec2_imdsv2_required(r, report):
+    problem = _metadata_problem(r)
+    if problem is UNKNOWN:
+        not_applicable("metadata options are unknown during preview; they are judged again when known")
+    if problem is not None:
+        report(f"{short_type(r.type)} '{r.name}' allows IMDSv1 (http_tokens {problem}): one SSRF bug leaks the "
+               f"role's credentials; set metadata_options http_tokens='required'")
+
+
+@resource_policy(
+    name="ec2-no-public-ip",
+    title="EC2 instances and launch templates must not assign public IP addresses",
+    checklist=("infra.separation", "security.api"), severity="medium",
+    frameworks=("Preflight:ec2-no-public-ip",),
+    types=(T.EC2_INSTANCE, T.EC2_LAUNCH_TEMPLATE),
+    remediation="Set associate_public_ip_address=False on aws.ec2.Instance (and in launch template "
+                "network_interfaces); reach instances through SSM Session Manager and serve traffic through a "
+                "load balancer.",
+)
+def ec2_no_public_ip(r, report):
+    if r.type == T.EC2_INSTANCE:
+        values = [r.peek("associatePublicIpAddress")]
+    else:
+        values = [n.get("associatePublicIpAddress") for n in as_list(r.peek("networkInterfaces"))
+                  if isinstance(n, dict)]
+    if any(truthy(v) for v in values):
+        report(f"{short_type(r.type)} '{r.name}' gives instances a public IP address, reachable from the internet; "
+               f"set associate_public_ip_address=False")
+
+
+POLICIES = [
+    security_group_no_world_database_ports,
+    security_group_no_world_all_ports,
+    default_security_group_no_rules,
+    vpc_flow_logs,
+    subnet_no_auto_public_ip,
+    ec2_imdsv2_required,
+    ec2_no_public_ip,
+]

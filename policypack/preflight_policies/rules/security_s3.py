@@ -1,0 +1,357 @@
+"""S3 beyond encryption and public access blocks: versioning, ownership, TLS-only policy, access logging,
+lifecycle, public ACLs and policies, force-destroy.
+
+pulumi-aws v7 splits bucket settings into their own resources (BucketVersioning, BucketLogging...,
+each with a deprecated ...V2 twin), while the deprecated inline inputs still work: singular objects
+on aws.s3.Bucket (`versioning.enabled`) and plural lists on the v6-style aws.s3.BucketV2
+(`versionings[].enabled`). Every stack policy here reads all three shapes together.
+"""
+from __future__ import annotations
+
+from typing import Any, List
+
+from .. import iamdoc
+from .. import tokens as T
+from ..helpers import as_list, companion_policy, not_true, property_policy, short_type
+from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
+from ..resource import UNKNOWN, Resource, is_unknown
+
+_SECURE_BUCKET = "(components.SecureBucket does)"
+
+
+def _inline(bucket: Resource, v7_path: str, v6_list: str, v6_field: str) -> List[Any]:
+    """An inline bucket setting in either shape: v7 singular object or v6 list of objects."""
+    values = []
+    v7 = bucket.peek(v7_path)
+    if v7 is not None:
+        values.append(v7)
+    for item in as_list(bucket.peek(v6_list)):
+        if isinstance(item, dict) and v6_field in item:
+            values.append(item[v6_field])
+    return values
+
+
+# -- versioning -----------------------------------------------------------------------------------
+def versioning_states(bucket: Resource, configs: List[Resource]) -> List[Any]:
+    """True/False/UNKNOWN per versioning setting found for a bucket (inline and split-out)."""
+    states = [v if is_unknown(v) else v is True
+              for v in _inline(bucket, "versioning.enabled", "versionings", "enabled")]
+    for conf in configs:
+        status = conf.peek("versioningConfiguration.status")
+        states.append(UNKNOWN if is_unknown(status) else status == "Enabled")
+    return states
+
+
+def _judge_versioning(bucket, configs):
+    states = versioning_states(bucket, configs)
+    if any(s is UNKNOWN for s in states):
+        return UNKNOWN
+    if not any(states):
+        return (f"bucket '{bucket.name}' is not versioned, so an overwrite or delete loses data for good; add "
+                f"aws.s3.BucketVersioning with versioning_configuration status 'Enabled' {_SECURE_BUCKET}")
+    return None
+
+
+s3_bucket_versioning = companion_policy(
+    name="s3-bucket-versioning",
+    title="S3 buckets must have versioning enabled",
+    checklist=("infra.backups", "compliance.data"), severity="medium",
+    frameworks=("AWS-FSBP:S3.14", "Checkov:CKV_AWS_21", "Prowler:s3_bucket_object_versioning"),
+    subjects=T.S3_BUCKETS, companions=T.S3_VERSIONING, link="bucket", judge=_judge_versioning,
+    remediation="Add aws.s3.BucketVersioning(bucket=bucket.id, versioning_configuration={'status': 'Enabled'}) "
+                "so that overwritten and deleted objects can be restored (components.SecureBucket does).",
+)
+
+
+# -- ownership controls ---------------------------------------------------------------------------
+def _judge_ownership(bucket, controls):
+    owners = [c.peek("rule.objectOwnership") for c in controls]
+    if any(is_unknown(o) for o in owners):
+        return UNKNOWN
+    if "BucketOwnerEnforced" not in owners:
+        setting = f" (it is {', '.join(map(str, owners))})" if owners else ""
+        return (f"bucket '{bucket.name}' still honours ACLs{setting}; add aws.s3.BucketOwnershipControls with "
+                f"rule object_ownership 'BucketOwnerEnforced' {_SECURE_BUCKET}")
+    return None
+
+
+s3_bucket_ownership_enforced = companion_policy(
+    name="s3-bucket-ownership-enforced",
+    title="S3 buckets must disable ACLs with object ownership BucketOwnerEnforced",
+    checklist=("security.encryption", "security.iam"), severity="medium",
+    frameworks=("AWS-FSBP:S3.12", "Checkov:CKV2_AWS_65", "Prowler:s3_bucket_acl_prohibited"),
+    subjects=T.S3_BUCKETS, companions=(T.S3_OWNERSHIP_CONTROLS,), link="bucket", judge=_judge_ownership,
+    remediation="Add aws.s3.BucketOwnershipControls(bucket=bucket.id, rule={'object_ownership': "
+                "'BucketOwnerEnforced'}): ACLs are then ignored and access is decided by policies alone.",
+)
+
+
+# -- TLS-only bucket policy -----------------------------------------------------------------------
+def _denies_insecure_transport(stmt: dict) -> bool:
+    if stmt.get("Effect") != "Deny":
+        return False
+    condition = stmt.get("Condition") or {}
+    if not isinstance(condition, dict):
+        return False
+    for operator, tests in condition.items():
+        if operator.lower() not in ("bool", "boolifexists") or not isinstance(tests, dict):
+            continue
+        for key, value in tests.items():
+            if key.lower() == "aws:securetransport" and any(
+                    str(v).lower() == "false" for v in as_list(value)):
+                return True
+    return False
+
+
+def _bucket_policy_documents(bucket, policies) -> List[Any]:
+    return [d for d in [bucket.peek("policy")] + [p.peek("policy") for p in policies] if d is not None]
+
+
+def _judge_tls(bucket, policies):
+    documents = _bucket_policy_documents(bucket, policies)
+    if any(is_unknown(d) for d in documents):
+        return UNKNOWN
+    if not any(_denies_insecure_transport(s) for d in documents for s in iamdoc.known_statements(d)):
+        return (f"bucket '{bucket.name}' accepts plain-HTTP requests; add an aws.s3.BucketPolicy statement "
+                f"that denies s3:* when aws:SecureTransport is 'false' {_SECURE_BUCKET}")
+    return None
+
+
+s3_bucket_tls_only = companion_policy(
+    name="s3-bucket-tls-only",
+    title="S3 bucket policies must deny requests that do not use TLS",
+    checklist="security.encryption", severity="high",
+    frameworks=("CIS-AWS-3.0:2.1.1", "AWS-FSBP:S3.5", "Checkov:CKV_AWS_379",
+                "Prowler:s3_bucket_secure_transport_policy"),
+    subjects=T.S3_BUCKETS, companions=(T.S3_BUCKET_POLICY,), link="bucket", judge=_judge_tls,
+    remediation="Attach aws.s3.BucketPolicy with {'Effect': 'Deny', 'Principal': '*', 'Action': 's3:*', "
+                "'Resource': [bucket_arn, bucket_arn + '/*'], 'Condition': {'Bool': "
+                "{'aws:SecureTransport': 'false'}}} (components.SecureBucket does).",
+)
+
+
+# -- public bucket policy -------------------------------------------------------------------------
+@resource_policy(
+    name="s3-bucket-policy-not-public",
+    title="S3 bucket policies must not allow anyone on the internet without a condition",
+    checklist=("security.iam", "security.encryption"), severity="critical",
+    frameworks=("AWS-FSBP:S3.2", "AWS-FSBP:S3.3", "Prowler:s3_bucket_public_access"),
+    types=(T.S3_BUCKET_POLICY,) + T.S3_BUCKETS,
+    remediation="Replace \"Principal\": \"*\" with the account or role ARNs that need access, or add a "
+                "Condition (aws:SourceVpce, aws:PrincipalOrgID, aws:SourceArn) that narrows it; serve public "
+                "content through CloudFront with origin access control instead.",
+)
+def s3_bucket_policy_not_public(r, report):
+    for stmt in iamdoc.known_statements(r.peek("policy")):
+        if iamdoc.allows(stmt) and iamdoc.principal_is_anyone(stmt.get("Principal")) \
+                and not iamdoc.has_condition(stmt):
+            report(f"{short_type(r.type)} '{r.name}' allows {', '.join(iamdoc.actions(stmt)) or 'actions'} to "
+                   f"Principal '*' with no condition: anyone on the internet; name the principals or add a "
+                   f"condition")
+            return
+
+
+# -- access logging -------------------------------------------------------------------------------
+def _is_log_target(bucket: Resource) -> bool:
+    """Buckets that receive other buckets' access logs do not log themselves (no endless chain)."""
+    stack = bucket.stack
+    if stack is None:
+        return False
+    for conf in stack.of_type(*T.S3_LOGGING):
+        if bucket in stack.referenced(conf, "targetBucket", *T.S3_BUCKETS):
+            return True
+    for other in stack.of_type(*T.S3_BUCKETS):
+        targets = _inline(other, "logging.targetBucket", "loggings", "targetBucket")
+        if other is not bucket and any(isinstance(t, str) and t in (bucket.name, bucket.peek("bucket"))
+                                       for t in targets):
+            return True
+    return False
+
+
+def _judge_logging(bucket, configs):
+    targets = _inline(bucket, "logging.targetBucket", "loggings", "targetBucket")
+    targets += [c.peek("targetBucket") for c in configs]
+    if not [t for t in targets if t is not None]:
+        return (f"bucket '{bucket.name}' has no server access logging, so nobody can tell who read or changed "
+                f"its objects; add aws.s3.BucketLogging pointing at a log bucket {_SECURE_BUCKET}")
+    return None
+
+
+s3_bucket_access_logging = companion_policy(
+    name="s3-bucket-access-logging",
+    title="S3 buckets must write server access logs to a log bucket",
+    checklist=("compliance.audit-logging", "observability.logging"), severity="medium",
+    frameworks=("AWS-FSBP:S3.9", "Checkov:CKV_AWS_18", "Prowler:s3_bucket_server_access_logging_enabled"),
+    subjects=T.S3_BUCKETS, companions=T.S3_LOGGING, link="bucket", judge=_judge_logging,
+    applies=lambda bucket: not _is_log_target(bucket),
+    remediation="Add aws.s3.BucketLogging(bucket=bucket.id, target_bucket=log_bucket.id, "
+                "target_prefix='s3/<bucket>/'); the log bucket itself is exempt from this rule.",
+)
+
+
+# -- lifecycle ------------------------------------------------------------------------------------
+def lifecycle_rules(bucket: Resource, configs: List[Resource]) -> List[dict]:
+    """Enabled lifecycle rules normalised to the split-out shape; UNKNOWN entries kept as UNKNOWN."""
+    rules: List[Any] = []
+    for rule in as_list(bucket.peek("lifecycleRules")):
+        if not isinstance(rule, dict) or rule.get("enabled") is False:
+            continue
+        noncurrent = rule.get("noncurrentVersionExpiration") or {}
+        noncurrent_days = noncurrent.get("days") if isinstance(noncurrent, dict) else None
+        for item in as_list(rule.get("noncurrentVersionExpirations")):
+            if isinstance(item, dict) and item.get("days") is not None:
+                noncurrent_days = item.get("days")
+        rules.append({"abortDays": rule.get("abortIncompleteMultipartUploadDays"),
+                      "noncurrentDays": noncurrent_days})
+    for conf in configs:
+        conf_rules = conf.peek("rules")
+        if is_unknown(conf_rules):
+            rules.append(UNKNOWN)
+            continue
+        for rule in as_list(conf_rules):
+            if not isinstance(rule, dict) or rule.get("status") == "Disabled":
+                continue
+            rules.append({
+                "abortDays": (rule.get("abortIncompleteMultipartUpload") or {}).get("daysAfterInitiation"),
+                "noncurrentDays": (rule.get("noncurrentVersionExpiration") or {}).get("noncurrentDays")})
+    return rules
+
+
+def _judge_lifecycle(bucket, configs):
+    rules = lifecycle_rules(bucket, configs)
+    if UNKNOWN in rules:
+        return UNKNOWN
+    if not rules:
+        return (f"bucket '{bucket.name}' has no enabled lifecycle rule, so data is kept (and paid for) forever; "
+                f"add aws.s3.BucketLifecycleConfiguration with the retention you documented")
+    return None
+
+
+s3_bucket_lifecycle = companion_policy(
+    name="s3-bucket-lifecycle",
+    title="S3 buckets must have an enabled lifecycle configuration (documented retention)",
+    checklist=("compliance.data", "ai.cost"), severity="low",
+    frameworks=("AWS-FSBP:S3.13", "Checkov:CKV2_AWS_61", "Prowler:s3_bucket_lifecycle_enabled"),
+    subjects=T.S3_BUCKETS, companions=T.S3_LIFECYCLE, link="bucket", judge=_judge_lifecycle,
+    remediation="Add aws.s3.BucketLifecycleConfiguration(bucket=bucket.id, rules=[{'id': 'retention', "
+                "'status': 'Enabled', 'expiration': {'days': N}, ...}]) matching the retention you document.",
+)
+
+
+def _judge_abort_uploads(bucket, configs):
+    rules = lifecycle_rules(bucket, configs)
+    if UNKNOWN in rules:
+        return UNKNOWN
+    if not any(isinstance(r.get("abortDays"), int) for r in rules):
+        return (f"bucket '{bucket.name}' keeps the parts of failed multipart uploads forever (billed, invisible); "
+                f"add a lifecycle rule with abort_incomplete_multipart_upload days_after_initiation=7")
+    return None
+
+
+s3_lifecycle_abort_incomplete_uploads = companion_policy(
+    name="s3-lifecycle-abort-incomplete-uploads",
+    title="S3 lifecycle rules must abort incomplete multipart uploads",
+    checklist=("ai.cost", "compliance.data"), severity="low", levels=ADVISORY_EVERYWHERE,
+    frameworks=("Checkov:CKV_AWS_300",),
+    subjects=T.S3_BUCKETS, companions=T.S3_LIFECYCLE, link="bucket", judge=_judge_abort_uploads,
+    remediation="Add a rule {'id': 'abort-uploads', 'status': 'Enabled', 'filter': {}, "
+                "'abort_incomplete_multipart_upload': {'days_after_initiation': 7}} to "
+                "aws.s3.BucketLifecycleConfiguration.",
+)
+
+
+@stack_policy(
+    name="s3-versioned-bucket-expires-noncurrent",
+    title="Versioned S3 buckets must expire noncurrent object versions",
+    checklist=("compliance.data", "ai.cost"), severity="low", levels=ADVISORY_EVERYWHERE,
+    frameworks=("Preflight:s3-noncurrent-version-expiration",),
+    types=T.S3_BUCKETS + T.S3_VERSIONING + T.S3_LIFECYCLE,
+    remediation="Add a rule with noncurrent_version_expiration={'noncurrent_days': 90} (your recovery window) to "
+                "aws.s3.BucketLifecycleConfiguration, so deleted data really goes away after the documented time.",
+)
+def s3_versioned_bucket_expires_noncurrent(stack, report):
+    for bucket in stack.of_type(*T.S3_BUCKETS):
+        states = versioning_states(bucket, stack.referencing(bucket, "bucket", *T.S3_VERSIONING))
+        if UNKNOWN in states or not any(states):
+            continue
+        rules = lifecycle_rules(bucket, stack.referencing(bucket, "bucket", *T.S3_LIFECYCLE))
+        if UNKNOWN in rules:
+            continue
+        if not any(isinstance(r.get("noncurrentDays"), int) for r in rules):
+            report(f"bucket '{bucket.name}' is versioned but never expires old versions, so deleted data is kept "
+                   f"(and billed) forever; add noncurrent_version_expiration to its lifecycle rules", bucket.urn)
+
+
+# -- ACLs -----------------------------------------------------------------------------------------
+_PUBLIC_CANNED = ("public-read", "public-read-write", "authenticated-read")
+_PUBLIC_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",
+                  "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
+
+
+@resource_policy(
+    name="s3-bucket-no-public-acl",
+    title="S3 buckets must not grant access to everyone through ACLs",
+    checklist=("security.iam", "security.encryption"), severity="critical",
+    frameworks=("AWS-FSBP:S3.2", "AWS-FSBP:S3.3", "Checkov:CKV_AWS_20", "Checkov:CKV_AWS_57",
+                "Prowler:s3_bucket_public_write_acl", "Prowler:s3_bucket_public_list_acl"),
+    types=T.S3_BUCKETS + T.S3_ACLS,
+    remediation="Remove acl='public-read'/'public-read-write'/'authenticated-read' and grants to the AllUsers or "
+                "AuthenticatedUsers groups; use aws.s3.BucketOwnershipControls with 'BucketOwnerEnforced' and "
+                "CloudFront for public content.",
+)
+def s3_bucket_no_public_acl(r, report):
+    problems = []
+    acl = r.peek("acl")
+    if isinstance(acl, str) and acl in _PUBLIC_CANNED:
+        problems.append(f"acl '{acl}'")
+    uris = [g.get("uri") for g in as_list(r.peek("grants")) if isinstance(g, dict)]
+    for grant in as_list(r.peek("accessControlPolicy.grants")):
+        if isinstance(grant, dict):
+            uris.append((grant.get("grantee") or {}).get("uri"))
+    problems += [f"a grant to {u.rsplit('/', 1)[1]}" for u in uris if u in _PUBLIC_GROUPS]
+    if problems:
+        report(f"{short_type(r.type)} '{r.name}' makes objects public with {', '.join(problems)}; remove it and "
+               f"disable ACLs (object_ownership 'BucketOwnerEnforced')")
+
+
+@resource_policy(
+    name="s3-access-point-public-access-block",
+    title="S3 access points must keep all four public access block settings on",
+    checklist="security.encryption", severity="high",
+    frameworks=("AWS-FSBP:S3.19", "Checkov:CKV_AWS_392", "Prowler:s3_access_point_public_access_block"),
+    types=(T.S3_ACCESS_POINT,),
+    remediation="Remove any False from public_access_block_configuration on aws.s3.AccessPoint (AWS turns all "
+                "four settings on by default).",
+)
+def s3_access_point_public_access_block(r, report):
+    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    off = [f for f in flags if r.peek(f"publicAccessBlockConfiguration.{f}") is False]
+    if off:
+        report(f"access point '{r.name}' turns off {', '.join(off)}; leave all four on")
+
+
+s3_bucket_no_force_destroy = property_policy(
+    name="s3-bucket-no-force-destroy",
+    title="Production S3 buckets must not set force_destroy",
+    checklist=("infra.iac", "infra.backups"), severity="high", levels=PROD_ONLY,
+    frameworks=("Preflight:no-force-destroy",),
+    types=T.S3_FORCE_DESTROY_BUCKETS, path="forceDestroy", expect=not_true,
+    message="{type} '{name}' sets force_destroy=True: deleting the resource silently deletes every object in it; "
+            "remove force_destroy in prod",
+    remediation="Remove force_destroy=True (or set it False) on aws.s3.Bucket in prod; S3 then refuses to delete a "
+                "bucket that still holds data.",
+)
+
+POLICIES = [
+    s3_bucket_versioning,
+    s3_bucket_ownership_enforced,
+    s3_bucket_tls_only,
+    s3_bucket_policy_not_public,
+    s3_bucket_access_logging,
+    s3_bucket_lifecycle,
+    s3_lifecycle_abort_incomplete_uploads,
+    s3_versioned_bucket_expires_noncurrent,
+    s3_bucket_no_public_acl,
+    s3_access_point_public_access_block,
+    s3_bucket_no_force_destroy,
+]

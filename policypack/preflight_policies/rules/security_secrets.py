@@ -1,0 +1,246 @@
+"""Secrets management: no credentials in plain inputs (Lambda and ECS environments, user data, SSM String
+parameters, tags, API Gateway stage variables), and Secrets Manager / SecureString done properly.
+
+Every detector uses the one shared module `secretscan` (provider key formats plus secret-looking
+names with literal values). Messages name where a secret was found, never its value.
+"""
+from __future__ import annotations
+
+from .. import secretscan
+from .. import tokens as T
+from ..helpers import as_list, at_least, companion_policy, property_policy, short_type
+from ..model import resource_policy
+from ..resource import is_unknown
+from ..server import not_applicable
+
+_USE_SECRETS_MANAGER = ("keep the value in AWS Secrets Manager (components.Secret) or an SSM SecureString "
+                        "and pass only its ARN or name")
+
+
+@resource_policy(
+    name="lambda-env-no-secrets",
+    title="Lambda environment variables must not hold credentials",
+    checklist="security.secrets", severity="critical",
+    frameworks=("Checkov:CKV_AWS_45", "Prowler:awslambda_function_no_secrets_in_variables"),
+    types=(T.LAMBDA_FUNCTION,),
+    remediation="Store the credential in aws.secretsmanager.Secret, pass its ARN in an environment variable, grant "
+                "secretsmanager:GetSecretValue on it and read it at start-up (or use the Parameters and Secrets "
+                "Lambda extension).",
+)
+def lambda_env_no_secrets(r, report):
+    findings = secretscan.scan_mapping(r.peek("environment.variables"), "variable")
+    if not findings:
+        return
+    marked = [f for f in findings if r.is_secret(("environment", "variables", f.key))
+              or r.is_secret(("environment",)) or r.is_secret(("environment", "variables"))]
+    note = (" Marking it as a Pulumi secret only hides it in the state: Lambda still stores it in plain text "
+            "in the function configuration, readable with lambda:GetFunctionConfiguration.") if marked else ""
+    report(f"function '{r.name}' has {secretscan.describe(findings)}; {_USE_SECRETS_MANAGER}.{note}")
+
+
+@resource_policy(
+    name="ecs-task-env-no-secrets",
+    title="ECS container environment variables must not hold credentials",
+    checklist="security.secrets", severity="critical",
+    frameworks=("AWS-FSBP:ECS.8", "Prowler:ecs_task_definitions_no_environment_secrets"),
+    types=(T.ECS_TASK_DEFINITION,),
+    remediation="Move the value to Secrets Manager or an SSM SecureString and reference it from the container "
+                "definition's \"secrets\": [{\"name\": ..., \"valueFrom\": secret_arn}] instead of \"environment\".",
+)
+def ecs_task_env_no_secrets(r, report):
+    raw = r.peek("containerDefinitions")
+    if is_unknown(raw):
+        not_applicable("container definitions are unknown during preview; they are judged again when known")
+    containers = secretscan.json_value(raw)
+    findings = []
+    for container in as_list(containers):
+        if isinstance(container, dict):
+            findings += [secretscan.Finding(f"container '{container.get('name', '?')}' {f.where}", f.what)
+                         for f in secretscan.scan_name_value_pairs(as_list(container.get("environment")))]
+    if findings:
+        report(f"task definition '{r.name}' has {secretscan.describe(findings)}; move it to \"secrets\" with "
+               f"valueFrom a Secrets Manager or SSM SecureString ARN")
+
+
+@resource_policy(
+    name="ec2-user-data-no-secrets",
+    title="EC2 and launch template user data must not hold credentials",
+    checklist="security.secrets", severity="critical",
+    frameworks=("Checkov:CKV_AWS_46", "Prowler:ec2_instance_secrets_user_data", "Prowler:ec2_launch_template_no_secrets"),
+    types=(T.EC2_INSTANCE, T.EC2_LAUNCH_TEMPLATE),
+    remediation="Have the boot script fetch the credential at start-up (aws secretsmanager get-secret-value / aws "
+                "ssm get-parameter --with-decryption) with the instance role; user data is readable by anyone "
+                "with ec2:DescribeInstanceAttribute.",
+)
+def ec2_user_data_no_secrets(r, report):
+    findings = []
+    for field in ("userData", "userDataBase64"):
+        text = secretscan.decode_user_data(r.peek(field))
+        if text:
+            findings += secretscan.scan_text(text)
+    if findings:
+        report(f"{short_type(r.type)} '{r.name}' user data contains {secretscan.describe(findings)}; fetch the "
+               f"credential at boot from Secrets Manager or SSM with the instance role")
+
+
+@resource_policy(
+    name="ssm-parameter-secrets-secure-string",
+    title="SSM parameters holding credentials must be SecureString",
+    checklist="security.secrets", severity="high",
+    frameworks=("Checkov:CKV2_AWS_34",),
+    types=(T.SSM_PARAMETER,),
+    remediation="Set type='SecureString' (with key_id=key.arn) on aws.ssm.Parameter; a String parameter is "
+                "readable in plain text by anyone with ssm:GetParameter.",
+)
+def ssm_parameter_secrets_secure_string(r, report):
+    kind = r.peek("type")
+    if is_unknown(kind):
+        not_applicable("the parameter type is unknown during preview; it is judged again when known")
+    if kind == "SecureString":
+        return
+    name = r.peek("name")
+    name = name if isinstance(name, str) and not is_unknown(name) else r.name
+    value = r.peek("value")
+    if value is None:
+        value = r.peek("insecureValue")
+    key = secretscan.provider_key(value) if isinstance(value, str) and not is_unknown(value) else None
+    leaf = name.rstrip("/").rsplit("/", 1)[-1]
+    if key or secretscan.secret_looking_name(leaf):
+        why = f"its value is {key}" if key else f"its name '{name}' says it holds a secret"
+        report(f"SSM parameter '{r.name}' is a plain {kind} but {why}; set type='SecureString' with key_id "
+               f"(SSM stores String values unencrypted)")
+
+
+@resource_policy(
+    name="tags-no-secrets",
+    title="Resource tags must not hold credentials",
+    checklist="security.secrets", severity="high",
+    frameworks=("Preflight:no-secrets-in-tags",),
+    types=("*",),
+    remediation="Remove the credential from tags (they are readable by anyone with tag:GetResources and copied "
+                "into billing reports); tag with the secret's name or ARN if a link is needed.",
+)
+def tags_no_secrets(r, report):
+    findings = secretscan.scan_mapping(r.peek("tags"), "tag", strict_values=True)
+    if findings:
+        report(f"{short_type(r.type)} '{r.name}' has {secretscan.describe(findings)}; remove it from the tags")
+
+
+@resource_policy(
+    name="apigateway-stage-variables-no-secrets",
+    title="API Gateway stage variables must not hold credentials",
+    checklist=("security.secrets", "security.api"), severity="high",
+    frameworks=("Prowler:apigateway_restapi_no_secrets_in_stage_variables",),
+    types=(T.APIGATEWAY_STAGE,),
+    remediation="Remove the credential from variables on aws.apigateway.Stage; let the integration (Lambda, a "
+                "VPC link service) read it from Secrets Manager.",
+)
+def apigateway_stage_variables_no_secrets(r, report):
+    findings = secretscan.scan_mapping(r.peek("variables"), "stage variable")
+    if findings:
+        report(f"stage '{r.name}' has {secretscan.describe(findings)}; {_USE_SECRETS_MANAGER}")
+
+
+# -- Secrets Manager and SecureString ---------------------------------------------------------------
+secretsmanager_secret_kms_cmk = property_policy(
+    name="secretsmanager-secret-kms-cmk",
+    title="Secrets Manager secrets must be encrypted with a customer managed KMS key",
+    checklist=("security.secrets", "security.encryption"), severity="medium",
+    frameworks=("Checkov:CKV_AWS_149",),
+    types=T.SECRET, path="kmsKeyId", expect=lambda v: isinstance(v, str) and v not in ("", "alias/aws/secretsmanager"),
+    message="secret '{name}' uses the AWS managed key; set kms_key_id to a customer managed key "
+            "(components.Secret does)",
+    remediation="Set kms_key_id=key.arn on aws.secretsmanager.Secret, so the key policy decides who can decrypt it "
+                "and each use is audited.",
+)
+
+
+def _judge_rotation(secret, rotations):
+    if not rotations:
+        return (f"secret '{secret.name}' is never rotated; add aws.secretsmanager.SecretRotation(secret_id="
+                f"secret.id, rotation_lambda_arn=..., rotation_rules={{'automatically_after_days': 30}}) "
+                f"(components.Secret does)")
+    return None
+
+
+secretsmanager_secret_rotation = companion_policy(
+    name="secretsmanager-secret-rotation",
+    title="Secrets Manager secrets must have automatic rotation",
+    checklist="security.secrets", severity="medium",
+    frameworks=("AWS-FSBP:SecretsManager.1", "Checkov:CKV2_AWS_57", "Prowler:secretsmanager_automatic_rotation_enabled"),
+    subjects=(T.SECRET,), companions=(T.SECRET_ROTATION,), link="secretId", judge=_judge_rotation,
+    remediation="Add aws.secretsmanager.SecretRotation(secret_id=secret.id, rotation_lambda_arn=fn.arn, "
+                "rotation_rules={'automatically_after_days': 30}); for RDS master passwords use "
+                "manage_master_user_password=True, which rotates by itself.",
+)
+
+
+@resource_policy(
+    name="secretsmanager-rotation-interval",
+    title="Secrets Manager rotation must run at least every 90 days",
+    checklist="security.secrets", severity="medium",
+    frameworks=("AWS-FSBP:SecretsManager.4", "Checkov:CKV_AWS_304",
+                "Prowler:secretsmanager_secret_rotated_periodically"),
+    types=(T.SECRET_ROTATION,),
+    config={"maximumDays": {"type": "integer", "minimum": 1, "maximum": 365, "default": 90,
+                            "description": "The longest allowed interval between rotations (days)."}},
+    remediation="Set rotation_rules={'automatically_after_days': 30} (or a schedule_expression such as "
+                "'rate(30 days)') on aws.secretsmanager.SecretRotation.",
+)
+def secretsmanager_rotation_interval(r, report):
+    days = r.peek("rotationRules.automaticallyAfterDays")
+    schedule = r.peek("rotationRules.scheduleExpression")
+    if is_unknown(days) or is_unknown(schedule):
+        not_applicable("the rotation rules are unknown during preview; they are judged again when known")
+    if schedule and days is None:
+        return  # a schedule expression (cron/rate) is accepted as the team's explicit choice
+    maximum = int(r.config.get("maximumDays", 90))
+    if not isinstance(days, (int, float)) or days > maximum:
+        report(f"rotation '{r.name}' rotates every {days} days; set rotation_rules automatically_after_days to "
+               f"{maximum} or less")
+
+
+secretsmanager_recovery_window = property_policy(
+    name="secretsmanager-recovery-window",
+    title="Secrets Manager secrets must keep a recovery window of at least 7 days",
+    checklist=("security.secrets", "infra.backups"), severity="medium",
+    frameworks=("Preflight:secret-recovery-window",),
+    types=T.SECRET, path="recoveryWindowInDays", expect=at_least(7), missing=30,
+    message="secret '{name}' sets recovery_window_in_days below 7 (0 deletes it at once, with no way back); "
+            "remove it (default 30)",
+    remediation="Remove recovery_window_in_days (AWS keeps a deleted secret restorable for 30 days) or set 7-30; "
+                "never 0 outside throw-away stacks.",
+)
+
+
+@resource_policy(
+    name="ssm-securestring-kms-cmk",
+    title="SSM SecureString parameters must be encrypted with a customer managed KMS key",
+    checklist=("security.secrets", "security.encryption"), severity="low",
+    frameworks=("Checkov:CKV_AWS_337",),
+    types=(T.SSM_PARAMETER,),
+    remediation="Set key_id=key.arn on aws.ssm.Parameter(type='SecureString') instead of the default "
+                "alias/aws/ssm key.",
+)
+def ssm_securestring_kms_cmk(r, report):
+    kind, key = r.peek("type"), r.peek("keyId")
+    if is_unknown(kind) or is_unknown(key):
+        not_applicable("the parameter type or key is unknown during preview; judged again when known")
+    if kind == "SecureString" and (not key or key == "alias/aws/ssm"):
+        report(f"SecureString parameter '{r.name}' uses the AWS managed key alias/aws/ssm; set key_id to a "
+               f"customer managed key")
+
+
+POLICIES = [
+    lambda_env_no_secrets,
+    ecs_task_env_no_secrets,
+    ec2_user_data_no_secrets,
+    ssm_parameter_secrets_secure_string,
+    tags_no_secrets,
+    apigateway_stage_variables_no_secrets,
+    secretsmanager_secret_kms_cmk,
+    secretsmanager_secret_rotation,
+    secretsmanager_rotation_interval,
+    secretsmanager_recovery_window,
+    ssm_securestring_kms_cmk,
+]

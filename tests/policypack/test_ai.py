@@ -1,0 +1,269 @@
+"""AI policies (Bedrock, SageMaker, agent roles, expensive models, budgets) through the Analyzer protocol."""
+import json
+
+import pytest
+
+from tests.conftest import UNKNOWN_STRING_VALUE, link, res
+
+GUARDRAIL = "aws:bedrock/guardrail:Guardrail"
+AGENT = "aws:bedrock/agentAgent:AgentAgent"
+ACTION_GROUP = "aws:bedrock/agentAgentActionGroup:AgentAgentActionGroup"
+THROUGHPUT = "aws:bedrock/provisionedModelThroughput:ProvisionedModelThroughput"
+AGREEMENT = "aws:bedrockfoundation/modelAgreement:ModelAgreement"
+INVOCATION_LOGGING = "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration"
+NOTEBOOK = "aws:sagemaker/notebookInstance:NotebookInstance"
+ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+MODEL = "aws:sagemaker/model:Model"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+POLICY = "aws:iam/policy:Policy"
+BUDGET = "aws:budgets/budget:Budget"
+MONITOR = "aws:costexplorer/anomalyMonitor:AnomalyMonitor"
+SUBSCRIPTION = "aws:costexplorer/anomalySubscription:AnomalySubscription"
+FUNCTION = "aws:lambda/function:Function"
+
+PROMPT_ATTACK = {"type": "PROMPT_ATTACK", "inputStrength": "HIGH", "outputStrength": "NONE"}
+GUARDED = {"guardrailConfigurations": [{"guardrailIdentifier": "gr-1", "guardrailVersion": "1"}],
+           "customerEncryptionKeyArn": "arn:aws:kms:us-east-1:1:key/k"}
+LOGGING = {"loggingConfig": {"cloudwatchConfig": {"logGroupName": "bedrock", "roleArn": "arn:aws:iam::1:role/l"},
+                             "textDataDeliveryEnabled": True}}
+
+
+def doc(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action, resource="*"):
+    return {"Effect": "Allow", "Action": action, "Resource": resource}
+
+
+CASES = [
+    ("bedrock-guardrail-prompt-attack", GUARDRAIL, {"contentPolicyConfig": {"filtersConfigs": [PROMPT_ATTACK]}},
+     {"contentPolicyConfig": {"filtersConfigs": [{**PROMPT_ATTACK, "inputStrength": "MEDIUM"}]}}),
+    ("bedrock-guardrail-prompt-attack", GUARDRAIL, {"contentPolicyConfig": {"filtersConfigs": [PROMPT_ATTACK]}},
+     {"contentPolicyConfig": {"filtersConfigs": [{"type": "HATE", "inputStrength": "HIGH"}]}}),
+    ("bedrock-guardrail-sensitive-info", GUARDRAIL,
+     {"sensitiveInformationPolicyConfig": {"piiEntitiesConfigs": [{"type": "EMAIL", "action": "ANONYMIZE"}]}}, {}),
+    ("bedrock-guardrail-kms", GUARDRAIL, {"kmsKeyArn": "arn:aws:kms:us-east-1:1:key/k"}, {}),
+    ("bedrock-agent-guardrail", AGENT, GUARDED, {"customerEncryptionKeyArn": "k"}),
+    ("bedrock-agent-kms", AGENT, GUARDED, {"guardrailConfigurations": GUARDED["guardrailConfigurations"]}),
+    ("bedrock-action-group-human-approval", ACTION_GROUP,
+     {"actionGroupName": "delete-records", "actionGroupExecutor": {"customControl": "RETURN_CONTROL"}},
+     {"actionGroupName": "records", "actionGroupExecutor": {"lambda": "arn:aws:lambda:f"},
+      "functionSchema": {"memberFunctions": {"functions": [{"name": "terminate_instance"}]}}}),
+    ("bedrock-action-group-human-approval", ACTION_GROUP,
+     {"actionGroupName": "lookup", "description": "read order status", "actionGroupExecutor": {"lambda": "arn"}},
+     {"actionGroupName": "orders", "actionGroupExecutor": {"lambda": "arn"},
+      "apiSchema": {"payload": "paths:\n  /orders/{id}:\n    delete:\n      operationId: deleteOrder"}}),
+    ("bedrock-invocation-logging-destination", INVOCATION_LOGGING, LOGGING, {"loggingConfig": {}}),
+    ("bedrock-invocation-logging-destination", INVOCATION_LOGGING, LOGGING,
+     {"loggingConfig": {"s3Config": {"bucketName": "b"}, "textDataDeliveryEnabled": False}}),
+    ("sagemaker-notebook-kms", NOTEBOOK, {"kmsKeyId": "k"}, {"instanceType": "ml.t3.medium"}),
+    ("sagemaker-notebook-no-direct-internet", NOTEBOOK, {"directInternetAccess": "Disabled", "subnetId": "s"},
+     {"instanceType": "ml.t3.medium"}),
+    ("sagemaker-notebook-root-disabled", NOTEBOOK, {"rootAccess": "Disabled"}, {"rootAccess": "Enabled"}),
+    ("sagemaker-endpoint-config-kms", ENDPOINT_CONFIG, {"kmsKeyArn": "k"}, {"productionVariants": []}),
+    ("sagemaker-model-network-isolation", MODEL, {"enableNetworkIsolation": True}, {"executionRoleArn": "r"}),
+    ("budget-has-notifications", BUDGET, {"notifications": [{"threshold": 80, "subscriberEmailAddresses": ["o@x.io"]}]},
+     {"notifications": [{"threshold": 80}]}),
+]
+
+
+@pytest.mark.parametrize("policy,type_,good,bad", CASES)
+def test_resource_policies(pack, policy, type_, good, bad):
+    assert not pack.analyze(type_, good).violations(policy)
+    [d] = pack.analyze(type_, bad, name="ai").violations(policy)
+    assert "'ai'" in d.message
+
+
+@pytest.mark.parametrize("policy,type_,props", [
+    ("bedrock-guardrail-prompt-attack", GUARDRAIL, {"contentPolicyConfig": {"filtersConfigs": UNKNOWN_STRING_VALUE}}),
+    ("bedrock-agent-guardrail", AGENT, {"guardrailConfigurations": [{"guardrailIdentifier": UNKNOWN_STRING_VALUE}]}),
+    ("bedrock-action-group-human-approval", ACTION_GROUP,
+     {"actionGroupName": "delete", "actionGroupExecutor": {"customControl": UNKNOWN_STRING_VALUE}}),
+    ("bedrock-invocation-logging-destination", INVOCATION_LOGGING, {"loggingConfig": UNKNOWN_STRING_VALUE}),
+    ("agent-role-permissions-boundary", ROLE, {"assumeRolePolicy": UNKNOWN_STRING_VALUE}),
+    ("budget-has-notifications", BUDGET, {"notifications": [{"subscriberSnsTopicArns": [UNKNOWN_STRING_VALUE]}]}),
+])
+def test_unknown_inputs_never_misfire(pack, policy, type_, props):
+    result = pack.analyze(type_, props)
+    assert not result.violations(policy) and policy in result.not_applicable
+
+
+def test_destructive_words_are_configurable(pack):
+    group = {"actionGroupName": "archive-tickets", "actionGroupExecutor": {"lambda": "arn"}}
+    assert not pack.analyze(ACTION_GROUP, group).violations("bedrock-action-group-human-approval")
+    with pack.configured({"bedrock-action-group-human-approval": {"destructiveWords": ["archive"]}}):
+        assert pack.analyze(ACTION_GROUP, group).violations("bedrock-action-group-human-approval")
+
+
+# -- expensive models -------------------------------------------------------------------------------------
+HAIKU = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"
+OPUS = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-opus-4-20250514-v1:0"
+
+
+@pytest.mark.parametrize("statement,expensive", [
+    (allow("bedrock:InvokeModel", HAIKU), False),
+    (allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], OPUS), True),
+    (allow("bedrock:Converse*", "arn:aws:bedrock:*::foundation-model/anthropic.*"), True),
+    (allow("bedrock:Invoke*", "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-*"), False),
+    (allow("bedrock:*"), True),
+    (allow("*"), True),
+    (allow("s3:GetObject"), False),
+    ({"Effect": "Deny", "Action": "bedrock:InvokeModel", "Resource": OPUS}, False),
+    (allow("bedrock:InvokeModel", "arn:aws:bedrock:us-east-1:1:inference-profile/us.meta.llama3-1-405b-instruct-v1:0"),
+     True),
+    (allow("bedrock:InvokeModel", "arn:aws:bedrock:us-east-1:1:provisioned-model/abc123"), True),
+])
+@pytest.mark.parametrize("type_", [POLICY, ROLE_POLICY])
+def test_expensive_model_access(pack, type_, statement, expensive):
+    result = pack.analyze(type_, {"policy": doc(statement)}, name="app")
+    assert bool(result.violations("bedrock-expensive-model-access")) is expensive
+
+
+def test_expensive_model_access_inline_and_allow_list(pack):
+    role = {"assumeRolePolicy": "{}", "inlinePolicies": [{"name": "llm", "policy": doc(allow("bedrock:InvokeModel", OPUS))}]}
+    [d] = pack.analyze(ROLE, role).violations("bedrock-expensive-model-access")
+    assert "llm" in d.message and "allowedModels" in d.message
+    with pack.configured({"bedrock-expensive-model-access": {"allowedModels": [OPUS]}}):
+        assert not pack.analyze(ROLE, role).violations("bedrock-expensive-model-access")
+    with pack.configured({"bedrock-expensive-model-access": {"expensiveModels": ["*haiku*"]}}):
+        assert not pack.analyze(ROLE, role).violations("bedrock-expensive-model-access")
+        cheap = {"policy": doc(allow("bedrock:InvokeModel", HAIKU))}
+        assert pack.analyze(POLICY, cheap).violations("bedrock-expensive-model-access")
+    assert not pack.analyze(POLICY, {"policy": UNKNOWN_STRING_VALUE}).violations("bedrock-expensive-model-access")
+
+
+@pytest.mark.parametrize("type_,props", [
+    (THROUGHPUT, {"modelArn": OPUS, "modelUnits": 1, "commitmentDuration": "OneMonth", "provisionedModelName": "pt"}),
+    (AGREEMENT, {"modelId": "anthropic.claude-opus-4", "offerToken": "t"}),
+])
+def test_provisioned_throughput_needs_approval(pack, dev_pack, type_, props):
+    [d] = pack.analyze(type_, props, name="pt").violations("bedrock-provisioned-throughput-approved")
+    assert d.level == "mandatory" and "approved" in d.message
+    with pack.configured({"bedrock-provisioned-throughput-approved": {"approved": ["pt"]}}):
+        assert not pack.analyze(type_, props, name="pt").violations("bedrock-provisioned-throughput-approved")
+    [d] = dev_pack.analyze(type_, props, name="pt").violations("bedrock-provisioned-throughput-approved")
+    assert d.level == "advisory"
+
+
+# -- agent roles -----------------------------------------------------------------------------------------------
+BEDROCK_TRUST = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"Service": "bedrock.amazonaws.com"},
+                                           "Action": "sts:AssumeRole"}]})
+LAMBDA_TRUST = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                          "Action": "sts:AssumeRole"}]})
+
+
+def test_agent_role_permissions_boundary(pack):
+    policy = "agent-role-permissions-boundary"
+    agent = {"assumeRolePolicy": BEDROCK_TRUST}
+    [d] = pack.analyze(ROLE, agent, name="agent").violations(policy)
+    assert "bedrock.amazonaws.com" in d.message
+    assert not pack.analyze(ROLE, {**agent, "permissionsBoundary": "arn:aws:iam::1:policy/b"}).violations(policy)
+    tagged = {"assumeRolePolicy": LAMBDA_TRUST, "tags": {"preflight:agent": "true"}}
+    assert pack.analyze(ROLE, tagged).violations(policy)
+    result = pack.analyze(ROLE, {"assumeRolePolicy": LAMBDA_TRUST})
+    assert not result.violations(policy) and "not an AI agent role" in result.not_applicable[policy]
+
+
+READ_ONLY = doc(allow(["s3:GetObject", "dynamodb:Query"], "arn:aws:s3:::kb/*"))
+
+
+@pytest.mark.parametrize("grant,destructive", [
+    ({"inline": READ_ONLY}, False),
+    ({"inline": doc(allow("dynamodb:DeleteItem", "arn:aws:dynamodb:*:*:table/orders"))}, True),
+    ({"inline": doc(allow("s3:*", "arn:aws:s3:::kb/*"))}, True),
+    ({"inline": doc(allow("kms:ScheduleKeyDeletion"))}, True),
+    ({"role_policy": doc(allow("cloudtrail:StopLogging"))}, True),
+    ({"role_policy": READ_ONLY}, False),
+    ({"managed": doc(allow("ec2:TerminateInstances"))}, True),
+    ({"managed": READ_ONLY}, False),
+    ({"aws_managed": "arn:aws:iam::aws:policy/AdministratorAccess"}, True),
+    ({"aws_managed": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, False),
+])
+def test_agent_role_no_destructive_actions(pack, grant, destructive):
+    role = res(ROLE, "agent", {"name": "agent", "assumeRolePolicy": BEDROCK_TRUST})
+    resources = [role]
+    if "inline" in grant:
+        role["props"]["inlinePolicies"] = [{"name": "tools", "policy": grant["inline"]}]
+    if "role_policy" in grant:
+        resources.append(link(res(ROLE_POLICY, "tools", {"policy": grant["role_policy"]}), "role", role, "agent"))
+    if "managed" in grant:
+        managed = res(POLICY, "tools", {"policy": grant["managed"]})
+        resources += [managed, link(link(res(ATTACHMENT, "attach", {}), "role", role, "agent"), "policyArn", managed,
+                                    "arn:aws:iam::1:policy/tools")]
+    if "aws_managed" in grant:
+        resources.append(link(res(ATTACHMENT, "attach", {"policyArn": grant["aws_managed"]}), "role", role, "agent"))
+    violations = pack.analyze_stack(resources).violations("agent-role-no-destructive-actions")
+    assert bool(violations) is destructive
+    if destructive:
+        assert violations[0].urn == role["urn"] and violations[0].severity == "critical"
+
+
+def test_agent_role_found_through_agent_or_tag(pack):
+    destructive = [{"name": "ops", "policy": doc(allow("rds:DeleteDBInstance"))}]
+    plain = res(ROLE, "worker", {"assumeRolePolicy": LAMBDA_TRUST, "inlinePolicies": destructive})
+    assert not pack.analyze_stack([plain]).violations("agent-role-no-destructive-actions")
+    agent = link(res(AGENT, "support", dict(GUARDED)), "agentResourceRoleArn", plain, "arn:aws:iam::1:role/worker")
+    assert pack.analyze_stack([plain, agent]).violations("agent-role-no-destructive-actions")
+    tagged = res(ROLE, "bot", {"assumeRolePolicy": LAMBDA_TRUST, "inlinePolicies": destructive,
+                               "tags": {"agent": "true"}})
+    assert pack.analyze_stack([tagged]).violations("agent-role-no-destructive-actions")
+
+
+def test_agent_roles_not_shared(pack):
+    role = res(ROLE, "shared", {"assumeRolePolicy": BEDROCK_TRUST})
+    a = link(res(AGENT, "a", dict(GUARDED)), "agentResourceRoleArn", role, "arn:aws:iam::1:role/shared")
+    b = link(res(AGENT, "b", dict(GUARDED)), "agentResourceRoleArn", role, "arn:aws:iam::1:role/shared")
+    result = pack.analyze_stack([role, a, b])
+    assert sorted(d.urn.rsplit("::", 1)[1] for d in result.violations("bedrock-agent-role-not-shared")) == ["a", "b"]
+    own = res(ROLE, "own", {"assumeRolePolicy": BEDROCK_TRUST})
+    b2 = link(res(AGENT, "b", dict(GUARDED)), "agentResourceRoleArn", own, "arn:aws:iam::1:role/own")
+    assert not pack.analyze_stack([role, own, link(res(AGENT, "a", dict(GUARDED)), "agentResourceRoleArn", role,
+                                                   "arn:aws:iam::1:role/shared"), b2]).violations(
+        "bedrock-agent-role-not-shared")
+
+
+# -- stack-level presence: invocation logging, budgets, anomaly detection -------------------------------------
+def test_bedrock_invocation_logging_in_prod(pack, dev_pack):
+    guardrail = res(GUARDRAIL, "g", {"contentPolicyConfig": {"filtersConfigs": [PROMPT_ATTACK]}})
+    [d] = pack.analyze_stack([guardrail]).violations("bedrock-invocation-logging")
+    assert d.level == "mandatory"
+    assert not pack.analyze_stack([guardrail, res(INVOCATION_LOGGING, "log", LOGGING)]).violations(
+        "bedrock-invocation-logging")
+    caller = res(POLICY, "invoke", {"policy": doc(allow("bedrock:InvokeModel", HAIKU))})
+    assert pack.analyze_stack([caller]).violations("bedrock-invocation-logging")
+    # Stacks that do not use Bedrock need no model invocation logging; an admin '*' is not "using Bedrock".
+    assert not pack.analyze_stack([res(POLICY, "admin", {"policy": doc(allow("*"))})]).violations(
+        "bedrock-invocation-logging")
+    assert not dev_pack.analyze_stack([guardrail]).violations("bedrock-invocation-logging")
+
+
+def test_prod_budget_present(pack):
+    fn = res(FUNCTION, "f", {})
+    [d] = pack.analyze_stack([fn]).violations("prod-budget-present")
+    assert d.level == "mandatory" and d.severity == "high"
+    silent = res(BUDGET, "b", {"budgetType": "COST", "limitAmount": "100", "timeUnit": "MONTHLY"})
+    assert pack.analyze_stack([fn, silent]).violations("prod-budget-present")
+    loud = res(BUDGET, "b", {"budgetType": "COST", "notifications": [
+        {"threshold": 80, "thresholdType": "PERCENTAGE", "notificationType": "FORECASTED",
+         "subscriberSnsTopicArns": ["arn:aws:sns:us-east-1:1:cost"]}]})
+    assert not pack.analyze_stack([fn, loud]).violations("prod-budget-present")
+
+
+def test_prod_budget_only_in_prod(pack_for):
+    staging = pack_for("staging")
+    assert not staging.analyze_stack([res(FUNCTION, "f", {})]).violations("prod-budget-present")
+
+
+def test_cost_anomaly_detection(pack):
+    fn = res(FUNCTION, "f", {})
+    [d] = pack.analyze_stack([fn]).violations("cost-anomaly-detection")
+    assert d.level == "advisory"
+    monitor = res(MONITOR, "spend", {"monitorType": "DIMENSIONAL", "monitorDimension": "SERVICE"})
+    [d] = pack.analyze_stack([fn, monitor]).violations("cost-anomaly-detection")
+    assert d.urn == monitor["urn"]
+    subscription = link(res(SUBSCRIPTION, "alerts", {"frequency": "IMMEDIATE"}), "monitorArnLists", monitor,
+                        ["arn:aws:ce::1:anomalymonitor/x"])
+    assert not pack.analyze_stack([fn, monitor, subscription]).violations("cost-anomaly-detection")
