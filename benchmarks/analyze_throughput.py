@@ -154,15 +154,15 @@ ROWS = [
 
 
 def table(results: Dict[str, Dict[str, float]]) -> str:
+    """One column per pack; the last column is preflight/AWSGuard when both ran."""
     names = list(results)
-    header = f"{'':38}" + "".join(f"{n:>14}" for n in names)
-    if len(names) == 2:
-        header += f"{'ours/AWSGuard':>16}"
+    ratio = "preflight" in results and "AWSGuard" in results
+    header = f"{'':38}" + "".join(f"{n:>14}" for n in names) + (f"{'ours/AWSGuard':>16}" if ratio else "")
     lines = [header, "-" * len(header)]
     for key, label, fmt, better in ROWS:
-        line = f"{label:38}" + "".join(f"{fmt.format(results[n][key]):>14}" for n in names)
-        if len(names) == 2 and better:
-            a, b = results[names[0]][key], results[names[1]][key]
+        line = f"{label:38}" + "".join(f"{fmt.format(results[n].get(key, 0)):>14}" for n in names)
+        if ratio and better:
+            a, b = results["preflight"][key], results["AWSGuard"][key]
             line += f"{(a / b if b else float('inf')):>15.2f}x"
         lines.append(line)
     return "\n".join(lines)
@@ -177,6 +177,9 @@ def main(argv=None) -> int:
     parser.add_argument("--ours-only", action="store_true", help="skip AWSGuard (no Node.js needed)")
     parser.add_argument("--stack-runs", type=int, default=0, metavar="N",
                         help="runs per AnalyzeStack figure (default: --runs)")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure a bare Python analyzer that decodes each resource and judges "
+                             "nothing (benchmarks/floor_pack): the floor of any pack on Python gRPC")
     parser.add_argument("--pack", default=packs.OUR_PACK, metavar="DIR",
                         help="the Preflight policy pack folder to measure (default: this checkout's policypack)")
     args = parser.parse_args(argv)
@@ -194,6 +197,8 @@ def main(argv=None) -> int:
     contenders = {"preflight": lambda: packs.start("ours", args.pack)}
     if not args.ours_only:
         contenders["AWSGuard"] = lambda: packs.start("awsguard")
+    if args.floor:
+        contenders["bare Python"] = lambda: packs.start("floor")
     results = bench(contenders, args.runs, args.calls, args.serial_calls, args.stack_runs, log)
     print(table(results))
     print(f"\nSame {ANALYZE_POOL}-resource mix to both packs ({workload.UNIT_SIZE} per service: S3 bucket + "

@@ -22,6 +22,7 @@ from preflight.analyzer import PolicyPackProcess, StackContext  # noqa: E402
 from workload import PROJECT, STACK  # noqa: E402
 
 OUR_PACK = os.path.join(ROOT, "policypack")
+FLOOR_PACK = os.path.join(ROOT, "benchmarks", "floor_pack")
 CACHE = os.path.join(ROOT, "benchmarks", ".cache")
 AWSGUARD_DIR = os.path.join(CACHE, "awsguard")
 AWSGUARD_PACKAGES = ["@pulumi/awsguard@^0.3.1", "@pulumi/policy@^1.21.0", "@pulumi/pulumi@^3.200.0"]
@@ -73,6 +74,8 @@ def ensure_awsguard(log=print) -> str:
 def start(which: str, pack_dir: str = OUR_PACK) -> PolicyPackProcess:
     if which == "ours":
         process = PolicyPackProcess(pack_dir, context())
+    elif which == "floor":
+        process = PolicyPackProcess(FLOOR_PACK, context())
     elif which == "awsguard":
         process = NodePolicyPack(AWSGUARD_DIR, context())
     else:

@@ -14,7 +14,7 @@ import sys
 import threading
 import traceback
 from concurrent import futures
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import grpc
 from google.protobuf import empty_pb2, json_format
@@ -97,6 +97,7 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         self._exemptions: Dict[str, List[exemptions.Exemption]] = {}
         self._stack_tags: Dict[str, str] = {}
         self._dispatch_cache: Dict[str, List[ResourcePolicy]] = {}
+        self._plans: Dict[str, List[Tuple[ResourcePolicy, str, List[exemptions.Exemption], Dict[str, Any]]]] = {}
 
     # -- configuration -------------------------------------------------------------------------
     def level(self, policy: Any) -> str:
@@ -106,6 +107,23 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         config = {k: v.get("default") for k, v in policy.config.items()}
         config.update(self._config.get(policy.meta.name, {}))
         return config
+
+    def plan_for(self, type_: str) -> List[Tuple[ResourcePolicy, str, List[exemptions.Exemption], Dict[str, Any]]]:
+        """(policy, level, exemptions, config) for every enabled policy of a type, worked out once per
+        Configure rather than per Analyze call."""
+        plans = self._plans
+        plan = plans.get(type_)
+        if plan is None:
+            plan = []
+            for policy in self.policies_for(type_):
+                level = self.level(policy)
+                if level == "disabled":
+                    continue
+                if level == "remediate":
+                    level = "mandatory"
+                plan.append((policy, level, self._exemptions.get(policy.meta.name, []), self.policy_config(policy)))
+            plans[type_] = plan
+        return plan
 
     def policies_for(self, type_: str) -> List[ResourcePolicy]:
         found = self._dispatch_cache.get(type_)
@@ -151,6 +169,7 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
             exempt[name] = exemptions.parse(props.pop("exemptions", []))
             config[name] = props
         self._levels, self._config, self._exemptions = levels, config, exempt
+        self._plans = {}
         return empty_pb2.Empty()
 
     def ConfigureStack(self, request, context):
@@ -169,24 +188,20 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
 
     def Analyze(self, request, context):
         response = proto.AnalyzeResponse()
-        applicable = self.policies_for(request.type)
-        if not applicable:
+        plan = self.plan_for(request.type)
+        if not plan:
             return response
         resource = _resource_from_request(request, with_graph=False)
         resource.environment = self.environment
         resource.stack_tags = self._stack_tags
-        for policy in applicable:
-            level = self.level(policy)
-            if level == "disabled":
-                continue
-            if level == "remediate":
-                level = "mandatory"
-            valid, _invalid = exemptions.match(self._exemptions.get(policy.meta.name, []), request.urn)
-            if valid is not None:
-                response.not_applicable.append(proto.PolicyNotApplicable(
-                    policy_name=policy.meta.name, reason=exemptions.reason_text(valid)))
-                continue
-            resource.config = self.policy_config(policy)
+        for policy, level, policy_exemptions, config in plan:
+            if policy_exemptions:
+                valid, _invalid = exemptions.match(policy_exemptions, request.urn)
+                if valid is not None:
+                    response.not_applicable.append(proto.PolicyNotApplicable(
+                        policy_name=policy.meta.name, reason=exemptions.reason_text(valid)))
+                    continue
+            resource.config = dict(config)  # each check gets its own copy, as before
             self._run(policy, level, response, lambda report: policy.check(resource, report), default_urn="")
         return response
 
