@@ -191,7 +191,7 @@ def main(argv=None) -> int:
 
     if not args.ours_only:
         packs.ensure_awsguard(log)
-    log(f"benchmarking ({args.runs} runs per figure, medians; {os.cpu_count()} CPUs; the client shares them)")
+    log(f"benchmarking ({args.runs} run(s) per figure, medians; {os.cpu_count()} CPUs, shared with this client)")
     if not os.path.isfile(os.path.join(args.pack, "PulumiPolicy.yaml")):
         parser.error(f"{args.pack} is not a policy pack folder (no PulumiPolicy.yaml)")
     contenders = {"preflight": lambda: packs.start("ours", args.pack)}
@@ -204,7 +204,7 @@ def main(argv=None) -> int:
     print(f"\nSame {ANALYZE_POOL}-resource mix to both packs ({workload.UNIT_SIZE} per service: S3 bucket + "
           f"split-out config, v6-style inline bucket, RDS, DynamoDB, EC2, security group, IAM role/policy/"
           f"attachment, Lambda, log group, KMS key). AWSGuard (pulumi-aws 4.x era) does not know the v7 "
-          f"split-out S3 resources. Medians of {args.runs} run(s); ratios are ours/AWSGuard.")
+          f"split-out S3 resources. Medians of {args.runs} run(s), the packs taking turns; ratios are ours/AWSGuard.")
     return 0
 
 

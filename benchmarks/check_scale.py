@@ -183,7 +183,7 @@ def main(argv=None) -> int:
         per_last = (last["total"] - last["startup"]) / last["resources"]
         print(f"time per resource (excluding pack start-up): {1000 * per_mid:.2f} ms at {mid['resources']:,.0f}, "
               f"{1000 * per_last:.2f} ms at {last['resources']:,.0f}")
-    print(f"\nMedians of {args.runs} runs of `preflight check --format json --timings` on {os.cpu_count()} CPUs "
+    print(f"\nMedians of {args.runs} run(s) of `preflight check --format json --timings` on {os.cpu_count()} CPUs "
           f"(shared; expect noise).")
     return 0
 
