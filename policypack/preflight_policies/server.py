@@ -266,6 +266,7 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
 def serve(name: str, policies: Sequence[Any], pack_dir: str, description: str = "",
           display_name: str = "", max_workers: int = 4) -> None:
     """Start the Analyzer on a free loopback port, print the port (as the CLI expects), block."""
+    parent = os.getppid()  # read first: a parent killed while we start up must still be noticed
     env = environment.from_process_env()
     servicer = PreflightAnalyzer(name, _pack_version(pack_dir), policies, env, description, display_name)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
@@ -282,7 +283,6 @@ def serve(name: str, policies: Sequence[Any], pack_dir: str, description: str = 
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    parent = os.getppid()
     # If the engine that started us dies without stopping us, don't linger as an orphan.
     while not stopped.wait(1.0):
         if os.getppid() != parent:
