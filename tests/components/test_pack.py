@@ -81,6 +81,8 @@ VARIANTS = {
     "v-db-single-az": ("rds-multi-az", "mandatory"),
     "v-llm-logs-unprotected": ("prod-data-stores-protected", "mandatory"),
     "v-api-no-xray": ("apigateway-stage-xray", "mandatory"),
+    "v-backup-unlocked": ("backup-vault-locked", "mandatory"),
+    "v-backup-untested": ("backup-restore-tested", "mandatory"),
     # Not an opt-out but the risky input AgentAccess allows: a grant on an expensive model needs approval.
     "v-agent-expensive-model": ("bedrock-expensive-model-access", "mandatory"),
 }
@@ -108,6 +110,11 @@ c.Database("v-db-unprotected", c.DatabaseArgs(
     allowed_cidrs=["10.20.64.0/20"], protect=False), opts=opts)
 c.BackupPlan("v-backup-unprotected", c.BackupPlanArgs(plan_name="v-backup", kms_key_arn=KEY,
                                                       rules=c.PROD.backup_rules, protect=False), opts=opts)
+c.BackupPlan("v-backup-unlocked", c.BackupPlanArgs(plan_name="v-backup-unlocked", kms_key_arn=KEY,
+                                                   rules=c.PROD.backup_rules, vault_lock=False), opts=opts)
+c.BackupPlan("v-backup-untested", c.BackupPlanArgs(plan_name="v-backup-untested", kms_key_arn=KEY,
+                                                   rules=c.PROD.backup_rules, restore_test_resource_types=()),
+             opts=opts)
 c.Secret("v-secret-unprotected", c.SecretArgs(secret_name="v/secret", kms_key_arn=KEY, description="variant",
                                               no_rotation_reason="test variant", protect=False), opts=opts)
 c.AccountBaseline("v-account-unprotected", c.AccountBaselineArgs(

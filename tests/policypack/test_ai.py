@@ -83,7 +83,6 @@ def test_resource_policies(pack, policy, type_, good, bad):
     ("bedrock-action-group-human-approval", ACTION_GROUP,
      {"actionGroupName": "delete", "actionGroupExecutor": {"customControl": UNKNOWN_STRING_VALUE}}),
     ("bedrock-invocation-logging-destination", INVOCATION_LOGGING, {"loggingConfig": UNKNOWN_STRING_VALUE}),
-    ("agent-role-permissions-boundary", ROLE, {"assumeRolePolicy": UNKNOWN_STRING_VALUE}),
     ("budget-has-notifications", BUDGET, {"notifications": [{"subscriberSnsTopicArns": [UNKNOWN_STRING_VALUE]}]}),
 ])
 def test_unknown_inputs_never_misfire(pack, policy, type_, props):
@@ -158,13 +157,27 @@ LAMBDA_TRUST = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"Serv
 def test_agent_role_permissions_boundary(pack):
     policy = "agent-role-permissions-boundary"
     agent = {"assumeRolePolicy": BEDROCK_TRUST}
-    [d] = pack.analyze(ROLE, agent, name="agent").violations(policy)
-    assert "bedrock.amazonaws.com" in d.message
-    assert not pack.analyze(ROLE, {**agent, "permissionsBoundary": "arn:aws:iam::1:policy/b"}).violations(policy)
+    [d] = pack.analyze_stack([res(ROLE, "agent", agent)]).violations(policy)
+    assert "bedrock.amazonaws.com" in d.message and d.urn.endswith("::agent")
+    bounded = {**agent, "permissionsBoundary": "arn:aws:iam::1:policy/b"}
+    assert not pack.analyze_stack([res(ROLE, "agent", bounded)]).violations(policy)
     tagged = {"assumeRolePolicy": LAMBDA_TRUST, "tags": {"preflight:agent": "true"}}
-    assert pack.analyze(ROLE, tagged).violations(policy)
-    result = pack.analyze(ROLE, {"assumeRolePolicy": LAMBDA_TRUST})
-    assert not result.violations(policy) and "not an AI agent role" in result.not_applicable[policy]
+    assert pack.analyze_stack([res(ROLE, "tagged", tagged)]).violations(policy)
+    assert not pack.analyze_stack([res(ROLE, "plain", {"assumeRolePolicy": LAMBDA_TRUST})]).violations(policy)
+    # Unknown trust policy (preview): judged at update, never a misfire.
+    assert not pack.analyze_stack([res(ROLE, "agent", {"assumeRolePolicy": UNKNOWN_STRING_VALUE})]).violations(policy)
+
+
+def test_bedrock_log_delivery_role_is_not_an_agent(pack):
+    """Invocation logging needs a role Bedrock assumes; that role delivers logs, it is no agent."""
+    delivery = res(ROLE, "bedrock-logging", {"assumeRolePolicy": BEDROCK_TRUST})
+    logging = link(res(INVOCATION_LOGGING, "invocation-logging", {"loggingConfig": {
+        "cloudwatchConfig": {"logGroupName": "/bedrock", "roleArn": "arn:aws:iam::1:role/bedrock-logging"}}}),
+        "loggingConfig", delivery, value={"cloudwatchConfig": {"logGroupName": "/bedrock",
+                                                                "roleArn": "arn:aws:iam::1:role/bedrock-logging"}})
+    for policy in ("agent-role-permissions-boundary", "agent-role-no-destructive-actions"):
+        assert not pack.analyze_stack([delivery, logging]).violations(policy)
+    assert pack.analyze_stack([delivery]).violations("agent-role-permissions-boundary")
 
 
 READ_ONLY = doc(allow(["s3:GetObject", "dynamodb:Query"], "arn:aws:s3:::kb/*"))

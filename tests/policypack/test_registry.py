@@ -76,3 +76,17 @@ def test_every_policy_has_protocol_tests(policies):
                      for f in os.listdir(here) if f.startswith("test_") and f != "test_registry.py")
     missing = [p["name"] for p in policies if p["name"] not in corpus]
     assert not missing, f"policies without protocol tests: {missing}"
+
+
+def test_components_named_in_policies_exist():
+    """Remediation and messages point users at our components: every one named must be real."""
+    import components
+    rules = os.path.join(PACK_DIR, "preflight_policies")
+    named = set()
+    for folder, _dirs, files in os.walk(rules):
+        for f in files:
+            if f.endswith(".py"):
+                named |= set(re.findall(r"components\.([A-Z][A-Za-z]+)", open(os.path.join(folder, f)).read()))
+    assert named, "expected policies to name the components that fix them"
+    missing = sorted(n for n in named if not hasattr(components, n))
+    assert not missing, f"policies name components that do not exist: {missing}"

@@ -218,6 +218,31 @@ def destructive_grants(document, patterns) -> list:
     return found
 
 
+def _log_delivery_roles(stack) -> set:
+    """Roles that Bedrock assumes to deliver invocation logs: trusted by Bedrock, but not an agent's."""
+    urns = set()
+    for config in stack.of_type(T.BEDROCK_INVOCATION_LOGGING):
+        urns.update(r.urn for r in stack.referenced(config, "loggingConfig", T.IAM_ROLE))
+    return urns
+
+
+def agent_roles(stack, tag_keys):
+    """(role, why) for every AI agent role in the stack: trusted by Bedrock, tagged, or used by an agent.
+
+    Roles whose trust policy or tags are unknown in preview are judged at update time.
+    """
+    delivery = _log_delivery_roles(stack)
+    agents = stack.of_type(T.BEDROCK_AGENT)
+    for role in stack.of_type(T.IAM_ROLE):
+        if role.urn in delivery or is_unknown(role.peek("assumeRolePolicy")) or is_unknown(role.peek("tags")):
+            continue
+        why = is_agent_role(role, tag_keys)
+        if not why and any(links_to(a, "agentResourceRoleArn", role, "arn", "name") for a in agents):
+            why = "used by a Bedrock agent"
+        if why:
+            yield role, why
+
+
 def _role_documents(stack, role):
     """(where, document) for every policy the stack gives `role`: inline, RolePolicy, attachments."""
     yield from iam_documents(role)
@@ -252,18 +277,12 @@ def _role_documents(stack, role):
                          "description": "Tag keys that, set to 'true', mark a role as an AI agent's role."}},
     remediation="Grant the agent role only read and narrowly scoped write actions; route destructive operations "
                 "through a RETURN_CONTROL action group (a human approves, your application executes with its own "
-                "role); attach a permissions_boundary that denies Delete*/Terminate* (components.AgentRole does).",
+                "role); attach a permissions_boundary that denies Delete*/Terminate* (components.AgentAccess does).",
 )
 def agent_role_no_destructive_actions(stack, report):
     patterns = stack.config.get("destructiveActions") or DESTRUCTIVE_ACTIONS
     tag_keys = stack.config.get("agentTagKeys") or AGENT_TAG_KEYS
-    agent_roles = {a.urn: a for a in stack.of_type(T.BEDROCK_AGENT)}
-    for role in stack.of_type(T.IAM_ROLE):
-        why = is_agent_role(role, tag_keys)
-        if not why and any(links_to(a, "agentResourceRoleArn", role, "arn", "name") for a in agent_roles.values()):
-            why = "used by a Bedrock agent"
-        if not why:
-            continue
+    for role, why in agent_roles(stack, tag_keys):
         for where, document in _role_documents(stack, role):
             grants = destructive_grants(document, patterns)
             if grants:
@@ -273,28 +292,23 @@ def agent_role_no_destructive_actions(stack, report):
                 break
 
 
-@resource_policy(
+@stack_policy(
     name="agent-role-permissions-boundary",
     title="AI agent roles must have a permissions boundary",
     checklist=("ai.agents", "security.iam"), severity="high",
     frameworks=("Preflight:agent-permissions-boundary",),
-    types=T.IAM_ROLE,
+    types=(T.IAM_ROLE, T.BEDROCK_AGENT, T.BEDROCK_INVOCATION_LOGGING),
     config={"agentTagKeys": {"type": "array", "items": {"type": "string"}, "default": list(AGENT_TAG_KEYS),
                              "description": "Tag keys that, set to 'true', mark a role as an AI agent's role."}},
     remediation="Set permissions_boundary=boundary.arn on the agent's aws.iam.Role, with a boundary policy that "
                 "denies destructive actions and anything outside the agent's resources, so a later policy change "
-                "cannot widen what the agent may do.",
+                "cannot widen what the agent may do (components.AgentAccess does).",
 )
-def agent_role_permissions_boundary(r, report):
-    if is_unknown(r.peek("assumeRolePolicy")) or is_unknown(r.peek("tags")):
-        not_applicable(f"the trust policy or tags are {_UNKNOWN_NA}")
-    why = is_agent_role(r, r.config.get("agentTagKeys") or AGENT_TAG_KEYS)
-    if not why:
-        not_applicable("not an AI agent role (not trusted by Bedrock, not tagged as an agent)")
-    boundary = r.peek("permissionsBoundary")
-    if boundary in (None, ""):
-        report(f"role '{r.name}' belongs to an AI agent ({why}) but has no permissions_boundary, so any policy "
-               f"attached later widens what the agent can do; set permissions_boundary")
+def agent_role_permissions_boundary(stack, report):
+    for role, why in agent_roles(stack, stack.config.get("agentTagKeys") or AGENT_TAG_KEYS):
+        if role.peek("permissionsBoundary") in (None, ""):
+            report(f"role '{role.name}' belongs to an AI agent ({why}) but has no permissions_boundary, so any "
+                   f"policy attached later widens what the agent can do; set permissions_boundary", role.urn)
 
 
 # -- expensive models ------------------------------------------------------------------------------------
@@ -417,7 +431,7 @@ bedrock_invocation_logging = presence_policy(
             "spike cannot be investigated",
     remediation="Add aws.bedrockmodel.InvocationLoggingConfiguration(logging_config={'cloudwatch_config': "
                 "{'log_group_name': ..., 'role_arn': ...}, 's3_config': {...}, 'text_data_delivery_enabled': True}) "
-                "once per account and region (components.Agents does).",
+                "once per account and region (components.ModelInvocationLogging does; components.Environment adds it).",
 )
 
 

@@ -1,7 +1,8 @@
 """Infrastructure checklist: infra.separation, infra.iac, infra.backups, infra.rollback."""
 from __future__ import annotations
 
-from ..helpers import at_least, is_true, property_policy, short_type
+from ..helpers import as_list, at_least, companion_policy, is_true, property_policy, short_type
+from ..resource import is_unknown
 from ..model import PROD_ONLY, stack_policy
 from .. import tokens as T
 
@@ -49,7 +50,64 @@ def prod_data_stores_protected(stack, report):
                    f"opts=pulumi.ResourceOptions(protect=True)", r.urn)
 
 
+def _vault_lock_verdict(vault, locks):
+    if locks:
+        return None
+    return (f"backup vault '{vault.name}' has no vault lock, so anyone with backup:DeleteRecoveryPoint (or an agent "
+            f"acting for them) can delete every recovery point; add aws.backup.VaultLockConfiguration (compliance "
+            f"mode in prod: set changeable_for_days) (components.BackupPlan does)")
+
+
+backup_vault_locked = companion_policy(
+    name="backup-vault-locked",
+    title="Production backup vaults must be locked so recovery points cannot be deleted",
+    checklist=("infra.backups", "ai.agents"), severity="high",
+    frameworks=("Preflight:backup-vault-locked",),
+    subjects=(T.BACKUP_VAULT,), companions=(T.BACKUP_VAULT_LOCK,), link="backupVaultName",
+    judge=_vault_lock_verdict, levels=PROD_ONLY,
+    remediation="Add aws.backup.VaultLockConfiguration(backup_vault_name=vault.name, min_retention_days=7, "
+                "max_retention_days=..., changeable_for_days=3) for every prod vault; after the grace period "
+                "not even the root user can shorten retention (components.BackupPlan does).",
+)
+
+
+@stack_policy(
+    name="backup-restore-tested",
+    title="Production backup plans must have a scheduled restore test",
+    checklist="infra.backups", severity="high",
+    frameworks=("Preflight:backup-restore-tested",),
+    types=(T.BACKUP_PLAN, T.BACKUP_RESTORE_TESTING_PLAN, T.BACKUP_RESTORE_TESTING_SELECTION), levels=PROD_ONLY,
+    remediation="Add aws.backup.RestoreTestingPlan (e.g. weekly, LATEST_WITHIN_WINDOW over the plan's vault) and an "
+                "aws.backup.RestoreTestingSelection per protected resource type (RDS, DynamoDB, EBS...), so every "
+                "week a restore proves the backups work and measures the restore time (components.BackupPlan does).",
+)
+def backup_restore_tested(stack, report):
+    if stack.environment != "prod":
+        return
+    tested = [p for p in stack.of_type(T.BACKUP_RESTORE_TESTING_PLAN)
+              if stack.referencing(p, "restoreTestingPlanName", T.BACKUP_RESTORE_TESTING_SELECTION)]
+    for plan in stack.of_type(T.BACKUP_PLAN):
+        vaults = stack.referenced(plan, "rules", T.BACKUP_VAULT)
+        if not any(_restore_test_covers(stack, testing, vaults) for testing in tested):
+            report(f"backup plan '{plan.name}' is never restored to prove it works: no aws.backup.RestoreTestingPlan "
+                   f"with a RestoreTestingSelection includes its vault; add one (components.BackupPlan does)",
+                   plan.urn)
+
+
+def _restore_test_covers(stack, testing, vaults) -> bool:
+    """Does restore testing plan `testing` draw recovery points from one of `vaults`?"""
+    include = as_list(testing.peek("recoveryPointSelection.includeVaults"))
+    if "*" in include or any(is_unknown(v) for v in include):
+        return True
+    if not vaults:  # the plan's vault is not in this stack: any restore test of a vault counts
+        return bool(include)
+    covered = {r.urn for r in stack.referenced(testing, "recoveryPointSelection", T.BACKUP_VAULT)}
+    return any(v.urn in covered for v in vaults)
+
+
 POLICIES = [
+    backup_vault_locked,
+    backup_restore_tested,
     rds_backup_retention,
     rds_deletion_protection,
     prod_data_stores_protected,

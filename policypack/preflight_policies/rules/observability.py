@@ -66,7 +66,7 @@ log_group_kms = property_policy(
     message="log group '{name}' is not encrypted with your KMS key, so anyone with logs:Get* reads it and you "
             "cannot revoke access by key; set kms_key_id (the key policy must allow logs.<region>.amazonaws.com)",
     remediation="Set kms_key_id=key.arn on aws.cloudwatch.LogGroup and allow the CloudWatch Logs service principal "
-                "in the key policy (components.LogGroup does).",
+                "in the key policy (the log groups of components.Network, AuditTrail and Database are).",
 )
 
 

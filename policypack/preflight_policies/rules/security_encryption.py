@@ -21,7 +21,7 @@ from ..server import not_applicable
     frameworks=("CIS-AWS-3.0:3.6", "AWS-FSBP:KMS.4", "Checkov:CKV_AWS_7", "Prowler:kms_cmk_rotation_enabled"),
     types=(T.KMS_KEY,),
     remediation="Set enable_key_rotation=True (optionally rotation_period_in_days=90..2560) on aws.kms.Key "
-                "(components.Key does); asymmetric and HMAC keys cannot rotate and are not judged.",
+                "(components.KmsKey does); asymmetric and HMAC keys cannot rotate and are not judged.",
 )
 def kms_key_rotation(r, report):
     spec = r.peek("customerMasterKeySpec", "SYMMETRIC_DEFAULT")
@@ -35,7 +35,7 @@ def kms_key_rotation(r, report):
         not_applicable("enableKeyRotation is unknown during preview; it is judged again when known")
     if rotation is not True:
         report(f"KMS key '{r.name}' never rotates its key material; set enable_key_rotation=True "
-               f"(components.Key does)")
+               f"(components.KmsKey does)")
 
 
 @resource_policy(
