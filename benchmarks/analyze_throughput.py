@@ -1,13 +1,15 @@
 """Analyze throughput, latency, start-up, AnalyzeStack time and memory: Preflight's pack vs Pulumi's AWSGuard.
 
     .venv/bin/python benchmarks/analyze_throughput.py            # both packs, 3 runs each, medians
+    .venv/bin/python benchmarks/analyze_throughput.py --floor    # plus a do-nothing Python analyzer
     .venv/bin/python benchmarks/analyze_throughput.py --ours-only --runs 1
 
 Both packs are started as the Pulumi CLI starts them and spoken to over the Analyzer gRPC
 protocol, with the same resources (benchmarks/workload.py). Analyze calls are issued with 16 in
 flight (an engine running steps in parallel) and one at a time. Every figure is the median over
---runs runs; the machine may be shared, so expect some noise. AWSGuard is installed into
-benchmarks/.cache/awsguard on first use (npm).
+--runs runs, the packs taking turns within each run; the machine may be shared, so expect some
+noise ("pack CPU per call", read from /proc, is the steadiest row). AWSGuard is installed into
+benchmarks/.cache/awsguard on first use (npm; Node.js 18+).
 """
 from __future__ import annotations
 
