@@ -9,6 +9,7 @@ import base64
 import binascii
 import gzip
 import json
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Mapping, Optional
@@ -57,6 +58,7 @@ def _words(name: str) -> List[str]:
     return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
 
 
+@functools.lru_cache(maxsize=4096)  # pure in `name`; tag keys and env names repeat across resources
 def secret_looking_name(name: str) -> bool:
     """DB_PASSWORD, apiKey, stripe-secret, GITHUB_TOKEN: yes. SECRET_ARN, TOKEN_TTL, PARTITION_KEY: no."""
     words = _words(name)
