@@ -157,15 +157,25 @@ def _is_log_target(bucket: Resource) -> bool:
     stack = bucket.stack
     if stack is None:
         return False
+    return id(bucket) in stack.cached("s3-log-targets", lambda: _log_targets(stack))
+
+
+def _log_targets(stack) -> set:
+    """ids of the buckets that some other bucket (or a BucketLogging) sends access logs to: one pass."""
+    targets = set()
     for conf in stack.of_type(*T.S3_LOGGING):
-        if bucket in stack.referenced(conf, "targetBucket", *T.S3_BUCKETS):
-            return True
-    for other in stack.of_type(*T.S3_BUCKETS):
-        targets = _inline(other, "logging.targetBucket", "loggings", "targetBucket")
-        if other is not bucket and any(isinstance(t, str) and t in (bucket.name, bucket.peek("bucket"))
-                                       for t in targets):
-            return True
-    return False
+        targets.update(id(b) for b in stack.referenced(conf, "targetBucket", *T.S3_BUCKETS))
+    buckets = stack.of_type(*T.S3_BUCKETS)
+    senders: dict = {}
+    for other in buckets:
+        for t in _inline(other, "logging.targetBucket", "loggings", "targetBucket"):
+            if isinstance(t, str):
+                senders.setdefault(t, set()).add(id(other))
+    for b in buckets:
+        for key in (b.name, b.peek("bucket")):
+            if isinstance(key, str) and senders.get(key, set()) - {id(b)}:
+                targets.add(id(b))
+    return targets
 
 
 def _judge_logging(bucket, configs):
