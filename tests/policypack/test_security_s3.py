@@ -198,3 +198,12 @@ def test_stack_policy_exemption(pack):
         result = pack.analyze_stack(split_stack(versioning=None))
         assert "data" not in blamed(result, "s3-bucket-versioning")
         assert "scratch data" in result.not_applicable["s3-bucket-versioning"]
+
+
+@pytest.mark.parametrize("type_,props", [(BUCKET, V7_INLINE), (BUCKET_V2, V6_INLINE)])
+def test_inline_log_target_is_exempt_from_logging(pack, type_, props):
+    logs = res(BUCKET, "log-bucket", {"bucket": "logs"})  # both inline shapes log into "logs"
+    result = pack.analyze_stack([res(type_, "data", props), logs])
+    assert "log-bucket" not in blamed(result, "s3-bucket-access-logging")
+    # The same bucket is judged when nobody logs into it.
+    assert "log-bucket" in blamed(pack.analyze_stack([logs]), "s3-bucket-access-logging")
