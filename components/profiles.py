@@ -20,7 +20,7 @@ _ALIASES = {
 
 def resolve_environment(configured: Optional[str], stack_name: str) -> str:
     """`preflight:environment` if set (unrecognised -> prod), else from the stack name, else prod."""
-    if configured is not None and str(configured).strip():
+    if configured is not None:  # set, even to something unrecognised or empty: strict, as the pack judges
         return _ALIASES.get(str(configured).strip().lower(), "prod")
     name = (stack_name or "").strip().lower().rsplit("/", 1)[-1]
     if name in ("prod", "production", "prd") or name.endswith(("-prod", "-production")):

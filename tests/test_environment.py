@@ -1,8 +1,9 @@
-"""The environment rule (DESIGN), in Preflight and in the pack's own copy: same answers everywhere."""
+"""The environment rule (DESIGN), in Preflight, the pack and the components: same answers everywhere."""
 import sys
 
 import pytest
 
+import components
 from preflight import environment as cli_env
 from tests.conftest import PACK_DIR
 
@@ -16,13 +17,16 @@ CASES = [
     ({}, "", "prod"), ({"preflight:environment": "dev"}, "prod", "dev"),
     ({"preflight:environment": "staging"}, "dev", "staging"), ({"preflight:environment": "Production"}, "dev", "prod"),
     ({"preflight:environment": "nonsense"}, "dev", "prod"), ({"other:environment": "dev"}, "prod", "prod"),
+    ({"preflight:environment": ""}, "dev", "prod"),
 ]
 
 
 @pytest.mark.parametrize("config,stack,expected", CASES)
 def test_environment_rule(config, stack, expected):
+    """Three copies (the pack and components cannot import Preflight): all must agree."""
     assert cli_env.resolve(config, stack) == expected
     assert pack_env.resolve(config, stack) == expected
+    assert components.resolve_environment(config.get("preflight:environment"), stack) == expected
 
 
 def test_pack_reads_the_cli_process_environment():
