@@ -89,8 +89,10 @@ def _options(res: Mapping[str, Any]) -> proto.AnalyzerResourceOptions:
         aliases=list(res.get("aliases") or []),
         parent=res.get("parent") or "",
     )
-    if res.get("deleteBeforeReplaceDefined") or "deleteBeforeReplace" in res and res.get("deleteBeforeReplace") is not None:
-        opts.deleteBeforeReplace = bool(res.get("deleteBeforeReplace"))
+    # Recorded resources say whether the program set it; hand-built ones by giving a value at all.
+    delete_before_replace = res.get("deleteBeforeReplace")
+    if res.get("deleteBeforeReplaceDefined", delete_before_replace is not None):
+        opts.deleteBeforeReplace = bool(delete_before_replace)
         opts.deleteBeforeReplaceDefined = True
     return opts
 

@@ -81,3 +81,18 @@ def test_autonamed_bucket_has_a_name_output(run_program):
     """)
     where = next(r for r in resources if r["name"] == "where")
     assert where["props"]["description"].startswith("s3://logs-")
+
+
+def test_delete_before_replace_is_sent_only_when_the_program_set_it(run_program):
+    """The engine marks deleteBeforeReplace as defined only when the program set the option."""
+    from preflight.analyzer import PolicyPackProcess, StackContext
+    from tests.conftest import PACK_DIR
+    resources = run_program("""
+        import pulumi, pulumi_aws as aws
+        aws.sqs.Queue("plain")
+        aws.sqs.Queue("dbr", opts=pulumi.ResourceOptions(delete_before_replace=True))
+    """)
+    client = PolicyPackProcess(PACK_DIR, StackContext("app", "prod"))  # building requests starts nothing
+    options = {r["name"]: client.analyze_request(r).options for r in resources}
+    assert not options["plain"].deleteBeforeReplaceDefined
+    assert options["dbr"].deleteBeforeReplaceDefined and options["dbr"].deleteBeforeReplace
