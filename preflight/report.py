@@ -10,6 +10,9 @@ from typing import List, Optional, Sequence
 
 from .errors import UsageError
 
+# Most severe first; "" (a pack that gives none) sorts last.
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "": 4}
+
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], wrap_last: bool = True,
           width: Optional[int] = None) -> str:

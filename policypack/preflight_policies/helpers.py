@@ -14,6 +14,9 @@ from .server import not_applicable
 
 Expect = Callable[[Any], bool]
 
+# The not-applicable reason for an input unknown in preview: "<what> is " + UNKNOWN_NA.
+UNKNOWN_NA = "unknown during preview; it is judged again when the value is known"
+
 
 # -- predicates (each has a readable __name__ for the catalog) ----------------------------------
 def equals(expected: Any) -> Expect:
@@ -68,7 +71,7 @@ def property_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
     def check(r: Resource, report) -> None:
         value = r.peek(path, missing)
         if value is UNKNOWN:
-            not_applicable(f"{path} is unknown during preview; it is judged again when the value is known")
+            not_applicable(f"{path} is {UNKNOWN_NA}")
         if not expect(value):
             report(message.format(name=r.name, type=short_type(r.type)))
     check.__name__ = f"check_{name.replace('-', '_')}"

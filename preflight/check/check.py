@@ -13,13 +13,13 @@ import grpc
 from .. import environment
 from ..analyzer import LEVEL_NAMES, SEVERITY_NAMES, PolicyPackProcess, StackContext
 from ..errors import UsageError
+from ..report import SEVERITY_ORDER
 from . import engine
 from .project import load_project, load_stack
 
 DEFAULT_PACK = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                             "policypack")
 ANALYZE_IN_FLIGHT = 8  # the engine analyzes steps in parallel too
-SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "": 4}
 
 
 @dataclass
