@@ -96,12 +96,16 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         self._config: Dict[str, Dict[str, Any]] = {}
         self._exemptions: Dict[str, List[exemptions.Exemption]] = {}
         self._stack_tags: Dict[str, str] = {}
-        self._dispatch_cache: Dict[str, List[ResourcePolicy]] = {}
         self._plans: Dict[str, List[Tuple[ResourcePolicy, str, List[exemptions.Exemption], Dict[str, Any]]]] = {}
 
     # -- configuration -------------------------------------------------------------------------
-    def level(self, policy: Any) -> str:
-        return self._levels.get(policy.meta.name) or policy.meta.level_for(self.environment)
+    def level(self, policy: Any) -> Optional[str]:
+        """The level a violation is reported at; None when the policy is disabled. Remediation is not
+        Preflight's business, so a policy configured as `remediate` reports as mandatory (as the SDK does)."""
+        level = self._levels.get(policy.meta.name) or policy.meta.level_for(self.environment)
+        if level == "disabled":
+            return None
+        return "mandatory" if level == "remediate" else level
 
     def policy_config(self, policy: Any) -> Dict[str, Any]:
         config = {k: v.get("default") for k, v in policy.config.items()}
@@ -115,22 +119,13 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         plan = plans.get(type_)
         if plan is None:
             plan = []
-            for policy in self.policies_for(type_):
+            for policy in self._by_type.get(type_, []) + self._for_all:
                 level = self.level(policy)
-                if level == "disabled":
+                if level is None:
                     continue
-                if level == "remediate":
-                    level = "mandatory"
                 plan.append((policy, level, self._exemptions.get(policy.meta.name, []), self.policy_config(policy)))
             plans[type_] = plan
         return plan
-
-    def policies_for(self, type_: str) -> List[ResourcePolicy]:
-        found = self._dispatch_cache.get(type_)
-        if found is None:
-            found = self._by_type.get(type_, []) + self._for_all
-            self._dispatch_cache[type_] = found
-        return found
 
     # -- RPCs ----------------------------------------------------------------------------------
     def GetAnalyzerInfo(self, request, context):
@@ -215,10 +210,8 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
             r.environment = self.environment
         for policy in self._stack_policies:
             level = self.level(policy)
-            if level == "disabled":
+            if level is None:
                 continue
-            if level == "remediate":
-                level = "mandatory"
             stack.config = self.policy_config(policy)
             policy_exemptions = self._exemptions.get(policy.meta.name, [])
             self._run(policy, level, response, lambda report: policy.check(stack, report),
@@ -226,12 +219,11 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         # Invalid exemptions are violations of the policy they would exempt from.
         for policy in self.policies:
             level = self.level(policy)
-            if level == "disabled":
+            if level is None:
                 continue
             for e in self._exemptions.get(policy.meta.name, []):
                 if e.problem:
-                    self._diagnostic(response, policy, "mandatory" if level == "remediate" else level,
-                                     e.problem, "")
+                    self._diagnostic(response, policy, level, e.problem, "")
         return response
 
     # -- helpers -------------------------------------------------------------------------------

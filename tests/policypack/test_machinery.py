@@ -27,6 +27,10 @@ def test_config_overrides_level(pack):
         assert not pack.analyze(RDS, BAD_DB).violations("rds-storage-encrypted")
     [d] = pack.analyze(RDS, BAD_DB).violations("rds-storage-encrypted")
     assert d.level == "mandatory"
+    # Preflight never remediates: a policy configured as `remediate` reports as mandatory, as the SDK does.
+    with pack.configured({"all": "remediate"}):
+        assert {d.level for d in pack.analyze(RDS, BAD_DB).violations()} == {"mandatory"}
+        assert pack.analyze_stack([res(RDS, "db", BAD_DB)]).violations("prod-data-stores-protected")[0].level == "mandatory"
 
 
 def test_exemption_with_reason_and_future_date(pack):
