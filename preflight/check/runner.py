@@ -241,8 +241,9 @@ def main(argv=None) -> int:
     logs = LogCapture()
     # Config must be in place before the program reads it.
     pulumi.runtime.set_all_config(config, secret_keys)
-    monitor = RecordingMonitor(OfflineMocks())
-    pmocks.set_mocks(OfflineMocks(), project=args.project, stack=args.stack, preview=False, logger=logs,
+    mocks = OfflineMocks()
+    monitor = RecordingMonitor(mocks)
+    pmocks.set_mocks(mocks, project=args.project, stack=args.stack, preview=False, logger=logs,
                      monitor=monitor, organization=args.organization)
 
     program = os.path.abspath(args.program)
