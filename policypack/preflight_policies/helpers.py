@@ -10,12 +10,10 @@ from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence
 
 from .model import resource_policy
 from .resource import UNKNOWN, Resource, is_unknown
-from .server import not_applicable
+from .model import unknown_during_preview
 
 Expect = Callable[[Any], bool]
 
-# The not-applicable reason for an input unknown in preview: "<what> is " + UNKNOWN_NA.
-UNKNOWN_NA = "unknown during preview; it is judged again when the value is known"
 
 
 # -- predicates (each has a readable __name__ for the catalog) ----------------------------------
@@ -71,7 +69,7 @@ def property_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
     def check(r: Resource, report) -> None:
         value = r.peek(path, missing)
         if value is UNKNOWN:
-            not_applicable(f"{path} is {UNKNOWN_NA}")
+            unknown_during_preview(path)
         if not expect(value):
             report(message.format(name=r.name, type=short_type(r.type)))
     check.__name__ = f"check_{name.replace('-', '_')}"

@@ -11,6 +11,28 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from .environment import ENVIRONMENTS
 
+# -- not applicable ---------------------------------------------------------------------------------
+# Lives with the model (not the server) so that rules import no gRPC code.
+UNKNOWN_DURING_PREVIEW = "unknown during preview; it is judged again when the value is known"
+
+
+class NotApplicable(Exception):
+    """Raised by a check (via not_applicable()) when the policy does not apply to this resource."""
+
+    def __init__(self, reason: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def not_applicable(reason: str = "") -> None:
+    raise NotApplicable(reason)
+
+
+def unknown_during_preview(what: str, verb: str = "is") -> None:
+    """Not applicable because `what` is unknown during preview (the real update judges it again)."""
+    raise NotApplicable(f"{what} {verb} {UNKNOWN_DURING_PREVIEW}")
+
+
 # The stable ids of ../shared/checklist.md; every policy cites at least one.
 CHECKLIST_IDS: Tuple[str, ...] = (
     "infra.separation",

@@ -23,7 +23,7 @@ from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy.proxy import UnknownValueError
 
 from . import environment, exemptions
-from .model import ResourcePolicy, StackPolicy
+from .model import NotApplicable, ResourcePolicy, StackPolicy
 from .resource import Resource, Stack
 
 _MAX_RPC_MESSAGE_SIZE = 1024 * 1024 * 400
@@ -32,18 +32,6 @@ _LEVEL_TO_PROTO = {"advisory": proto.ADVISORY, "mandatory": proto.MANDATORY, "di
 _PROTO_TO_LEVEL = {v: k for k, v in _LEVEL_TO_PROTO.items()}
 _SEVERITY_TO_PROTO = {"low": proto.POLICY_SEVERITY_LOW, "medium": proto.POLICY_SEVERITY_MEDIUM,
                       "high": proto.POLICY_SEVERITY_HIGH, "critical": proto.POLICY_SEVERITY_CRITICAL}
-
-
-class NotApplicable(Exception):
-    """Raised by a check (via not_applicable()) when the policy does not apply to this resource."""
-
-    def __init__(self, reason: str = ""):
-        super().__init__(reason)
-        self.reason = reason
-
-
-def not_applicable(reason: str = "") -> None:
-    raise NotApplicable(reason)
 
 
 def _pack_version(pack_dir: str) -> str:

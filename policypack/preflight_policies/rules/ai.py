@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from ..helpers import (UNKNOWN_NA, allow_statements, as_list, glob_any, iam_documents, is_true, links_to, non_empty,
+from ..helpers import (allow_statements, as_list, glob_any, iam_documents, is_true, links_to, non_empty,
                        policy_statements, presence_policy, property_policy, short_type, statement_allows)
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
 from ..resource import UNKNOWN, contains_unknown, is_unknown
-from ..server import not_applicable
+from ..model import unknown_during_preview
 from .. import tokens as T
 
 
@@ -29,7 +29,7 @@ def _filters(r):
 )
 def bedrock_guardrail_prompt_attack(r, report):
     if contains_unknown(r.peek("contentPolicyConfig")):
-        not_applicable(f"content_policy_config is {UNKNOWN_NA}")
+        unknown_during_preview("content_policy_config")
     attack = [f for f in _filters(r) if f.get("type") == "PROMPT_ATTACK"]
     if not attack:
         report(f"guardrail '{r.name}' has no PROMPT_ATTACK filter, so jailbreaks and prompt injection pass through; add "
@@ -145,7 +145,7 @@ def _action_group_text(r) -> str:
 def bedrock_action_group_human_approval(r, report):
     control = r.peek("actionGroupExecutor.customControl")
     if control is UNKNOWN:
-        not_applicable(f"custom_control is {UNKNOWN_NA}")
+        unknown_during_preview("custom_control")
     if control == "RETURN_CONTROL":
         return
     text = _action_group_text(r)
@@ -446,7 +446,7 @@ bedrock_invocation_logging = presence_policy(
 def bedrock_invocation_logging_destination(r, report):
     config = r.peek("loggingConfig")
     if contains_unknown(config):
-        not_applicable(f"logging_config is {UNKNOWN_NA}")
+        unknown_during_preview("logging_config")
     config = config if isinstance(config, dict) else {}
     if not (config.get("cloudwatchConfig") or config.get("s3Config")):
         report(f"invocation logging '{r.name}' has no destination; set cloudwatch_config or s3_config")
@@ -549,7 +549,7 @@ budget_present = presence_policy(
 )
 def budget_has_notifications(r, report):
     if contains_unknown(r.peek("notifications")):
-        not_applicable(f"notifications are {UNKNOWN_NA}")
+        unknown_during_preview("notifications", "are")
     if not _notifies(r):
         report(f"budget '{r.name}' notifies nobody when it is exceeded; add notifications with subscriber e-mail "
                f"addresses or SNS topics")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from ..helpers import UNKNOWN_NA, as_list, json_keys, links_to, property_policy
+from ..helpers import as_list, json_keys, links_to, property_policy
 from ..model import ADVISORY_EVERYWHERE, resource_policy, stack_policy
 from ..resource import UNKNOWN, contains_unknown, is_unknown
-from ..server import not_applicable
+from ..model import not_applicable, unknown_during_preview
 from .. import tokens as T
 
 
@@ -28,7 +28,7 @@ def apigateway_method_authorization(r, report):
     if method == "OPTIONS":
         not_applicable("CORS preflight (OPTIONS) methods carry no data and cannot be authenticated")
     if is_unknown(auth) or is_unknown(key):
-        not_applicable(f"authorization is {UNKNOWN_NA}")
+        unknown_during_preview("authorization")
     if (auth in (None, "", "NONE")) and key is not True:
         report(f"method '{r.name}' ({method or 'ANY'}) is open to anyone: authorization is NONE and no API key "
                f"is required; set authorization='AWS_IAM'/'COGNITO_USER_POOLS'/'CUSTOM' or api_key_required=True")
@@ -92,7 +92,7 @@ lambda_function_url_iam_auth = property_policy(
 def lambda_permission_not_public(r, report):
     principal = r.peek("principal")
     if is_unknown(principal):
-        not_applicable(f"principal is {UNKNOWN_NA}")
+        unknown_during_preview("principal")
     scoped = any(r.peek(k) not in (None, "") for k in ("sourceArn", "sourceAccount", "principalOrgId"))
     if principal == "*" and not scoped:
         report(f"permission '{r.name}' lets any AWS principal invoke the function; name the calling service or "
@@ -121,7 +121,7 @@ def apigateway_request_validation(r, report):
         not_applicable("only methods that accept a body (POST, PUT, PATCH, ANY) are judged")
     validator = r.peek("requestValidatorId")
     if validator is UNKNOWN:
-        not_applicable(f"request_validator_id is {UNKNOWN_NA}")
+        unknown_during_preview("request_validator_id")
     if validator in (None, ""):
         report(f"method '{r.name}' ({method}) accepts a body without validation; attach an "
                f"aws.apigateway.RequestValidator via request_validator_id")
@@ -139,7 +139,7 @@ def apigateway_request_validation(r, report):
 def apigateway_request_validator_validates(r, report):
     body, params = r.peek("validateRequestBody", False), r.peek("validateRequestParameters", False)
     if UNKNOWN in (body, params):
-        not_applicable(f"the validator's settings are {UNKNOWN_NA}")
+        unknown_during_preview("the validator's settings", "are")
     if body is not True and params is not True:
         report(f"request validator '{r.name}' validates neither the body nor the parameters; set "
                f"validate_request_body=True and/or validate_request_parameters=True")
@@ -220,7 +220,7 @@ def apigateway_stage_throttled(stack, report):
 def apigatewayv2_stage_throttled(r, report):
     settings = r.peek("defaultRouteSettings")
     if is_unknown(settings) or contains_unknown(settings):
-        not_applicable(f"default_route_settings is {UNKNOWN_NA}")
+        unknown_during_preview("default_route_settings")
     settings = settings if isinstance(settings, dict) else {}
     if not (_positive(settings.get("throttlingRateLimit")) and _positive(settings.get("throttlingBurstLimit"))):
         report(f"stage '{r.name}' has no default route throttling, so a single client can flood the API; set "
@@ -238,7 +238,7 @@ def apigatewayv2_stage_throttled(r, report):
 )
 def apigateway_usage_plan_throttled(r, report):
     if contains_unknown(r.peek("throttleSettings")) or contains_unknown(r.peek("apiStages")):
-        not_applicable(f"throttle settings are {UNKNOWN_NA}")
+        unknown_during_preview("throttle settings", "are")
     if not _plan_throttled(r):
         report(f"usage plan '{r.name}' sets no rate/burst limit, so every API key may call without limit; set "
                f"throttle_settings rate_limit and burst_limit")
@@ -256,7 +256,7 @@ def apigateway_usage_plan_throttled(r, report):
 def apigateway_usage_plan_quota(r, report):
     quota = r.peek("quotaSettings")
     if contains_unknown(quota):
-        not_applicable(f"quota_settings is {UNKNOWN_NA}")
+        unknown_during_preview("quota_settings")
     if not (isinstance(quota, dict) and _positive(quota.get("limit")) and quota.get("period")):
         report(f"usage plan '{r.name}' has no quota: one API key can make unlimited calls per day; set "
                f"quota_settings limit and period")
@@ -425,7 +425,7 @@ def api_custom_domain_tls12(r, report):
     path = "securityPolicy" if r.type == T.APIGW_DOMAIN else "domainNameConfiguration.securityPolicy"
     policy = r.peek(path)
     if is_unknown(policy):
-        not_applicable(f"security_policy is {UNKNOWN_NA}")
+        unknown_during_preview("security_policy")
     if not _modern_tls(policy, ()):
         report(f"custom domain '{r.name}' accepts TLS 1.0 (security_policy {policy or 'not set'}); set "
                f"security_policy='TLS_1_2'")
@@ -452,7 +452,7 @@ def _http_redirects_to_https(listener) -> bool:
 def lb_listener_https(r, report):
     protocol, actions = r.peek("protocol"), r.peek("defaultActions")
     if is_unknown(protocol) or contains_unknown(actions):
-        not_applicable(f"the listener's protocol or actions are {UNKNOWN_NA}")
+        unknown_during_preview("the listener's protocol or actions", "are")
     if protocol == "HTTP" and not _http_redirects_to_https(r):
         report(f"listener '{r.name}' serves plain HTTP; make its default action a redirect to HTTPS and serve "
                f"the application on an HTTPS listener")
@@ -473,7 +473,7 @@ def lb_listener_https(r, report):
 def lb_listener_modern_tls(r, report):
     protocol, policy = r.peek("protocol"), r.peek("sslPolicy")
     if is_unknown(protocol) or is_unknown(policy):
-        not_applicable(f"protocol or ssl_policy is {UNKNOWN_NA}")
+        unknown_during_preview("protocol or ssl_policy")
     if protocol not in ("HTTPS", "TLS"):
         not_applicable("only HTTPS and TLS listeners negotiate TLS")
     if not _modern_tls(policy, r.config.get("allowedSslPolicies") or ()):
@@ -494,7 +494,7 @@ def lb_drop_invalid_headers(r, report):
     if kind != "application":
         not_applicable("only application load balancers parse HTTP headers")
     if drop is UNKNOWN:
-        not_applicable(f"drop_invalid_header_fields is {UNKNOWN_NA}")
+        unknown_during_preview("drop_invalid_header_fields")
     if drop is not True:
         report(f"load balancer '{r.name}' forwards invalid HTTP header fields (a request-smuggling vector); set "
                f"drop_invalid_header_fields=True")

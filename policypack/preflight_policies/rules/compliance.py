@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from ..helpers import as_list, is_true, links_to, non_empty, presence_policy, property_policy
 from ..model import ADVISORY_EVERYWHERE, resource_policy, stack_policy
-from ..resource import UNKNOWN, contains_unknown, is_unknown
-from ..server import not_applicable
+from ..resource import contains_unknown, is_unknown
+from ..model import unknown_during_preview
 from .. import tokens as T
 
 cloudtrail_multi_region = property_policy(
@@ -100,7 +100,7 @@ def _selectors_record_management(r):
 def cloudtrail_management_events(r, report):
     records = _selectors_record_management(r)
     if records is None:
-        not_applicable("the trail's event selectors are unknown during preview; judged again when known")
+        unknown_during_preview("the trail's event selectors", "are")
     if not records:
         report(f"trail '{r.name}' does not record all management events (read and write), so API calls that change "
                f"or read the account go unrecorded; add a selector with include_management_events=True and "
@@ -133,7 +133,7 @@ def _records_s3_data_events(r):
 )
 def cloudtrail_s3_data_events(r, report):
     if contains_unknown(r.peek("eventSelectors")) or contains_unknown(r.peek("advancedEventSelectors")):
-        not_applicable("the trail's event selectors are unknown during preview; judged again when known")
+        unknown_during_preview("the trail's event selectors", "are")
     if not _records_s3_data_events(r):
         report(f"trail '{r.name}' records no S3 object-level events, so who read or deleted customer data cannot be "
                f"answered; add an AWS::S3::Object data resource selector for the buckets that hold it")
@@ -186,7 +186,7 @@ cloudtrail_present = presence_policy(
 def config_recorder_all_resources(r, report):
     group = r.peek("recordingGroup")
     if contains_unknown(group):
-        not_applicable("recording_group is unknown during preview; judged again when known")
+        unknown_during_preview("recording_group")
     group = group if isinstance(group, dict) else {}
     if group.get("allSupported", True) is False:
         report(f"config recorder '{r.name}' records only selected resource types, so changes to the others leave no "

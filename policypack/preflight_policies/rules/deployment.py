@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from ..helpers import UNKNOWN_NA, as_list, links_to, short_type
+from ..helpers import as_list, links_to
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
-from ..resource import UNKNOWN, contains_unknown, is_unknown
-from ..server import not_applicable
+from ..resource import contains_unknown, is_unknown
+from ..model import not_applicable, unknown_during_preview
 from .. import tokens as T
 
 
@@ -64,7 +64,7 @@ def provider_allowed_account_ids(r, report):
         not_applicable("the default provider is judged by default-provider-allowed-account-ids")
     problem = _pin_problem(r, [str(i) for i in r.config.get("accountIds") or ()])
     if problem is None:
-        not_applicable(f"allowed_account_ids is {UNKNOWN_NA}")
+        unknown_during_preview("allowed_account_ids")
     if problem:
         report(f"provider '{r.name}' {problem}; set allowed_account_ids=[<this stack's account id>]")
 
@@ -108,7 +108,7 @@ def ecs_service_circuit_breaker(r, report):
     controller = r.peek("deploymentController.type", "ECS")
     breaker = r.peek("deploymentCircuitBreaker")
     if is_unknown(controller) or contains_unknown(breaker):
-        not_applicable(f"the deployment settings are {UNKNOWN_NA}")
+        unknown_during_preview("the deployment settings", "are")
     if controller in ("CODE_DEPLOY", "EXTERNAL"):
         not_applicable(f"deployments are controlled by {controller}, which rolls back on its own terms")
     breaker = breaker if isinstance(breaker, dict) else {}
@@ -129,7 +129,7 @@ def ecs_service_circuit_breaker(r, report):
 def codedeploy_auto_rollback(r, report):
     config = r.peek("autoRollbackConfiguration")
     if contains_unknown(config):
-        not_applicable(f"auto_rollback_configuration is {UNKNOWN_NA}")
+        unknown_during_preview("auto_rollback_configuration")
     config = config if isinstance(config, dict) else {}
     if config.get("enabled") is not True or "DEPLOYMENT_FAILURE" not in as_list(config.get("events")):
         report(f"deployment group '{r.name}' does not roll back a failed deployment; set auto_rollback_configuration "
@@ -168,7 +168,7 @@ def lambda_alias_for_canary(stack, report):
 def sagemaker_endpoint_auto_rollback(r, report):
     alarms = r.peek("deploymentConfig.autoRollbackConfiguration.alarms")
     if is_unknown(alarms) or contains_unknown(alarms):
-        not_applicable(f"the rollback alarms are {UNKNOWN_NA}")
+        unknown_during_preview("the rollback alarms", "are")
     if not as_list(alarms):
         report(f"endpoint '{r.name}' has no alarm-based automatic rollback, so a bad model version keeps serving; set "
                f"deployment_config auto_rollback_configuration alarms")

@@ -7,7 +7,7 @@ from .. import tokens as T
 from ..helpers import at_least, companion_policy, equals, is_true, not_true, property_policy, short_type
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy
 from ..resource import UNKNOWN, is_unknown
-from ..server import not_applicable
+from ..model import not_applicable, unknown_during_preview
 
 # -- RDS / Aurora ---------------------------------------------------------------------------------
 _SNAPSHOT_ON_DELETE = (T.RDS_INSTANCE, T.RDS_CLUSTER, T.DOCDB_CLUSTER, T.NEPTUNE_CLUSTER, T.REDSHIFT_CLUSTER)
@@ -28,7 +28,7 @@ def database_final_snapshot(r, report):
         not_applicable("read replicas do not take final snapshots")
     skip = r.peek("skipFinalSnapshot", False)
     if is_unknown(skip):
-        not_applicable("skipFinalSnapshot is unknown during preview; it is judged again when known")
+        unknown_during_preview("skipFinalSnapshot")
     if skip is True:
         report(f"{short_type(r.type)} '{r.name}' sets skip_final_snapshot=True: deleting it (or a replacement) "
                f"throws the data away; remove it and set final_snapshot_identifier")
@@ -72,12 +72,12 @@ _IAM_AUTH_ENGINES = ("mysql", "postgres", "mariadb", "aurora", "aurora-mysql", "
 def rds_iam_authentication(r, report):
     engine = r.peek("engine", "aurora" if r.type == T.RDS_CLUSTER else None)
     if is_unknown(engine):
-        not_applicable("the engine is unknown during preview; it is judged again when known")
+        unknown_during_preview("the engine")
     if engine not in _IAM_AUTH_ENGINES:
         not_applicable(f"engine {engine} does not support IAM database authentication")
     enabled = r.peek("iamDatabaseAuthenticationEnabled", False)
     if is_unknown(enabled):
-        not_applicable("iamDatabaseAuthenticationEnabled is unknown during preview")
+        unknown_during_preview("iamDatabaseAuthenticationEnabled")
     if enabled is not True:
         report(f"{short_type(r.type)} '{r.name}' only accepts database passwords; set "
                f"iam_database_authentication_enabled=True so applications use short-lived IAM tokens")
@@ -178,14 +178,14 @@ efs_backup_policy = companion_policy(
 def elasticache_automatic_backups(r, report):
     engine = r.peek("engine", "redis")
     if is_unknown(engine):
-        not_applicable("the engine is unknown during preview; it is judged again when known")
+        unknown_during_preview("the engine")
     if engine == "memcached":
         not_applicable("memcached does not support snapshots")
     if r.type == T.ELASTICACHE_CLUSTER and r.peek("replicationGroupId") is not None:
         not_applicable("a member of a replication group is backed up by the group")
     days = r.peek("snapshotRetentionLimit", 0)
     if is_unknown(days):
-        not_applicable("snapshotRetentionLimit is unknown during preview")
+        unknown_during_preview("snapshotRetentionLimit")
     if not isinstance(days, (int, float)) or days < 1:
         report(f"{short_type(r.type)} '{r.name}' keeps no automatic snapshots; set snapshot_retention_limit=7")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 import re
 
-from ..helpers import (UNKNOWN_NA, as_list, is_true, links_to, non_empty, presence_policy,
+from ..helpers import (as_list, is_true, links_to, non_empty, presence_policy,
                        property_policy)
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
 from ..resource import UNKNOWN, contains_unknown, is_unknown
-from ..server import not_applicable
+from ..model import not_applicable, unknown_during_preview
 from .. import tokens as T
 
 
@@ -50,7 +50,7 @@ log_group_retention_set = property_policy(
 def log_group_retention_minimum(r, report):
     days = r.peek("retentionInDays", 0)
     if days is UNKNOWN:
-        not_applicable(f"retention_in_days is {UNKNOWN_NA}")
+        unknown_during_preview("retention_in_days")
     minimum = r.config.get("minimumDays", 365)
     if isinstance(days, int) and 0 < days < minimum:
         report(f"log group '{r.name}' keeps logs for {days} days, less than the required {minimum}; set "
@@ -115,7 +115,7 @@ def api_access_log_json_request_id(r, report):
         not_applicable("the stage writes no access logs (api-stage-access-logging reports that)")
     fmt = r.peek("accessLogSettings.format")
     if fmt is UNKNOWN or is_unknown(settings):
-        not_applicable(f"the access log format is {UNKNOWN_NA}")
+        unknown_during_preview("the access log format")
     if not isinstance(fmt, str) or not _json_format(fmt):
         report(f"stage '{r.name}' writes access logs that are not JSON; use a JSON format so logs can be queried "
                f"by field, with \"requestId\": \"$context.requestId\"")
@@ -142,7 +142,7 @@ def apigateway_execution_logging(r, report):
         not_applicable("HTTP APIs have no execution logs; only WebSocket stages set a logging level")
     level = r.peek(path, "OFF")
     if level is UNKNOWN:
-        not_applicable(f"logging_level is {UNKNOWN_NA}")
+        unknown_during_preview("logging_level")
     if level not in _LOGGING_LEVELS:
         report(f"'{r.name}' has execution logging {level}; set logging_level='ERROR' (or 'INFO')")
 
@@ -160,7 +160,7 @@ def api_no_data_trace(r, report):
     path = "settings.dataTraceEnabled" if r.type == T.APIGW_METHOD_SETTINGS else "defaultRouteSettings.dataTraceEnabled"
     trace = r.peek(path, False)
     if trace is UNKNOWN:
-        not_applicable(f"data_trace_enabled is {UNKNOWN_NA}")
+        unknown_during_preview("data_trace_enabled")
     if trace is True:
         report(f"'{r.name}' logs full request and response bodies (tokens, personal data, prompts); set "
                f"data_trace_enabled=False")
@@ -238,7 +238,7 @@ stepfunctions_xray_tracing = property_policy(
 def ecs_container_insights(r, report):
     settings = r.peek("settings")
     if contains_unknown(settings):
-        not_applicable(f"settings are {UNKNOWN_NA}")
+        unknown_during_preview("settings", "are")
     on = any(isinstance(s, dict) and s.get("name") == "containerInsights" and s.get("value") in ("enabled", "enhanced")
              for s in as_list(settings))
     if not on:
@@ -260,7 +260,7 @@ def api_detailed_metrics(r, report):
     path = "settings.metricsEnabled" if r.type == T.APIGW_METHOD_SETTINGS else "defaultRouteSettings.detailedMetricsEnabled"
     on = r.peek(path, False)
     if on is UNKNOWN:
-        not_applicable(f"the metrics setting is {UNKNOWN_NA}")
+        unknown_during_preview("the metrics setting")
     if on is not True:
         report(f"'{r.name}' publishes no per-method/per-route latency and error metrics; turn on detailed metrics")
 
@@ -292,7 +292,7 @@ prod_dashboard_present = presence_policy(
 def alarm_actions_configured(r, report):
     actions = r.peek("alarmActions")
     if is_unknown(actions):
-        not_applicable(f"alarm_actions is {UNKNOWN_NA}")
+        unknown_during_preview("alarm_actions")
     if not as_list(actions):
         report(f"alarm '{r.name}' has no alarm_actions: it changes state and nobody hears about it; set "
                f"alarm_actions=[topic.arn]")
@@ -324,7 +324,7 @@ alarm_actions_enabled = property_policy(
 def alarm_runbook_link(r, report):
     description = r.peek("alarmDescription")
     if description is UNKNOWN:
-        not_applicable(f"alarm_description is {UNKNOWN_NA}")
+        unknown_during_preview("alarm_description")
     pattern = r.config.get("runbookPattern") or r"https://\S+"
     try:
         matcher = re.compile(pattern)

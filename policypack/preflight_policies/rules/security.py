@@ -6,7 +6,6 @@ from ..helpers import (as_list, ingress_covers, is_true, policy_statements, prop
 from .. import iamdoc
 from ..model import resource_policy, stack_policy
 from ..resource import UNKNOWN, is_unknown
-from ..server import not_applicable
 from .. import tokens as T
 
 _KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")

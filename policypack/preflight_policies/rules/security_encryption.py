@@ -11,7 +11,7 @@ from ..helpers import (as_list, is_true, non_empty, not_false, one_of, property_
                        truthy)
 from ..model import resource_policy, stack_policy
 from ..resource import Resource, is_unknown
-from ..server import not_applicable
+from ..model import not_applicable, unknown_during_preview
 
 # -- KMS ------------------------------------------------------------------------------------------
 @resource_policy(
@@ -27,12 +27,12 @@ def kms_key_rotation(r, report):
     spec = r.peek("customerMasterKeySpec", "SYMMETRIC_DEFAULT")
     usage = r.peek("keyUsage", "ENCRYPT_DECRYPT")
     if is_unknown(spec) or is_unknown(usage):
-        not_applicable("the key spec is unknown during preview; it is judged again when known")
+        unknown_during_preview("the key spec")
     if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
         not_applicable(f"{spec} keys do not support automatic rotation")
     rotation = r.peek("enableKeyRotation", False)
     if is_unknown(rotation):
-        not_applicable("enableKeyRotation is unknown during preview; it is judged again when known")
+        unknown_during_preview("enableKeyRotation")
     if rotation is not True:
         report(f"KMS key '{r.name}' never rotates its key material; set enable_key_rotation=True "
                f"(components.KmsKey does)")
@@ -52,7 +52,7 @@ def kms_key_rotation(r, report):
 def kms_key_deletion_window(r, report):
     days = r.peek("deletionWindowInDays", 30)
     if is_unknown(days):
-        not_applicable("deletionWindowInDays is unknown during preview; it is judged again when known")
+        unknown_during_preview("deletionWindowInDays")
     minimum = int(r.config.get("minimumDays", 30))
     if not isinstance(days, (int, float)) or days < minimum:
         shown = f"{days:g}" if isinstance(days, (int, float)) else repr(days)
@@ -187,7 +187,7 @@ def elasticache_encryption_at_rest(r, report):
     engine = r.peek("engine", "redis")
     value = r.peek("atRestEncryptionEnabled")
     if is_unknown(value) or (value is None and is_unknown(engine)):
-        not_applicable("the encryption setting is unknown during preview; it is judged again when known")
+        unknown_during_preview("the encryption setting")
     if value is None:
         value = engine == "valkey"
     if not truthy(value):
@@ -299,7 +299,7 @@ def dynamodb_kms_cmk(r, report):
     enabled = r.peek("serverSideEncryption.enabled")
     key = r.peek("serverSideEncryption.kmsKeyArn")
     if is_unknown(enabled) or is_unknown(key):
-        not_applicable("server-side encryption is unknown during preview; it is judged again when known")
+        unknown_during_preview("server-side encryption")
     if enabled is not True or not key:
         report(f"DynamoDB table '{r.name}' uses an AWS owned or managed key; set server_side_encryption with "
                f"enabled=True and kms_key_arn (a customer managed key)")
@@ -329,7 +329,7 @@ def sqs_queue_encrypted(r, report):
     key = r.peek("kmsMasterKeyId")
     managed = r.peek("sqsManagedSseEnabled")
     if is_unknown(key) or is_unknown(managed):
-        not_applicable("encryption settings are unknown during preview; they are judged again when known")
+        unknown_during_preview("encryption settings", "are")
     if not key and managed is False:
         report(f"SQS queue '{r.name}' turns server-side encryption off; set kms_master_key_id or remove "
                f"sqs_managed_sse_enabled=False")

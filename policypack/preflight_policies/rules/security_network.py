@@ -8,7 +8,7 @@ from ..helpers import (all_traffic, as_list, companion_policy, ingress_covers, n
                        short_type, truthy, world_open_ingress)
 from ..model import resource_policy
 from ..resource import UNKNOWN, is_unknown
-from ..server import not_applicable
+from ..model import unknown_during_preview
 
 _DATABASE_PORTS = {
     1433: "SQL Server", 1521: "Oracle", 2483: "Oracle", 2484: "Oracle", 3306: "MySQL/Aurora",
@@ -73,7 +73,7 @@ def security_group_no_world_all_ports(r, report):
 def default_security_group_no_rules(r, report):
     ingress, egress = r.peek("ingress"), r.peek("egress")
     if is_unknown(ingress) or is_unknown(egress):
-        not_applicable("the rules are unknown during preview; they are judged again when known")
+        unknown_during_preview("the rules", "are")
     present = [kind for kind, rules in (("ingress", ingress), ("egress", egress)) if as_list(rules)]
     if present:
         report(f"default security group '{r.name}' keeps {' and '.join(present)} rules; remove them so nothing "
@@ -137,7 +137,7 @@ def _metadata_problem(r) -> object:
 def ec2_imdsv2_required(r, report):
     problem = _metadata_problem(r)
     if problem is UNKNOWN:
-        not_applicable("metadata options are unknown during preview; they are judged again when known")
+        unknown_during_preview("metadata options", "are")
     if problem is not None:
         report(f"{short_type(r.type)} '{r.name}' allows IMDSv1 (http_tokens {problem}): one SSRF bug leaks the "
                f"role's credentials; set metadata_options http_tokens='required'")

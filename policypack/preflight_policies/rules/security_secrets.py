@@ -11,7 +11,7 @@ from .. import tokens as T
 from ..helpers import as_list, at_least, companion_policy, property_policy, short_type
 from ..model import resource_policy
 from ..resource import is_unknown
-from ..server import not_applicable
+from ..model import unknown_during_preview
 
 _USE_SECRETS_MANAGER = ("keep the value in AWS Secrets Manager (components.Secret) or an SSM SecureString "
                         "and pass only its ARN or name")
@@ -50,7 +50,7 @@ def lambda_env_no_secrets(r, report):
 def ecs_task_env_no_secrets(r, report):
     raw = r.peek("containerDefinitions")
     if is_unknown(raw):
-        not_applicable("container definitions are unknown during preview; they are judged again when known")
+        unknown_during_preview("container definitions", "are")
     containers = secretscan.json_value(raw)
     findings = []
     for container in as_list(containers):
@@ -95,7 +95,7 @@ def ec2_user_data_no_secrets(r, report):
 def ssm_parameter_secrets_secure_string(r, report):
     kind = r.peek("type")
     if is_unknown(kind):
-        not_applicable("the parameter type is unknown during preview; it is judged again when known")
+        unknown_during_preview("the parameter type")
     if kind == "SecureString":
         return
     name = r.peek("name")
@@ -191,7 +191,7 @@ def secretsmanager_rotation_interval(r, report):
     days = r.peek("rotationRules.automaticallyAfterDays")
     schedule = r.peek("rotationRules.scheduleExpression")
     if is_unknown(days) or is_unknown(schedule):
-        not_applicable("the rotation rules are unknown during preview; they are judged again when known")
+        unknown_during_preview("the rotation rules", "are")
     if schedule and days is None:
         return  # a schedule expression (cron/rate) is accepted as the team's explicit choice
     maximum = int(r.config.get("maximumDays", 90))
@@ -225,7 +225,7 @@ secretsmanager_recovery_window = property_policy(
 def ssm_securestring_kms_cmk(r, report):
     kind, key = r.peek("type"), r.peek("keyId")
     if is_unknown(kind) or is_unknown(key):
-        not_applicable("the parameter type or key is unknown during preview; judged again when known")
+        unknown_during_preview("the parameter type or key")
     if kind == "SecureString" and (not key or key == "alias/aws/ssm"):
         report(f"SecureString parameter '{r.name}' uses the AWS managed key alias/aws/ssm; set key_id to a "
                f"customer managed key")
