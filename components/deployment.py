@@ -18,7 +18,7 @@ import pulumi_aws as aws
 
 from ._base import AwsContext, assume_role_policy, child, merge_tags, require, token, validate_positive
 
-MODES = ("canary", "linear", "all-at-once")
+MODES = ("canary", "linear")
 LAMBDA_DEPLOY_POLICY = "service-role/AWSCodeDeployRoleForLambdaLimited"
 
 
@@ -30,8 +30,7 @@ class CanaryDeploymentArgs:
     alarm_names: Sequence[pulumi.Input[str]]
     """Alarms whose ALARM state stops the deployment and rolls it back (ServiceDashboard.rollback_alarm_names)."""
     mode: str = "canary"
-    """'canary' (percentage first, the rest after one interval), 'linear' (percentage every interval) or
-    'all-at-once' (opt-out: no gradual shift, dev only)."""
+    """'canary' (percentage first, the rest after one interval) or 'linear' (percentage every interval)."""
     percentage: int = 10
     """Traffic on the new version in the first step (canary) or added each step (linear): 1-99."""
     interval_minutes: int = 5
@@ -50,23 +49,20 @@ class CanaryDeploymentArgs:
         validate_positive(self.alarm_evaluation_minutes, "CanaryDeploymentArgs.alarm_evaluation_minutes",
                           minimum=1, maximum=1440)
         validate_positive(self.max_rollback_minutes, "CanaryDeploymentArgs.max_rollback_minutes", minimum=1)
-        require(len(self.alarm_names) > 0 or self.mode == "all-at-once",
+        require(len(self.alarm_names) > 0,
                 "CanaryDeploymentArgs.alarm_names is empty: nothing would tell CodeDeploy to roll back; pass the "
                 "service's error and latency alarms (ServiceDashboard.rollback_alarm_names)")
         require(len(self.alarm_names) <= 10, "CanaryDeploymentArgs.alarm_names: CodeDeploy watches at most 10 alarms")
-        if self.mode != "all-at-once":
-            bound = self.alarm_evaluation_minutes + self.interval_minutes
-            require(bound <= self.max_rollback_minutes,
-                    f"CanaryDeploymentArgs: a bad version could serve for {bound} minutes before rollback "
-                    f"(alarm_evaluation_minutes {self.alarm_evaluation_minutes} + interval_minutes "
-                    f"{self.interval_minutes}), more than max_rollback_minutes {self.max_rollback_minutes}; "
-                    f"shorten the interval or the alarms' evaluation")
+        bound = self.alarm_evaluation_minutes + self.interval_minutes
+        require(bound <= self.max_rollback_minutes,
+                f"CanaryDeploymentArgs: a bad version could serve for {bound} minutes before rollback "
+                f"(alarm_evaluation_minutes {self.alarm_evaluation_minutes} + interval_minutes "
+                f"{self.interval_minutes}), more than max_rollback_minutes {self.max_rollback_minutes}; "
+                f"shorten the interval or the alarms' evaluation")
 
     @property
     def config_name(self) -> str:
-        kind = {"canary": "Canary", "linear": "Linear"}.get(self.mode, "AllAtOnce")
-        if self.mode == "all-at-once":
-            return "LambdaAllAtOnce"
+        kind = "Canary" if self.mode == "canary" else "Linear"
         return f"Lambda{kind}{self.percentage}Percent{'Every' if self.mode == 'linear' else ''}" \
                f"{self.interval_minutes}Minute{'s' if self.interval_minutes != 1 else ''}"
 
@@ -82,16 +78,13 @@ class CanaryDeployment(pulumi.ComponentResource):
         tags = merge_tags(args.tags)
         self.application = aws.codedeploy.Application(f"{name}-app", name=f"{name}-app", compute_platform="Lambda",
                                                       tags=tags, opts=child(self))
-        if args.mode == "all-at-once":
-            self.deployment_config_name = pulumi.Output.from_input("CodeDeployDefault.LambdaAllAtOnce")
-        else:
-            step = {"interval": args.interval_minutes, "percentage": args.percentage}
-            routing = ({"type": "TimeBasedCanary", "time_based_canary": step} if args.mode == "canary"
-                       else {"type": "TimeBasedLinear", "time_based_linear": step})
-            config = aws.codedeploy.DeploymentConfig(
-                f"{name}-config", deployment_config_name=f"{name}-{args.config_name}", compute_platform="Lambda",
-                traffic_routing_config=routing, opts=child(self))
-            self.deployment_config_name = config.deployment_config_name
+        step = {"interval": args.interval_minutes, "percentage": args.percentage}
+        routing = ({"type": "TimeBasedCanary", "time_based_canary": step} if args.mode == "canary"
+                   else {"type": "TimeBasedLinear", "time_based_linear": step})
+        config = aws.codedeploy.DeploymentConfig(
+            f"{name}-config", deployment_config_name=f"{name}-{args.config_name}", compute_platform="Lambda",
+            traffic_routing_config=routing, opts=child(self))
+        self.deployment_config_name = config.deployment_config_name
         role = aws.iam.Role(
             f"{name}-role", assume_role_policy=assume_role_policy("codedeploy.amazonaws.com", ctx.account_id),
             max_session_duration=3600, description=f"{name}: CodeDeploy shifts the Lambda alias", tags=tags,
@@ -107,8 +100,7 @@ class CanaryDeployment(pulumi.ComponentResource):
             deployment_style={"deployment_option": "WITH_TRAFFIC_CONTROL", "deployment_type": "BLUE_GREEN"},
             auto_rollback_configuration={"enabled": True,
                                          "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]},
-            alarm_configuration={"enabled": True, "alarms": alarms, "ignore_poll_alarm_failure": False}
-            if alarms else None,
+            alarm_configuration={"enabled": True, "alarms": alarms, "ignore_poll_alarm_failure": False},
             tags=tags, opts=child(self, depends_on=[attachment]))
         self.function_name = args.function_name
         self.alias_name = args.alias_name

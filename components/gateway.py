@@ -94,8 +94,6 @@ class ModelGatewayArgs:
     """Opt-out: False traces neither the stage nor the function (the pack flags both)."""
     request_validation: bool = True
     """Opt-out: False forwards any body to the function unvalidated (the pack flags the method)."""
-    protect: bool = True
-    """Pulumi protect on the function's log group (the record of every request)."""
     environment: Mapping[str, str] = field(default_factory=dict)
     """Extra environment variables (never secrets: pass a Secrets Manager ARN instead)."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -165,7 +163,7 @@ class ModelGateway(pulumi.ComponentResource):
         # -- the function ------------------------------------------------------------------------------
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/aws/lambda/{function_name}", retention_in_days=args.log_retention_days,
-            kms_key_id=args.kms_key_arn, tags=tags, opts=child(self, protect=args.protect))
+            kms_key_id=args.kms_key_arn, tags=tags, opts=child(self))
         self.dead_letter_queue = aws.sqs.Queue(
             f"{name}-dlq", name=f"{function_name}-dlq", kms_master_key_id=args.kms_key_arn,
             kms_data_key_reuse_period_seconds=300, message_retention_seconds=14 * 24 * 3600, tags=tags,

@@ -132,7 +132,7 @@ gateway = ModelGateway(service, ModelGatewayArgs(
     rate_limit_per_second=config.get_float("rateLimitPerSecond") or 10.0,
     burst_limit=config.get_int("burstLimit") or 20, daily_quota=config.get_int("dailyQuota") or 10000,
     log_retention_days=profile.log_retention_days if environment == "dev" else max(profile.log_retention_days, 365),
-    cloudwatch_role_arn=logging_role_arn, protect=profile.protect), opts=opts)
+    cloudwatch_role_arn=logging_role_arn), opts=opts)
 
 dashboard_args = ServiceDashboardArgs(
     alert_topic_arn=alert_topic_arn, runbook_base_url=runbooks, api_name=gateway.api_name,
