@@ -61,30 +61,37 @@ def _unknown() -> pulumi.Output:
     return pulumi.Output(set(), done(None), done(False), done(False))
 
 
+REQUIRED_OUTPUTS = ("alertTopicArn",)
+
+
 def baseline_output(name: str) -> pulumi.Output:
-    """A required output of the baseline stack: unknown while the reference's outputs are unknown (preview
-    without them), an error naming the output when they are known and it is missing."""
+    """An output of the baseline stack; unknown while the reference's outputs are unknown (a preview without
+    them). _check_baseline reports a missing one."""
     def pick(outputs):
-        if not isinstance(outputs, dict):  # an engine that returned no outputs at all: nothing is known
-            return _unknown()
-        if outputs.get(name) in (None, ""):
-            raise ValueError(f"the baseline stack '{baseline_stack}' has no output '{name}'; deploy stacks/baseline "
-                             f"to that stack first, or point llm-service:baselineStack at the baseline stack of "
-                             f"this account")
+        if not isinstance(outputs, dict) or outputs.get(name) in (None, ""):
+            return _unknown()  # unknown, or missing (then _check_baseline stops the program saying so)
         return outputs[name]
     return baseline.outputs.apply(pick)
 
 
-def _same_environment(outputs):
-    theirs = outputs.get("environment") if isinstance(outputs, dict) else None
+def _check_baseline(outputs):
+    """With the baseline's outputs known: the ones this stack needs are there, and the environments match."""
+    if not isinstance(outputs, dict):  # an engine that returned no outputs at all: nothing is known
+        return None
+    missing = [n for n in REQUIRED_OUTPUTS if outputs.get(n) in (None, "")]
+    if missing:
+        raise ValueError(f"the baseline stack '{baseline_stack}' has no output {', '.join(map(repr, missing))}; "
+                         f"deploy stacks/baseline to that stack first, or point llm-service:baselineStack at the "
+                         f"baseline stack of this account")
+    theirs = outputs.get("environment")
     if isinstance(theirs, str) and theirs != environment:
         raise ValueError(f"this {environment} stack builds on baseline stack '{baseline_stack}', whose environment is "
                          f"{theirs}; point llm-service:baselineStack at the {environment} baseline (one account per "
                          f"environment)")
-    return theirs
+    return None
 
 
-baseline.outputs.apply(_same_environment)
+baseline.outputs.apply(_check_baseline)
 alert_topic_arn = baseline_output("alertTopicArn")
 
 # -- the service --------------------------------------------------------------------------------------------
