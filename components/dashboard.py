@@ -41,10 +41,11 @@ class ServiceDashboardArgs:
     """The allow-listed models (the ModelId dimension of Bedrock's token metrics)."""
     prices: Mapping[str, ModelPrice]
     """Price of every model in `models`, USD per 1,000 input and output tokens."""
+    service_name: str
+    """The 'service' dimension of the handler's embedded metrics (ModelGateway.service_name)."""
     dead_letter_queue_name: Optional[pulumi.Input[str]] = None
     metric_namespace: str = "Preflight/LLM"
-    service_name: str = ""
-    """The 'service' dimension of the handler's embedded metrics (ModelGatewayArgs.service_name)."""
+    """The namespace of the handler's embedded metrics (ModelGateway.metric_namespace)."""
     latency_p99_ms: float = 10000.0
     error_rate_5xx_percent: float = 1.0
     error_rate_4xx_percent: float = 10.0
@@ -63,6 +64,9 @@ class ServiceDashboardArgs:
         require(self.alert_topic_arn is not None and self.alert_topic_arn != "",
                 "ServiceDashboardArgs.alert_topic_arn is required: alarms must page someone (the baseline stack's "
                 "alertTopicArn output)")
+        require(isinstance(self.service_name, str) and self.service_name.strip() != "",
+                "ServiceDashboardArgs.service_name is empty; pass ModelGateway.service_name so the guardrail and "
+                "cost widgets read the handler's metrics")
         validate_model_ids(self.models, "ServiceDashboardArgs.models")
         validate_prices(self.models, self.prices, "ServiceDashboardArgs.prices")
         for what in ("latency_p99_ms", "error_rate_5xx_percent", "error_rate_4xx_percent",
@@ -119,7 +123,7 @@ class ServiceDashboard(pulumi.ComponentResource):
         api = {"ApiName": args.api_name, "Stage": args.stage_name}
         fn = {"FunctionName": args.function_name,
               "Resource": pulumi.Output.concat(args.function_name, ":", args.alias_name)}
-        emf = {"service": args.service_name or name}
+        emf = {"service": args.service_name}
         self.alarms = {}
 
         def rate(numerator: str, denominator_metric: str, namespace: str, dims, label: str):
@@ -200,7 +204,7 @@ class ServiceDashboard(pulumi.ComponentResource):
         region, p = v["region"], a.period_seconds
         api = ["ApiName", v["api_name"], "Stage", a.stage_name]
         fn = ["FunctionName", v["function_name"], "Resource", f"{v['function_name']}:{v['alias']}"]
-        emf = ["service", a.service_name or self._name]
+        emf = ["service", a.service_name]
 
         def widget(title: str, metrics: List[Any], x: int, y: int, *, w: int = 12, h: int = 6, stat: str = "Sum",
                    **extra) -> Dict[str, Any]:

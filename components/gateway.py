@@ -6,7 +6,8 @@
 - The request body is validated against a JSON schema before the function runs: a prompt of bounded
   length, an optional model that must be in the allow-list, nothing else.
 - ApiProtection on the stage: WAF rate limit and AWS managed rules, method throttling, X-Ray, JSON access
-  logs carrying $context.requestId, execution logs without bodies.
+  logs carrying $context.requestId, execution logs without bodies. (The managed common rule set blocks
+  bodies over 8 KB, which the default prompt bound of 4,000 characters stays well within for most text.)
 - A Lambda handler with JSON logs to an encrypted, retained log group, X-Ray tracing, reserved
   concurrency, a KMS-encrypted dead-letter queue and environment, published versions behind a 'live'
   alias (CanaryDeployment shifts it), and a role that may invoke only the allow-listed models, only
@@ -150,6 +151,8 @@ class ModelGateway(pulumi.ComponentResource):
     function_name: pulumi.Output[str]
     api_name: pulumi.Output[str]
     stage_name: str
+    service_name: str
+    metric_namespace: str
     invoke_url: pulumi.Output[str]
 
     def __init__(self, name: str, args: ModelGatewayArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
@@ -159,6 +162,7 @@ class ModelGateway(pulumi.ComponentResource):
         function_name = args.function_name or f"{name}-handler"
         service = args.service_name or name
         self.stage_name = args.stage_name
+        self.service_name, self.metric_namespace = service, args.metric_namespace
 
         # -- the function ------------------------------------------------------------------------------
         self.log_group = aws.cloudwatch.LogGroup(

@@ -145,7 +145,8 @@ dashboard_args = ServiceDashboardArgs(
     alert_topic_arn=alert_topic_arn, runbook_base_url=runbooks, api_name=gateway.api_name,
     stage_name=gateway.stage_name, function_name=gateway.function_name, alias_name=gateway.alias.name,
     guardrail_arn=guardrail.guardrail_arn, guardrail_version=guardrail.version_number, models=models, prices=prices,
-    dead_letter_queue_name=gateway.dead_letter_queue.name, service_name=service,
+    dead_letter_queue_name=gateway.dead_letter_queue.name, service_name=gateway.service_name,
+    metric_namespace=gateway.metric_namespace,
     latency_p99_ms=config.get_float("latencyP99Ms") or 10000.0,
     max_cost_per_request_usd=config.get_float("maxCostPerRequestUsd") or 0.05)
 dashboard = ServiceDashboard(f"{service}-ops", dashboard_args, opts=opts)

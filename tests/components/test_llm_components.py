@@ -262,6 +262,9 @@ def test_dashboard_alarms_page_the_topic_with_runbooks_and_compute_cost_per_requ
                                          "FILL(out1,0)*2.4e-07"
     assert cost["perrequest"]["returnData"] is True and cost["perrequest"]["expression"] == "cost / MAX([requests, 1])"
     assert sum(1 for q in cost.values() if q.get("returnData")) == 1
+    blocked = {q["id"]: q for q in alarms["chat-ops-guardrail-interventions"]["metricQueries"]}
+    assert blocked["num"]["metric"] == {"namespace": "Preflight/LLM", "metricName": "GuardrailIntervened",
+                                        "dimensions": {"service": "chat"}, "stat": "Sum", "period": 60}
     errors = alarms["chat-ops-function-errors"]
     assert errors["dimensions"] == {"FunctionName": "chat-handler", "Resource": "chat-handler:live"}
 
@@ -298,6 +301,7 @@ def test_cost_expression_prices_each_model():
     ({"error_rate_5xx_percent": 150}, "percentage"),
     ({"period_seconds": 45}, "period_seconds"),
     ({"max_cost_per_request_usd": 0}, "max_cost_per_request_usd"),
+    ({"service_name": ""}, "service_name is empty"),
 ])
 def test_dashboard_rejects_bad_args(kwargs, message):
     with pytest.raises(ValueError, match=message):

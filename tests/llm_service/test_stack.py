@@ -77,8 +77,12 @@ def test_known_baseline_outputs_wire_alarms_and_budget_to_the_baseline_topic():
     guardrail = run.one("aws:bedrock/guardrail:Guardrail").inputs
     assert [t["name"] for t in guardrail["topicPolicyConfig"]["topicsConfigs"]] == ["Investment advice",
                                                                                    "Medical diagnosis"]
-    assert run.one("aws:lambda/function:Function").inputs["environment"]["variables"]["MODEL_IDS"] == \
-        "anthropic.claude-3-5-haiku-20241022-v1:0"
+    env = run.one("aws:lambda/function:Function").inputs["environment"]["variables"]
+    assert env["MODEL_IDS"] == "anthropic.claude-3-5-haiku-20241022-v1:0"
+    # The alarms read the metrics the handler writes: same namespace, same service dimension.
+    blocked = {a.inputs["name"]: a.inputs for a in alarms}["chat-ops-guardrail-interventions"]
+    metric = next(q["metric"] for q in blocked["metricQueries"] if q["id"] == "num")
+    assert metric["namespace"] == env["METRIC_NAMESPACE"] and metric["dimensions"] == {"service": env["SERVICE_NAME"]}
 
 
 def test_unknown_baseline_outputs_leave_what_depends_on_them_unknown():
