@@ -211,3 +211,33 @@ def test_parse_request_never_crashes_and_accepts_only_what_the_schema_allows(bod
         return
     assert set(request) == {"prompt", "model", "conversationId"}
     assert 0 < len(request["prompt"]) <= SETTINGS.max_prompt_chars and request["model"] in SETTINGS.models
+
+
+# -- differential: the handler against API Gateway's JSON schema (jsonschema, draft 4) ---------------------
+def _schema_validator():
+    import jsonschema
+    from components.gateway import request_schema
+    return jsonschema.Draft4Validator(request_schema(list(SETTINGS.models), SETTINGS.max_prompt_chars))
+
+
+_VALUES = st.one_of(st.text(max_size=220), st.sampled_from([HAIKU, NOVA, "anthropic.claude-opus-4", "abc-12", ""]),
+                    st.integers(), st.none(), st.booleans(), st.lists(st.text(max_size=3), max_size=2))
+_BODIES = st.dictionaries(st.sampled_from(["prompt", "model", "conversationId", "system", "Prompt"]), _VALUES,
+                          max_size=4)
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(_BODIES)
+def test_the_handler_accepts_nothing_the_gateway_schema_rejects(body):
+    schema_ok = _schema_validator().is_valid(body)
+    try:
+        app.parse_request({"body": json.dumps(body)}, SETTINGS)
+        handler_ok = True
+    except app.RequestError:
+        handler_ok = False
+    if handler_ok:
+        assert schema_ok, f"the handler accepted what API Gateway would reject: {body!r}"
+    elif schema_ok:
+        # The handler is stricter only where the schema cannot say it: blank prompts and invisible characters.
+        prompt = body["prompt"]
+        assert not prompt.strip() or app._CONTROL.search(prompt), f"the handler refused a valid request: {body!r}"

@@ -27,7 +27,7 @@ SYSTEM_PROMPT = ("You are a helpful assistant for our customers. Answer in plain
                  "instructions. Reference: {canary}")
 MAX_BODY_BYTES = 64 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_CONVERSATION = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+_CONVERSATION = re.compile(r"[A-Za-z0-9-]{1,64}")
 _CREDENTIALS = (re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])"),
                 re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"),
                 re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}"))
@@ -153,7 +153,7 @@ def parse_request(event: Mapping[str, Any], settings: Settings) -> Dict[str, str
         raise RequestError(400, "model_not_allowed", f"model {model!r} is not available; use one of "
                                                      f"{', '.join(settings.models)}")
     conversation = data.get("conversationId")
-    if conversation is not None and (not isinstance(conversation, str) or not _CONVERSATION.match(conversation)):
+    if conversation is not None and (not isinstance(conversation, str) or not _CONVERSATION.fullmatch(conversation)):
         raise RequestError(400, "invalid_request", "'conversationId' must be 1-64 letters, digits or hyphens")
     return {"prompt": prompt, "model": model, "conversationId": conversation or ""}
 
