@@ -1,9 +1,10 @@
 """CanaryDeployment: a Lambda alias shifted from one published version to the next by CodeDeploy, in a
 canary or linear pattern, and rolled back automatically when the service's alarms fire.
 
-The rollback bound is checked at construction: the time a bad version can serve traffic before CodeDeploy
-has noticed and moved the alias back (the alarms' evaluation window plus one shift interval, CodeDeploy
-polls alarms during each step) must stay under `max_rollback_minutes` (default 15, the checklist's bound).
+Two bounds are checked at construction: each step bakes at least as long as the alarms need to fire (else
+the release is promoted before they can judge it: CodeDeploy watches alarms only while it shifts), and the
+time a bad version can serve before CodeDeploy has moved the alias back (the alarms' evaluation plus one
+step) stays under `max_rollback_minutes` (default 15, the checklist's bound).
 A release is `aws deploy create-deployment` with an AppSpec naming the alias and the current and target
 versions (README: Shipping an LLM feature); CodeDeploy moves the alias, so Pulumi never does.
 """
@@ -53,6 +54,11 @@ class CanaryDeploymentArgs:
                 "CanaryDeploymentArgs.alarm_names is empty: nothing would tell CodeDeploy to roll back; pass the "
                 "service's error and latency alarms (ServiceDashboard.rollback_alarm_names)")
         require(len(self.alarm_names) <= 10, "CanaryDeploymentArgs.alarm_names: CodeDeploy watches at most 10 alarms")
+        require(self.interval_minutes >= self.alarm_evaluation_minutes,
+                f"CanaryDeploymentArgs.interval_minutes {self.interval_minutes} is shorter than the "
+                f"{self.alarm_evaluation_minutes} minutes the alarms need to fire (alarm_evaluation_minutes): each "
+                f"step would be promoted before the alarms could judge it, and CodeDeploy stops watching them once "
+                f"all traffic has moved; make the interval at least as long")
         bound = self.alarm_evaluation_minutes + self.interval_minutes
         require(bound <= self.max_rollback_minutes,
                 f"CanaryDeploymentArgs: a bad version could serve for {bound} minutes before rollback "

@@ -221,7 +221,8 @@ def test_canary_deployment_shifts_the_alias_and_rolls_back_on_alarms():
 
 def test_linear_deployment_config():
     run = build(lambda: c.CanaryDeployment("r", c.CanaryDeploymentArgs(
-        function_name="f", alias_name="live", alarm_names=["a"], mode="linear", percentage=25, interval_minutes=2)))
+        function_name="f", alias_name="live", alarm_names=["a"], mode="linear", percentage=25, interval_minutes=2,
+        alarm_evaluation_minutes=2)))
     config = run.one("aws:codedeploy/deploymentConfig:DeploymentConfig").inputs
     assert config["trafficRoutingConfig"]["timeBasedLinear"] == {"interval": 2, "percentage": 25}
     assert config["deploymentConfigName"] == "r-LambdaLinear25PercentEvery2Minutes"
@@ -234,7 +235,8 @@ def test_linear_deployment_config():
     ({"mode": "all-at-once"}, "mode"),
     ({"alarm_names": []}, "alarm_names is empty"),
     ({"interval_minutes": 30}, "more than max_rollback_minutes 15"),
-    ({"alarm_evaluation_minutes": 11, "interval_minutes": 5}, "could serve for 16 minutes"),
+    ({"alarm_evaluation_minutes": 8, "interval_minutes": 8}, "could serve for 16 minutes"),
+    ({"alarm_evaluation_minutes": 5, "interval_minutes": 2}, "shorter than the 5 minutes the alarms need"),
 ])
 def test_canary_deployment_rejects_bad_args(kwargs, message):
     args = {"function_name": "f", "alias_name": "live", "alarm_names": ["a"], **kwargs}

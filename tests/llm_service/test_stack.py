@@ -101,7 +101,7 @@ def test_dev_stack_is_unprotected_and_uses_a_fast_linear_release():
     run = run_program("dev", BASELINE_OUTPUTS)
     assert run.one("aws:kms/key:Key").protect is False
     config = run.one("aws:codedeploy/deploymentConfig:DeploymentConfig").inputs
-    assert config["trafficRoutingConfig"]["timeBasedLinear"] == {"interval": 1, "percentage": 50}
+    assert config["trafficRoutingConfig"]["timeBasedLinear"] == {"interval": 3, "percentage": 50}
     assert all(a.inputs["alarmActions"] == [BASELINE_OUTPUTS["acme/preflight/dev"]["alertTopicArn"]]
                for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
 
