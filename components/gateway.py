@@ -177,10 +177,13 @@ class ModelGateway(pulumi.ComponentResource):
             max_session_duration=3600, description=f"{function_name}: call the allow-listed models through the "
                                                    f"guardrail, write its logs and traces", tags=tags,
             opts=child(self))
-        statements = [
+        # The model grant stands alone: it depends only on the allow-list and the account, so it is known in a
+        # preview of a new stack and the pack judges it then (the other grants name resources not yet created).
+        models_policy = aws.iam.RolePolicy(f"{name}-models", role=role.id, policy=policy_document([
             {"Sid": "InvokeAllowListedModels", "Effect": "Allow",
              "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-             "Resource": invoke_resource_arns(args.allowed_models, ctx)},
+             "Resource": invoke_resource_arns(args.allowed_models, ctx)}]), opts=child(self))
+        statements = [
             {"Sid": "ApplyTheGuardrail", "Effect": "Allow", "Action": ["bedrock:ApplyGuardrail"],
              "Resource": [args.guardrail_arn]},
             {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -214,7 +217,7 @@ class ModelGateway(pulumi.ComponentResource):
                             "application_log_level": "INFO", "system_log_level": "WARN"},
             dead_letter_config={"target_arn": self.dead_letter_queue.arn}, kms_key_arn=args.kms_key_arn,
             environment={"variables": environment}, tags=tags,
-            opts=child(self, depends_on=[role_policy, self.log_group]))
+            opts=child(self, depends_on=[role_policy, models_policy, self.log_group]))
         # Callers reach the function only through this alias. CodeDeploy (CanaryDeployment) moves it from one
         # published version to the next, so Pulumi sets it once and leaves the version to CodeDeploy.
         self.alias = aws.lambda_.Alias(

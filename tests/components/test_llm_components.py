@@ -120,7 +120,9 @@ def test_gateway_authenticates_validates_protects_and_limits_the_function():
     log_group = run.one("aws:cloudwatch/logGroup:LogGroup", "chat-logs").inputs
     assert log_group["name"] == "/aws/lambda/chat-handler" and log_group["kmsKeyId"] == KEY_ARN
 
-    stmts = statements(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    models = statements(run.one("aws:iam/rolePolicy:RolePolicy", "chat-models").inputs["policy"])
+    assert list(models) == ["InvokeAllowListedModels"]
+    stmts = {**models, **statements(run.one("aws:iam/rolePolicy:RolePolicy", "chat-permissions").inputs["policy"])}
     assert stmts["InvokeAllowListedModels"]["Resource"] == [
         f"arn:aws:bedrock:{REGION}::foundation-model/{HAIKU}",
         f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{NOVA}",
@@ -160,7 +162,7 @@ def test_gateway_opt_outs_drop_only_what_they_name():
     assert "requestValidatorId" not in run.one("aws:apigateway/method:Method").inputs
     assert not run.of_type("aws:apigateway/requestValidator:RequestValidator")
     assert run.one("aws:apigateway/model:Model")  # the schema stays documented
-    assert "WriteTraces" not in statements(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    assert "WriteTraces" not in statements(run.one("aws:iam/rolePolicy:RolePolicy", "permissions").inputs["policy"])
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -187,7 +187,7 @@ VARIANTS = {
     ("v-gw-no-xray-function", "lambda-xray-tracing"),
     ("v-gw-no-xray-protection-stage", "apigateway-stage-xray"),
     ("v-gw-no-validation-method", "apigateway-method-request-validation"),
-    ("v-gw-opus-permissions", "bedrock-expensive-model-access"),
+    ("v-gw-opus-models", "bedrock-expensive-model-access"),
 }
 
 VARIANT_PROGRAM = f"""
