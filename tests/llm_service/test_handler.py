@@ -241,3 +241,13 @@ def test_the_handler_accepts_nothing_the_gateway_schema_rejects(body):
         # The handler is stricter only where the schema cannot say it: blank prompts and invisible characters.
         prompt = body["prompt"]
         assert not prompt.strip() or app._CONTROL.search(prompt), f"the handler refused a valid request: {body!r}"
+
+
+def test_lambda_entry_point_reads_its_settings_from_the_environment(client, monkeypatch):
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(app, "_settings", None)
+    monkeypatch.setattr(app, "_client", client)
+    client.stubber.add_response("converse", _answer("Paris."), _expected_call())
+    response = app.handler(_event({"prompt": "What is the capital of France?"}), CONTEXT)
+    assert response["statusCode"] == 200 and app._settings == SETTINGS
