@@ -159,6 +159,7 @@ def test_tool_calls_are_refused(client):
     (_event({"prompt": "hi", "model": "anthropic.claude-opus-4-20250514-v1:0"}), 400, "model_not_allowed"),
     (_event({"prompt": "hi\u200bthere"}), 400, "invalid_request"),
     (_event({"prompt": "hi", "conversationId": "../etc"}), 400, "invalid_request"),
+    (_event({"prompt": "hi", "conversationId": None}), 400, "invalid_request"),
     (_event("{\"prompt\": \"" + "a" * (70 * 1024) + "\"}"), 413, "too_large"),
     ({**_event({"prompt": "hi"}), "isBase64Encoded": True}, 400, "invalid_request"),
 ])

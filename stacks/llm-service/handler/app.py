@@ -153,7 +153,7 @@ def parse_request(event: Mapping[str, Any], settings: Settings) -> Dict[str, str
         raise RequestError(400, "model_not_allowed", f"model {model!r} is not available; use one of "
                                                      f"{', '.join(settings.models)}")
     conversation = data.get("conversationId")
-    if conversation is not None and (not isinstance(conversation, str) or not _CONVERSATION.fullmatch(conversation)):
+    if "conversationId" in data and (not isinstance(conversation, str) or not _CONVERSATION.fullmatch(conversation)):
         raise RequestError(400, "invalid_request", "'conversationId' must be 1-64 letters, digits or hyphens")
     return {"prompt": prompt, "model": model, "conversationId": conversation or ""}
 
