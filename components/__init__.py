@@ -10,6 +10,11 @@ from .api import ApiProtection, ApiProtectionArgs
 from .backup import BackupPlan, BackupPlanArgs
 from .bedrock import ModelInvocationLogging, ModelInvocationLoggingArgs
 from .cost import CostGuard, CostGuardArgs
+from .dashboard import ServiceDashboard, ServiceDashboardArgs
+from .deployment import CanaryDeployment, CanaryDeploymentArgs
+from .gateway import ModelGateway, ModelGatewayArgs
+from .guardrail import DeniedTopic, Guardrail, GuardrailArgs
+from .models import ModelPrice
 from .database import Database, DatabaseArgs
 from .environment import Environment, EnvironmentArgs
 from .kms import KmsKey, KmsKeyArgs
@@ -22,7 +27,9 @@ from .trail import AuditTrail, AuditTrailArgs
 __all__ = [
     "AccountBaseline", "AccountBaselineArgs", "AgentAccess", "AgentAccessArgs", "AgentStatement", "AlarmSpec",
     "Alerting", "AlertingArgs", "ApiProtection", "ApiProtectionArgs", "AuditTrail", "AuditTrailArgs",
-    "BackupPlan", "BackupPlanArgs", "BackupRuleProfile", "CostGuard", "CostGuardArgs", "Database", "DatabaseArgs",
+    "BackupPlan", "BackupPlanArgs", "BackupRuleProfile", "CanaryDeployment", "CanaryDeploymentArgs", "DeniedTopic",
+    "Guardrail", "GuardrailArgs", "ModelGateway", "ModelGatewayArgs", "ModelPrice", "ServiceDashboard",
+    "ServiceDashboardArgs", "CostGuard", "CostGuardArgs", "Database", "DatabaseArgs",
     "DEV", "Environment", "EnvironmentArgs", "EnvironmentProfile", "KmsKey", "KmsKeyArgs", "ModelInvocationLogging",
     "ModelInvocationLoggingArgs", "Network", "NetworkArgs", "ObjectLock", "PROD", "STAGING", "Secret", "SecretArgs",
     "SecurityContact", "SecureBucket", "SecureBucketArgs", "profile_for", "resolve_environment",

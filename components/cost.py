@@ -21,6 +21,9 @@ class CostGuardArgs:
     anomaly_threshold_usd: float = 100.0
     """Alert when an anomaly's total impact reaches this many dollars."""
     emails: Sequence[str] = ()
+    cost_filters: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Limit the budget to part of the bill, e.g. {'TagKeyValue': ['user:preflight:service$chat']} for one
+    service's own budget (the tag must be activated as a cost allocation tag)."""
     anomaly_detection: bool = True
     """Opt-out: False creates no anomaly monitor, when another stack or the organization's management account
     already monitors this account's costs (the pack flags it in prod)."""
@@ -35,6 +38,9 @@ class CostGuardArgs:
         for t in list(self.actual_thresholds_percent) + list(self.forecast_thresholds_percent):
             require(0 < t <= 1000, f"budget threshold {t!r}% must be between 0 and 1000 percent")
         require(self.anomaly_threshold_usd > 0, "CostGuardArgs.anomaly_threshold_usd must be positive")
+        for key, values in self.cost_filters.items():
+            require(isinstance(key, str) and key != "" and len(list(values)) > 0,
+                    f"CostGuardArgs.cost_filters[{key!r}] must name a filter and at least one value")
         for email in self.emails:
             require("@" in email, f"CostGuardArgs.emails has {email!r}, which is not an email address")
 
@@ -56,6 +62,7 @@ class CostGuard(pulumi.ComponentResource):
         self.budget = aws.budgets.Budget(
             f"{name}-budget", name=args.budget_name, budget_type="COST", time_unit="MONTHLY",
             limit_amount=f"{float(args.monthly_limit_usd):.2f}", limit_unit="USD", notifications=notifications,
+            cost_filters=[{"name": k, "values": list(v)} for k, v in sorted(args.cost_filters.items())] or None,
             tags=tags, opts=child(self))
         self.anomaly_monitor = self.anomaly_subscription = None
         if args.anomaly_detection:
