@@ -77,26 +77,7 @@ def property_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
                            remediation=remediation, types=types, frameworks=frameworks, levels=levels)(check)
 
 
-# -- IAM policy documents -----------------------------------------------------------------------
-def policy_statements(document: Any) -> List[dict]:
-    """Statements of an IAM policy document given as a JSON string or an already-parsed dict.
-
-    Unknown documents (preview) yield no statements; malformed JSON yields none either (the
-    provider rejects it before anything is created).
-    """
-    if document is None or is_unknown(document):
-        return []
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return []
-    if not isinstance(document, dict):
-        return []
-    stmts = document.get("Statement", [])
-    if isinstance(stmts, dict):
-        stmts = [stmts]
-    return [s for s in stmts if isinstance(s, dict)]
+# IAM policy documents are read by one module only: iamdoc.
 
 
 def as_list(value: Any) -> List[Any]:
@@ -209,32 +190,6 @@ def glob_any(value: str, patterns: Iterable[str]) -> bool:
     """`value` matches one of the glob `patterns` (case-insensitive, as IAM compares actions)."""
     v = value.lower()
     return any(_fnmatchcase(v, p.lower()) for p in patterns if isinstance(p, str))
-
-
-def iam_documents(r: Resource):
-    """(where, document) pairs of an IAM resource: `policy` on policy holders, inlinePolicies on a Role."""
-    if r.type == "aws:iam/role:Role":
-        for i, inline in enumerate(as_list(r.peek("inlinePolicies"))):
-            if isinstance(inline, dict):
-                yield f"inline policy {inline.get('name') or i}", inline.get("policy")
-    else:
-        yield "policy", r.peek("policy")
-
-
-def allow_statements(document: Any) -> List[dict]:
-    """The Allow statements of a policy document (string or object); none while it is unknown."""
-    return [s for s in policy_statements(document) if s.get("Effect") == "Allow"]
-
-
-def statement_allows(stmt: dict, actions: Iterable[str]) -> List[str]:
-    """Which of `actions` an Allow statement grants (Action globs, or everything a NotAction leaves)."""
-    granted = [a for a in as_list(stmt.get("Action")) if isinstance(a, str)]
-    if granted:
-        return [a for a in actions if any(_fnmatchcase(a.lower(), g.lower()) for g in granted)]
-    excluded = [a for a in as_list(stmt.get("NotAction")) if isinstance(a, str)]
-    if excluded:
-        return [a for a in actions if not any(_fnmatchcase(a.lower(), g.lower()) for g in excluded)]
-    return []
 
 
 def links_to(source: Resource, prop: str, target: Resource, *target_props: str) -> bool:

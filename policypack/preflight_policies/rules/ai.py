@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from ..helpers import (allow_statements, as_list, glob_any, iam_documents, is_true, links_to, non_empty,
-                       policy_statements, presence_policy, property_policy, short_type, statement_allows)
+from ..helpers import (as_list, glob_any, is_true, links_to, non_empty, presence_policy, property_policy,
+                       short_type)
+from ..iamdoc import allow_statements, policy_statements, statement_allows
+from ..iamdoc import documents as iam_documents
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
 from ..resource import UNKNOWN, contains_unknown, is_unknown
 from ..model import unknown_during_preview

@@ -34,6 +34,43 @@ def database_final_snapshot(r, report):
                f"throws the data away; remove it and set final_snapshot_identifier")
 
 
+rds_storage_encrypted = property_policy(
+    name="rds-storage-encrypted",
+    title="RDS instances and Aurora clusters must encrypt storage",
+    checklist="security.encryption", severity="high",
+    frameworks=("CIS-AWS-3.0:2.3.1", "AWS-FSBP:RDS.3", "Checkov:CKV_AWS_16", "Prowler:rds_instance_storage_encrypted"),
+    types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="storageEncrypted", expect=is_true,
+    message="{type} '{name}' stores data unencrypted; set storage_encrypted=True with kms_key_id "
+            "(components.Database does)",
+    remediation="Set storage_encrypted=True and kms_key_id=key.arn on aws.rds.Instance / aws.rds.Cluster; "
+                "an existing database must be restored from an encrypted snapshot copy.",
+)
+
+
+rds_backup_retention = property_policy(
+    name="rds-backup-retention",
+    title="RDS instances and Aurora clusters must keep automated backups for at least 7 days",
+    checklist="infra.backups", severity="high",
+    frameworks=("AWS-FSBP:RDS.11", "Checkov:CKV_AWS_133", "Prowler:rds_instance_backup_enabled"),
+    types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="backupRetentionPeriod", expect=at_least(7),
+    message="{type} '{name}' keeps automated backups for less than 7 days (or not at all); set "
+            "backup_retention_period to 7 or more (components.Database uses the environment's RPO profile)",
+    remediation="Set backup_retention_period=7 (or more: 14-35 in prod) on aws.rds.Instance / aws.rds.Cluster "
+                "so that point-in-time restore covers a week.",
+)
+
+rds_deletion_protection = property_policy(
+    name="rds-deletion-protection",
+    title="RDS instances and Aurora clusters must have deletion protection on",
+    checklist=("infra.iac", "infra.backups"), severity="high",
+    frameworks=("AWS-FSBP:RDS.8", "Checkov:CKV_AWS_293", "Prowler:rds_instance_deletion_protection"),
+    types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="deletionProtection", expect=is_true,
+    message="{type} '{name}' can be deleted by a single API call; set deletion_protection=True",
+    remediation="Set deletion_protection=True on aws.rds.Instance / aws.rds.Cluster; turning it off then "
+                "takes a reviewed change of its own.",
+)
+
+
 rds_multi_az = property_policy(
     name="rds-multi-az",
     title="Production RDS instances must run Multi-AZ",
@@ -335,6 +372,9 @@ ecr_no_force_delete = property_policy(
 
 POLICIES = [
     database_final_snapshot,
+    rds_storage_encrypted,
+    rds_backup_retention,
+    rds_deletion_protection,
     rds_multi_az,
     rds_not_public,
     rds_iam_authentication,

@@ -1,4 +1,4 @@
-"""IAM least privilege beyond full admin: service wildcards, unconstrained writes, PassRole, admin managed
+"""IAM least privilege: full admin, service wildcards, unconstrained writes, PassRole, admin managed
 policies, open trust policies, IAM users with policies or access keys.
 """
 from __future__ import annotations
@@ -25,6 +25,28 @@ def _allow_statements(r):
 
 def _on_everything(stmt) -> bool:
     return "*" in iamdoc.resources(stmt)
+
+
+def _wildcard(value) -> bool:
+    return any(v in ("*", "*:*") for v in as_list(value) if isinstance(v, str))
+
+
+@resource_policy(
+    name="iam-no-wildcard-admin",
+    title="IAM policies must not allow every action on every resource",
+    checklist=("security.iam", "ai.agents"), severity="critical",
+    frameworks=("CIS-AWS-3.0:1.16", "AWS-FSBP:IAM.1", "Checkov:CKV_AWS_62",
+                "Prowler:iam_customer_attached_policy_no_administrative_privileges"),
+    types=T.IAM_POLICY_DOCUMENT_HOLDERS + (T.IAM_ROLE,),
+    remediation="Replace \"Action\": \"*\" with the specific actions the workload needs (e.g. "
+                "\"s3:GetObject\") and \"Resource\": \"*\" with the ARNs it works on; build documents with "
+                "aws.iam.get_policy_document_output.",
+)
+def iam_no_wildcard_admin(r, report):
+    for where, stmt in _allow_statements(r):
+        if _wildcard(stmt.get("Action")) and _wildcard(stmt.get("Resource")):
+            report(f"{short_type(r.type)} '{r.name}' {where} allows Action '*' on Resource '*' "
+                   f"(full administrator); list the actions and resources it needs")
 
 
 @resource_policy(
@@ -198,6 +220,7 @@ def iam_no_access_keys(r, report):
 
 
 POLICIES = [
+    iam_no_wildcard_admin,
     iam_no_service_wildcard_actions,
     iam_no_write_on_all_resources,
     iam_no_passrole_on_all,

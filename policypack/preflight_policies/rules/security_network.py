@@ -1,4 +1,4 @@
-"""Network exposure: world-open database and all-port ingress, the default security group, VPC flow logs,
+"""Network exposure: world-open admin, database and all-port ingress, the default security group, VPC flow logs,
 public IPs on subnets and instances, and the instance metadata service (IMDSv2).
 """
 from __future__ import annotations
@@ -21,6 +21,28 @@ _DATABASE_PORTS = {
 def _every_port(rule) -> bool:
     from_port, to_port, protocol = rule
     return all_traffic(protocol) or (from_port in (0, -1) and to_port == 65535)
+
+
+_ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
+
+
+@resource_policy(
+    name="security-group-no-world-admin-ports",
+    title="Security groups must not open SSH or RDP to the internet",
+    checklist=("security.api", "infra.separation"), severity="critical",
+    frameworks=("CIS-AWS-3.0:5.2", "AWS-FSBP:EC2.53", "Checkov:CKV_AWS_24",
+                "Prowler:ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22"),
+    types=(T.SECURITY_GROUP, T.SECURITY_GROUP_RULE, T.VPC_INGRESS_RULE),
+    remediation="Remove the 0.0.0.0/0 and ::/0 ingress on ports 22/3389; reach instances with SSM Session "
+                "Manager (no inbound port) or allow only a known CIDR or a security group.",
+)
+def security_group_no_world_admin_ports(r, report):
+    open_rules = world_open_ingress(r)
+    ports = [p for p in sorted(_ADMIN_PORTS) if any(ingress_covers(rule, p) for rule in open_rules)]
+    if ports:
+        named = ", ".join(f"{p} ({_ADMIN_PORTS[p]})" for p in ports)
+        report(f"{short_type(r.type)} '{r.name}' opens {named} to the internet; remove the world CIDR and use "
+               f"SSM Session Manager or a known CIDR")
 
 
 @resource_policy(
@@ -165,6 +187,7 @@ def ec2_no_public_ip(r, report):
 
 
 POLICIES = [
+    security_group_no_world_admin_ports,
     security_group_no_world_database_ports,
     security_group_no_world_all_ports,
     default_security_group_no_rules,
