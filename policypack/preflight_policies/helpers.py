@@ -130,47 +130,8 @@ def companion_policy(*, name: str, title: str, checklist: Sequence[str] | str, s
                         types=tuple(subjects) + tuple(companions))(check)
 
 
-# -- security group ingress, whatever resource shape carries it ----------------------------------
-WORLD_CIDRS = ("0.0.0.0/0", "::/0")
-
-
-def world_open_ingress(r: Resource) -> List[tuple]:
-    """(from_port, to_port, protocol) of the ingress rules of `r` open to the whole internet.
-
-    Handles aws.ec2.SecurityGroup (inline `ingress`), aws.ec2.SecurityGroupRule (type ingress) and
-    aws.vpc.SecurityGroupIngressRule. Unknown CIDRs are never treated as open.
-    """
-    rules = []
-    if r.type == "aws:ec2/securityGroup:SecurityGroup":
-        for rule in as_list(r.peek("ingress")):
-            if isinstance(rule, dict):
-                rules.append((rule.get("fromPort"), rule.get("toPort"), rule.get("protocol"),
-                              as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks"))))
-    elif r.type == "aws:ec2/securityGroupRule:SecurityGroupRule":
-        if r.peek("type") == "ingress":
-            rules.append((r.peek("fromPort"), r.peek("toPort"), r.peek("protocol"),
-                          as_list(r.peek("cidrBlocks")) + as_list(r.peek("ipv6CidrBlocks"))))
-    elif r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-        rules.append((r.peek("fromPort"), r.peek("toPort"), r.peek("ipProtocol"),
-                      [r.peek("cidrIpv4"), r.peek("cidrIpv6")]))
-    return [(f, t, p) for f, t, p, cidrs in rules
-            if any(isinstance(c, str) and c in WORLD_CIDRS for c in cidrs) and not is_unknown(p)]
-
-
-def all_traffic(protocol: Any) -> bool:
-    return str(protocol) in ("-1", "all")
-
-
-def ingress_covers(rule: tuple, port: int) -> bool:
-    """Does a world-open (from, to, protocol) ingress rule expose TCP `port`?"""
-    from_port, to_port, protocol = rule
-    if all_traffic(protocol):
-        return True
-    if str(protocol).lower() not in ("tcp", "6"):
-        return False
-    if not isinstance(from_port, int) or not isinstance(to_port, int):
-        return False
-    return from_port <= port <= to_port
+# -- security group ingress: one reader, netrules (CIDR coverage, every rule shape) -------------
+from .netrules import WORLD_CIDRS, all_traffic, ingress_covers, world_open_ingress  # noqa: E402,F401
 
 
 def not_false(v: Any) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable, List
 
-from .. import iamdoc
+from .. import resource_policy as resource_policy_reader
 from .. import tokens as T
 from ..helpers import (as_list, is_true, non_empty, not_false, one_of, property_policy, short_type,
                        truthy)
@@ -70,12 +70,10 @@ def kms_key_deletion_window(r, report):
                 "ARNs, or add a Condition such as kms:CallerAccount or aws:PrincipalOrgID.",
 )
 def kms_key_policy_not_public(r, report):
-    for stmt in iamdoc.known_statements(r.peek("policy")):
-        if iamdoc.allows(stmt) and iamdoc.principal_is_anyone(stmt.get("Principal")) \
-                and not iamdoc.has_condition(stmt):
-            report(f"{short_type(r.type)} '{r.name}' key policy lets any AWS principal use the key "
-                   f"(Principal '*' with no condition); name the principals or add a condition")
-            return
+    grant = resource_policy_reader.first_public_grant(r.peek("policy"))
+    if grant:
+        report(f"{short_type(r.type)} '{r.name}' key policy {grant.describe()}; name the principals or add a "
+               f"condition such as kms:CallerAccount or aws:PrincipalOrgID")
 
 
 # -- EBS ------------------------------------------------------------------------------------------

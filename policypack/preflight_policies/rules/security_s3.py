@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, List
 
 from .. import iamdoc
+from .. import resource_policy as resource_policy_reader
 from .. import tokens as T
 from ..helpers import as_list, companion_policy, not_true, property_policy, short_type
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
@@ -232,13 +233,10 @@ s3_bucket_tls_only = companion_policy(
                 "content through CloudFront with origin access control instead.",
 )
 def s3_bucket_policy_not_public(r, report):
-    for stmt in iamdoc.known_statements(r.peek("policy")):
-        if iamdoc.allows(stmt) and iamdoc.principal_is_anyone(stmt.get("Principal")) \
-                and not iamdoc.has_condition(stmt):
-            report(f"{short_type(r.type)} '{r.name}' allows {', '.join(iamdoc.actions(stmt)) or 'actions'} to "
-                   f"Principal '*' with no condition: anyone on the internet; name the principals or add a "
-                   f"condition")
-            return
+    grant = resource_policy_reader.first_public_grant(r.peek("policy"))
+    if grant:
+        report(f"{short_type(r.type)} '{r.name}' {grant.describe()}: anyone on the internet; name the principals "
+               f"or add a condition on aws:SourceVpce, aws:PrincipalOrgID or aws:SourceArn")
 
 
 # -- access logging -------------------------------------------------------------------------------
