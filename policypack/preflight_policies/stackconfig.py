@@ -60,3 +60,20 @@ def own_accounts(provider: Optional[Any] = None) -> Set[str]:
     if not ids:
         ids |= _ids(config().get("aws:allowedAccountIds"))
     return ids
+
+
+def literal_origin(value: Any) -> str:
+    """Where a known credential value came from, when that is a problem: plain config or a literal ('' = fine).
+
+    The SDK marks password-like inputs secret whatever their origin, so the marking proves nothing; the
+    origin does. A `secure:` config value is fine (`preflight check` hands the program a placeholder, the
+    CLI the decrypted value, listed in PULUMI_CONFIG_SECRET_KEYS); an unknown value was generated.
+    """
+    if not isinstance(value, str) or is_unknown(value) or not value.strip():
+        return ""
+    if value == "[secret]" or value in secret_values():
+        return ""
+    plain = [k for k, v in plain_values().items() if v == value]
+    if plain:
+        return f"the plain (not secure) stack config value '{plain[0]}'"
+    return "a literal in the program"

@@ -398,3 +398,101 @@ POLICIES = [
     backup_vault_no_force_destroy,
     ecr_no_force_delete,
 ]
+
+
+# -- issue 13: backup plans kept too briefly, lifecycle rules that delete live data -------------------
+from .. import tokens as _T  # noqa: E402
+from ..helpers import as_list  # noqa: E402
+from ..model import stack_policy  # noqa: E402
+
+
+@resource_policy(
+    name="backup-plan-retention",
+    title="AWS Backup plan rules must keep recovery points for the configured minimum (7 days by default)",
+    checklist=("infra.backups", "compliance.data"), severity="high",
+    frameworks=("Preflight:backup-plan-retention",),
+    types=(_T.BACKUP_PLAN,),
+    config={"minimumDays": {"type": "integer", "minimum": 1, "default": 7,
+                            "description": "Fewest days a backup rule may keep its recovery points."}},
+    remediation="Set lifecycle={'delete_after': 35} (or more; at least the configured minimum) on every rule of "
+                "aws.backup.Plan, so a mistake noticed after a weekend can still be restored (components.BackupPlan "
+                "uses the environment's RPO profile).",
+)
+def backup_plan_retention(r, report):
+    rules = r.peek("rules")
+    if is_unknown(rules):
+        unknown_during_preview("the plan's rules", "are")
+    minimum = int(r.config.get("minimumDays", 7))
+    short = []
+    for rule in as_list(rules):
+        if not isinstance(rule, dict):
+            continue
+        days = (rule.get("lifecycle") or {}).get("deleteAfter") if isinstance(rule.get("lifecycle"), dict) else None
+        if isinstance(days, (int, float)) and not isinstance(days, bool) and days < minimum:
+            short.append(f"'{rule.get('ruleName') or '?'}' ({days:g} days)")
+    if short:
+        report(f"backup plan '{r.name}' deletes recovery points too soon: rule {', '.join(short)}; set "
+               f"lifecycle delete_after to {minimum} days or more")
+
+
+_NOT_DATA = ("log", "logs", "tmp", "temp", "cache", "scratch", "artifact", "artifacts", "build", "upload",
+             "uploads", "staging", "athena", "results", "cdn")
+
+
+def _is_data_bucket(bucket) -> bool:
+    from .security_s3 import _is_log_target
+    if _is_log_target(bucket):
+        return False
+    import re
+    names = [bucket.name] + [v for v in (bucket.peek("bucket"), bucket.peek("bucketPrefix")) if isinstance(v, str)]
+    words = {w for n in names for w in re.split(r"[^a-z0-9]+", n.lower()) if w}
+    return not (words & set(_NOT_DATA)) and not any(n.lower().endswith("logs") for n in names)
+
+
+def _current_expirations(bucket, configs) -> list:
+    found = []
+    for rule in as_list(bucket.peek("lifecycleRules")):
+        if isinstance(rule, dict) and rule.get("enabled") is not False:
+            for exp in as_list(rule.get("expiration")) + as_list(rule.get("expirations")):
+                if isinstance(exp, dict) and (exp.get("days") or exp.get("date")):
+                    found.append(rule.get("id") or "inline rule")
+    for conf in configs:
+        rules = conf.peek("rules")
+        if is_unknown(rules):
+            return [UNKNOWN]
+        for rule in as_list(rules):
+            if not isinstance(rule, dict) or rule.get("status") == "Disabled":
+                continue
+            exp = rule.get("expiration")
+            if isinstance(exp, dict) and (exp.get("days") or exp.get("date")):
+                prefix = (rule.get("filter") or {}).get("prefix") if isinstance(rule.get("filter"), dict) else None
+                prefix = prefix or rule.get("prefix") or ""
+                if not any(w in str(prefix).lower() for w in ("tmp", "temp", "cache", "scratch", "upload")):
+                    found.append(rule.get("id") or "rule")
+    return found
+
+
+@stack_policy(
+    name="s3-data-bucket-no-current-expiration",
+    title="Production data buckets must not expire current objects with lifecycle rules",
+    checklist=("infra.backups", "compliance.data"), severity="high", levels=PROD_ONLY,
+    frameworks=("Preflight:s3-data-bucket-no-current-expiration",),
+    types=_T.S3_BUCKETS + _T.S3_LIFECYCLE,
+    remediation="Remove expiration from the lifecycle rules of a production data bucket (keep "
+                "noncurrent_version_expiration and abort_incomplete_multipart_upload), or scope it with a filter "
+                "prefix such as 'tmp/'; logs, caches and scratch buckets (names saying so, access-log targets) "
+                "are not judged.",
+)
+def s3_data_bucket_no_current_expiration(stack, report):
+    if stack.environment != "prod":
+        return
+    for bucket in stack.of_type(*_T.S3_BUCKETS):
+        rules = _current_expirations(bucket, stack.referencing(bucket, "bucket", *_T.S3_LIFECYCLE))
+        if not rules or UNKNOWN in rules or not _is_data_bucket(bucket):
+            continue
+        report(f"bucket '{bucket.name}' holds production data but lifecycle rule {', '.join(map(str, rules[:3]))} "
+               f"expires current objects: the data is deleted on a timer; remove expiration (expire only noncurrent "
+               f"versions) or limit it to a tmp/ prefix", bucket.urn)
+
+
+POLICIES += [backup_plan_retention, s3_data_bucket_no_current_expiration]

@@ -297,16 +297,7 @@ _PASSWORD_FIELDS = {
 }
 
 
-def _literal_origin(value) -> str:
-    """Where a known secret value came from, when that is a problem: plain config or a literal ('' = fine)."""
-    if not isinstance(value, str) or is_unknown(value) or not value.strip():
-        return ""
-    if value == "[secret]" or value in stackconfig.secret_values():
-        return ""  # a `secure:` config value (preflight check sees the placeholder, the CLI the value)
-    plain = [k for k, v in stackconfig.plain_values().items() if v == value]
-    if plain:
-        return f"the plain (not secure) stack config value '{plain[0]}'"
-    return "a literal in the program"
+_literal_origin = stackconfig.literal_origin
 
 
 @resource_policy(
