@@ -435,7 +435,7 @@ def backup_plan_retention(r, report):
                f"lifecycle delete_after to {minimum} days or more")
 
 
-_NOT_DATA = ("log", "logs", "tmp", "temp", "cache", "scratch", "artifact", "artifacts", "build", "upload",
+_NOT_DATA = ("log", "logs", "logging", "trail", "cloudtrail", "audit", "flowlogs", "tmp", "temp", "cache", "scratch", "artifact", "artifacts", "build", "upload",
              "uploads", "staging", "athena", "results", "cdn")
 
 
