@@ -51,6 +51,18 @@ DATA_STORES = (
     "aws:backup/vault:Vault",
     "aws:cognito/userPool:UserPool",
     "aws:ecr/repository:Repository",
+    # vector stores and the other stores whose loss is data loss (issue 13)
+    "aws:opensearch/serverlessCollection:ServerlessCollection",
+    "aws:redshiftserverless/namespace:Namespace",
+    "aws:docdb/elasticCluster:ElasticCluster",
+    "aws:glacier/vault:Vault",
+    "aws:timestreamwrite/table:Table",
+    "aws:keyspaces/table:Table",
+    "aws:qldb/ledger:Ledger",
+    "aws:fsx/lustreFileSystem:LustreFileSystem",
+    "aws:fsx/ontapFileSystem:OntapFileSystem",
+    "aws:fsx/windowsFileSystem:WindowsFileSystem",
+    "aws:fsx/openZfsFileSystem:OpenZfsFileSystem",
 )
 
 # -- added by the catalog (part A): security and infrastructure sections --------------------------

@@ -346,3 +346,18 @@ def test_http_api_quick_create(pack):
         .violations("apigatewayv2-no-quick-create")
     assert not pack.analyze("aws:apigatewayv2/api:Api", {"protocolType": "HTTP"}).violations(
         "apigatewayv2-no-quick-create")
+
+
+def test_separate_rules_that_add_up_to_the_internet(pack):
+    group = res("aws:ec2/securityGroup:SecurityGroup", "bastion", {"vpcId": "vpc-1"})
+    halves = [link(res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"ssh-{i}", {
+        "fromPort": 22, "toPort": 22, "ipProtocol": "tcp", "cidrIpv4": cidr}), "securityGroupId", group, "sg-1")
+        for i, cidr in enumerate(["0.0.0.0/1", "128.0.0.0/1"])]
+    found = pack.analyze_stack([group] + halves).violations("security-group-rules-together-not-world-open")
+    assert {d.urn for d in found} == {h["urn"] for h in halves}
+    halves[1]["props"]["cidrIpv4"] = "128.0.0.0/2"
+    assert not pack.analyze_stack([group] + halves).violations("security-group-rules-together-not-world-open")
+    web = [link(res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"web-{i}", {
+        "fromPort": 443, "toPort": 443, "ipProtocol": "tcp", "cidrIpv4": cidr}), "securityGroupId", group, "sg-1")
+        for i, cidr in enumerate(["0.0.0.0/1", "128.0.0.0/1"])]
+    assert not pack.analyze_stack([group] + web).violations("security-group-rules-together-not-world-open")

@@ -150,3 +150,10 @@ def test_lifecycle_rule_is_prod_only(pack_for):
     expire = {"id": "expire", "status": "Enabled", "expiration": {"days": 30}}
     assert not dev.analyze_stack(_bucket_with_rule("customer-records", expire)).violations(
         "s3-data-bucket-no-current-expiration")
+
+
+@pytest.mark.parametrize("type_", ["aws:opensearch/serverlessCollection:ServerlessCollection",
+                                   "aws:redshiftserverless/namespace:Namespace", "aws:qldb/ledger:Ledger"])
+def test_vector_and_other_stores_must_be_protected_in_prod(pack, type_):
+    assert pack.analyze_stack([res(type_, "store", {})]).violations("prod-data-stores-protected")
+    assert not pack.analyze_stack([res(type_, "store", {}, protect=True)]).violations("prod-data-stores-protected")

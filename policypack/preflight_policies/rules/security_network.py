@@ -299,3 +299,48 @@ POLICIES += [
     eks_endpoint_not_public,
     ecs_no_public_ip,
 ]
+
+
+def _group_key(rule):
+    deps = rule.property_dependency_urns.get("securityGroupId", ())
+    if deps:
+        return tuple(sorted(deps))
+    value = rule.peek("securityGroupId")
+    return value if isinstance(value, str) and not is_unknown(value) else None
+
+
+@stack_policy(
+    name="security-group-rules-together-not-world-open",
+    title="Separate ingress rules of one security group must not add up to the whole internet",
+    checklist=("security.api", "infra.separation"), severity="high",
+    frameworks=("Preflight:security-group-rules-together-not-world-open",),
+    types=(T.SECURITY_GROUP_RULE, T.VPC_INGRESS_RULE),
+    remediation="Replace the rules whose CIDRs add up to all addresses (0.0.0.0/1 + 128.0.0.0/1, ...) with a known "
+                "CIDR or a referenced security group; only 80/443 may face the internet.",
+)
+def security_group_rules_together_not_world_open(stack, report):
+    groups = {}
+    for rule in stack.of_type(T.SECURITY_GROUP_RULE, T.VPC_INGRESS_RULE):
+        key = _group_key(rule)
+        if key is None or netrules.world_open_ingress(rule):
+            continue  # judged alone by the resource policies
+        for from_port, to_port, protocol, cidrs in netrules.ingress_rules(rule):
+            if any(is_unknown(v) for v in (from_port, to_port, protocol)):
+                continue
+            entry = groups.setdefault((key, from_port, to_port, str(protocol)), ([], []))
+            entry[0].extend(cidrs)
+            entry[1].append(rule)
+    for (_, from_port, to_port, protocol), (cidrs, rules) in groups.items():
+        if len(rules) < 2 or not netrules.covers_internet(cidrs):
+            continue
+        exposed = netrules.exposed_ports((from_port, to_port, protocol), _WEB_PORTS)
+        if not exposed:
+            continue
+        names = ", ".join(sorted({r.name for r in rules}))
+        for r in rules:
+            report(f"{short_type(r.type)} '{r.name}' and its sibling rules ({names}) together open {exposed} to "
+                   f"the whole internet ({netrules.covers_internet(cidrs)}); allow a known CIDR or a security group",
+                   r.urn)
+
+
+POLICIES += [security_group_rules_together_not_world_open]

@@ -332,7 +332,8 @@ s3_bucket_lifecycle = companion_policy(
     frameworks=("AWS-FSBP:S3.13", "Checkov:CKV2_AWS_61", "Prowler:s3_bucket_lifecycle_enabled"),
     subjects=T.S3_BUCKETS, companions=T.S3_LIFECYCLE, link="bucket", judge=_judge_lifecycle,
     remediation="Add aws.s3.BucketLifecycleConfiguration(bucket=bucket.id, rules=[{'id': 'retention', "
-                "'status': 'Enabled', 'expiration': {'days': N}, ...}]) matching the retention you document.",
+                "'status': 'Enabled', 'noncurrent_version_expiration': {'noncurrent_days': N}, ...}]) matching the "
+                "retention you document (expire current objects only in log, cache or tmp buckets).",
 )
 
 
