@@ -86,11 +86,44 @@ def _condition_keys(condition: Any) -> tuple:
     return tuple(sorted({str(k) for tests in condition.values() if isinstance(tests, dict) for k in tests}))
 
 
+def _negated_narrowing(condition: Any) -> bool:
+    """A Deny's condition that denies everyone outside a known account/org/network: StringNotEquals
+    aws:SourceVpce vpce-1, NotIpAddress aws:SourceIp 10.0.0.0/8, StringNotEquals aws:PrincipalOrgID o-1..."""
+    if not isinstance(condition, dict):
+        return False
+    for operator, tests in condition.items():
+        op = str(operator).lower()
+        if "not" not in op or op.endswith("ifexists") or not isinstance(tests, dict):
+            continue
+        for key, value in tests.items():
+            k = str(key).lower()
+            if k in NARROWING_KEYS and _narrowing_value(k, iamdoc._as_list(value)):
+                return True
+    return False
+
+
+def _denied_to_outsiders(stmt: dict, denies: List[dict]) -> bool:
+    """Does a public Deny 'unless you come from X' cover every action of this Allow?"""
+    wanted = iamdoc.actions(stmt) or ["*"]
+    for deny in denies:
+        patterns = iamdoc.actions(deny)
+        if patterns and all(any(iamdoc.action_matches(p, a) or p == "*" for p in patterns) for a in wanted):
+            return True
+    return False
+
+
 def public_grants(document: Any) -> List[PublicGrant]:
-    """The statements of a resource policy (JSON string or object) that let anyone act; [] when unknown."""
+    """The statements of a resource policy (JSON string or object) that let anyone act; [] when unknown.
+
+    A public Allow fenced by a public Deny for everyone outside a VPC endpoint, network or organization
+    (the private API / VPC-only bucket pattern) is not public.
+    """
     out = []
+    denies = [s for s in iamdoc.policy_statements(document) if s.get("Effect") == "Deny" and principal_is_public(s)
+              and _negated_narrowing(s.get("Condition"))]
     for stmt in iamdoc.allow_statements(document):
-        if not principal_is_public(stmt) or condition_narrows(stmt.get("Condition")):
+        if not principal_is_public(stmt) or condition_narrows(stmt.get("Condition")) \
+                or _denied_to_outsiders(stmt, denies):
             continue
         actions = tuple(iamdoc.actions(stmt)) or (("all but " + ", ".join(iamdoc.strings(stmt.get("NotAction"))),)
                                                   if stmt.get("NotAction") else ())

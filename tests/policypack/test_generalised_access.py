@@ -361,3 +361,19 @@ def test_separate_rules_that_add_up_to_the_internet(pack):
         "fromPort": 443, "toPort": 443, "ipProtocol": "tcp", "cidrIpv4": cidr}), "securityGroupId", group, "sg-1")
         for i, cidr in enumerate(["0.0.0.0/1", "128.0.0.0/1"])]
     assert not pack.analyze_stack([group] + web).violations("security-group-rules-together-not-world-open")
+
+
+def test_private_api_pattern_allow_all_fenced_by_deny_outside_the_endpoint(pack):
+    allow = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+    fence = {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+             "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-0abc"}}}
+    assert not pack.analyze("aws:apigateway/restApi:RestApi", {"policy": doc(fence, allow)}).violations(
+        "resource-policy-not-public")
+    assert pack.analyze("aws:apigateway/restApi:RestApi", {"policy": doc(allow)}).violations(
+        "resource-policy-not-public")
+    weak = dict(fence, Condition={"Bool": {"aws:SecureTransport": "false"}})  # denies plain HTTP, not outsiders
+    assert pack.analyze("aws:apigateway/restApi:RestApi", {"policy": doc(weak, allow)}).violations(
+        "resource-policy-not-public")
+    narrow_fence = dict(fence, Action="execute-api:GET")  # fences one action, the allow grants more
+    assert pack.analyze("aws:apigateway/restApi:RestApi", {"policy": doc(narrow_fence, allow)}).violations(
+        "resource-policy-not-public")
