@@ -377,3 +377,12 @@ def test_private_api_pattern_allow_all_fenced_by_deny_outside_the_endpoint(pack)
     narrow_fence = dict(fence, Action="execute-api:GET")  # fences one action, the allow grants more
     assert pack.analyze("aws:apigateway/restApi:RestApi", {"policy": doc(narrow_fence, allow)}).violations(
         "resource-policy-not-public")
+
+
+def test_open_opensearch_policy_is_fine_inside_a_vpc_or_behind_fine_grained_access(pack):
+    open_policy = doc(stmt(Action="es:*"))
+    assert pack.analyze("aws:opensearch/domain:Domain", {"accessPolicies": open_policy}).violations(
+        "resource-policy-not-public")
+    for extra in ({"vpcOptions": {"subnetIds": ["subnet-1"]}}, {"advancedSecurityOptions": {"enabled": True}}):
+        assert not pack.analyze("aws:opensearch/domain:Domain", dict(extra, accessPolicies=open_policy)).violations(
+            "resource-policy-not-public"), extra

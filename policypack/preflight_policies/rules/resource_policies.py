@@ -58,6 +58,9 @@ def resource_policy_not_public(r, report):
             report(f"data access policy '{r.name}' grants {', '.join(sorted(set(granted))[:4])} to Principal '*'; "
                    f"name the role ARNs that may read and write the collection")
         return
+    if r.type == T.OPENSEARCH_DOMAIN and (r.peek("vpcOptions.subnetIds") or
+                                          r.peek("advancedSecurityOptions.enabled") is True):
+        return  # AWS's own pattern: an open policy on a VPC domain or behind fine-grained access control
     grant = rp.first_public_grant(r.peek(POLICY_INPUTS[r.type]))
     if grant:
         report(f"{short_type(r.type)} '{r.name}' policy {grant.describe()}; name the principals, or add a "
