@@ -5,15 +5,16 @@ import os
 from typing import Any, List
 
 from .model import MetadataError
-from .rules import (ai, api, compliance, deployment, infrastructure, infrastructure_data, observability, security,
-                    security_encryption, security_iam, security_network, security_s3, security_secrets)
+from .rules import (ai, api, compliance, deployment, infrastructure, infrastructure_data, observability,
+                    resource_policies, security_encryption, security_iam, security_network, security_s3, security_secrets)
 
 PACK_NAME = "preflight"
 PACK_DESCRIPTION = ("Preflight: the production readiness checklist for AWS (pulumi-aws 7.x), mandatory in "
                     "prod and staging, advisory in dev.")
 # Sorted by checklist section: infrastructure, security, observability, AI, compliance.
-RULE_MODULES = (infrastructure, infrastructure_data, deployment, security, security_iam, security_secrets,
-                security_encryption, security_s3, security_network, api, observability, ai, compliance)
+RULE_MODULES = (infrastructure, infrastructure_data, deployment, security_iam, security_secrets,
+                security_encryption, security_s3, resource_policies, security_network, api, observability, ai,
+                compliance)
 
 
 def all_policies() -> List[Any]:

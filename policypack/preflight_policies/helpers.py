@@ -77,26 +77,7 @@ def property_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
                            remediation=remediation, types=types, frameworks=frameworks, levels=levels)(check)
 
 
-# -- IAM policy documents -----------------------------------------------------------------------
-def policy_statements(document: Any) -> List[dict]:
-    """Statements of an IAM policy document given as a JSON string or an already-parsed dict.
-
-    Unknown documents (preview) yield no statements; malformed JSON yields none either (the
-    provider rejects it before anything is created).
-    """
-    if document is None or is_unknown(document):
-        return []
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return []
-    if not isinstance(document, dict):
-        return []
-    stmts = document.get("Statement", [])
-    if isinstance(stmts, dict):
-        stmts = [stmts]
-    return [s for s in stmts if isinstance(s, dict)]
+# IAM policy documents are read by one module only: iamdoc.
 
 
 def as_list(value: Any) -> List[Any]:
@@ -149,47 +130,8 @@ def companion_policy(*, name: str, title: str, checklist: Sequence[str] | str, s
                         types=tuple(subjects) + tuple(companions))(check)
 
 
-# -- security group ingress, whatever resource shape carries it ----------------------------------
-WORLD_CIDRS = ("0.0.0.0/0", "::/0")
-
-
-def world_open_ingress(r: Resource) -> List[tuple]:
-    """(from_port, to_port, protocol) of the ingress rules of `r` open to the whole internet.
-
-    Handles aws.ec2.SecurityGroup (inline `ingress`), aws.ec2.SecurityGroupRule (type ingress) and
-    aws.vpc.SecurityGroupIngressRule. Unknown CIDRs are never treated as open.
-    """
-    rules = []
-    if r.type == "aws:ec2/securityGroup:SecurityGroup":
-        for rule in as_list(r.peek("ingress")):
-            if isinstance(rule, dict):
-                rules.append((rule.get("fromPort"), rule.get("toPort"), rule.get("protocol"),
-                              as_list(rule.get("cidrBlocks")) + as_list(rule.get("ipv6CidrBlocks"))))
-    elif r.type == "aws:ec2/securityGroupRule:SecurityGroupRule":
-        if r.peek("type") == "ingress":
-            rules.append((r.peek("fromPort"), r.peek("toPort"), r.peek("protocol"),
-                          as_list(r.peek("cidrBlocks")) + as_list(r.peek("ipv6CidrBlocks"))))
-    elif r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-        rules.append((r.peek("fromPort"), r.peek("toPort"), r.peek("ipProtocol"),
-                      [r.peek("cidrIpv4"), r.peek("cidrIpv6")]))
-    return [(f, t, p) for f, t, p, cidrs in rules
-            if any(isinstance(c, str) and c in WORLD_CIDRS for c in cidrs) and not is_unknown(p)]
-
-
-def all_traffic(protocol: Any) -> bool:
-    return str(protocol) in ("-1", "all")
-
-
-def ingress_covers(rule: tuple, port: int) -> bool:
-    """Does a world-open (from, to, protocol) ingress rule expose TCP `port`?"""
-    from_port, to_port, protocol = rule
-    if all_traffic(protocol):
-        return True
-    if str(protocol).lower() not in ("tcp", "6"):
-        return False
-    if not isinstance(from_port, int) or not isinstance(to_port, int):
-        return False
-    return from_port <= port <= to_port
+# -- security group ingress: one reader, netrules (CIDR coverage, every rule shape) -------------
+from .netrules import WORLD_CIDRS, all_traffic, ingress_covers, world_open_ingress  # noqa: E402,F401
 
 
 def not_false(v: Any) -> bool:
@@ -209,32 +151,6 @@ def glob_any(value: str, patterns: Iterable[str]) -> bool:
     """`value` matches one of the glob `patterns` (case-insensitive, as IAM compares actions)."""
     v = value.lower()
     return any(_fnmatchcase(v, p.lower()) for p in patterns if isinstance(p, str))
-
-
-def iam_documents(r: Resource):
-    """(where, document) pairs of an IAM resource: `policy` on policy holders, inlinePolicies on a Role."""
-    if r.type == "aws:iam/role:Role":
-        for i, inline in enumerate(as_list(r.peek("inlinePolicies"))):
-            if isinstance(inline, dict):
-                yield f"inline policy {inline.get('name') or i}", inline.get("policy")
-    else:
-        yield "policy", r.peek("policy")
-
-
-def allow_statements(document: Any) -> List[dict]:
-    """The Allow statements of a policy document (string or object); none while it is unknown."""
-    return [s for s in policy_statements(document) if s.get("Effect") == "Allow"]
-
-
-def statement_allows(stmt: dict, actions: Iterable[str]) -> List[str]:
-    """Which of `actions` an Allow statement grants (Action globs, or everything a NotAction leaves)."""
-    granted = [a for a in as_list(stmt.get("Action")) if isinstance(a, str)]
-    if granted:
-        return [a for a in actions if any(_fnmatchcase(a.lower(), g.lower()) for g in granted)]
-    excluded = [a for a in as_list(stmt.get("NotAction")) if isinstance(a, str)]
-    if excluded:
-        return [a for a in actions if not any(_fnmatchcase(a.lower(), g.lower()) for g in excluded)]
-    return []
 
 
 def links_to(source: Resource, prop: str, target: Resource, *target_props: str) -> bool:

@@ -25,11 +25,19 @@ PROVIDER_PATTERNS = (
     ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
     ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
     ("a Stripe live key", re.compile(r"\b(?:sk|rk)_live_[A-Za-z0-9]{16,}")),
+    ("a Hugging Face token", re.compile(r"\bhf_[A-Za-z0-9]{30,}")),
+    ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}")),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
+    ("a SendGrid API key", re.compile(r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}")),
+    ("a URL with a password", re.compile(
+        r"\b[a-z][a-z0-9+.\-]*://[^\s/:@'\"]*:(?![^\s@]*(?:\$\{|\{\{|%\(|<|\*\*\*|\[secret\]))[^\s/@'\"]{3,}@[^\s/'\"]+", re.I)),
 )
 
 # Words that make a name secret-looking (matched on the name's word parts, any case or style).
 _SECRET_WORDS = {"password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "credential",
                  "credentials", "privatekey", "accesskey", "secretkey", "clientsecret", "signingkey"}
+_SUFFIX_WORDS = ("password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "privatekey",
+                 "accesskey", "secretkey")
 # A last word that makes the name describe a reference or a setting, not the secret itself.
 _REFERENCE_SUFFIXES = {"arn", "name", "id", "path", "url", "uri", "file", "ref", "param", "parameter",
                        "ttl", "length", "len", "type", "header", "region", "endpoint", "expiry",
@@ -65,7 +73,10 @@ def secret_looking_name(name: str) -> bool:
     if not words or words[-1] in _REFERENCE_SUFFIXES:
         return False
     joined = {a + b for a, b in zip(words, words[1:])}
-    return bool((set(words) | joined) & _SECRET_WORDS)
+    if (set(words) | joined) & _SECRET_WORDS:
+        return True
+    # Single-word spellings (PGPASSWORD, MYSQLPWD, GITHUBTOKEN, APPSECRET): a secret word ends the last word.
+    return words[-1].endswith(_SUFFIX_WORDS)
 
 
 def reference_or_placeholder(value: str) -> bool:
@@ -177,3 +188,55 @@ def describe(findings: List[Finding], limit: int = 3) -> str:
     shown = "; ".join(str(f) for f in findings[:limit])
     more = len(findings) - limit
     return shown + (f" (and {more} more)" if more > 0 else "")
+
+
+# -- anywhere a value can hide: nested environments, argument lists, JSON documents ---------------
+_ENV_LIST_KEYS = ("environment", "env")  # [{"name": ..., "value": ...}] lists (ECS, Batch, EKS)
+_ARGV_KEYS = ("command", "entrypoint", "args")
+
+
+def scan_tree(value: Any, where: str = "") -> List[Finding]:
+    """Findings anywhere in a nested input (dicts, lists, JSON strings): name/value pairs under
+    secret-looking names, {"name", "value"} environment lists, argument lists (command, entryPoint),
+    and provider keys in any string. Values are never copied into findings."""
+    out: List[Finding] = []
+    _walk_tree(json_value(value) if isinstance(value, str) and value.lstrip()[:1] in "[{" else value,
+               where, out, 0)
+    return out
+
+
+def _walk_tree(node: Any, where: str, out: List[Finding], depth: int) -> None:
+    if depth > 12 or is_unknown(node):
+        return
+    if isinstance(node, str):
+        found = provider_key(node)
+        if found:
+            out.append(Finding(where or "a value", found))
+        return
+    if isinstance(node, list):
+        if node and all(isinstance(p, Mapping) and "name" in p and "value" in p for p in node):
+            out.extend(Finding(f"{where} {f.where}".strip(), f.what, f.key)
+                       for f in scan_name_value_pairs(node))
+            return
+        for i, item in enumerate(node):
+            _walk_tree(item, where, out, depth + 1)
+        return
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            k = str(key)
+            here = f"{where} '{k}'".strip() if where else f"'{k}'"
+            if k.lower() in _ARGV_KEYS and isinstance(value, list):
+                words = [v for v in value if isinstance(v, str) and not is_unknown(v)]
+                out.extend(Finding(f"{k} {f.where}", f.what) for f in scan_text(" ".join(words)))
+                continue
+            if isinstance(value, str) and value.lstrip()[:1] in "[{":
+                parsed = json_value(value)
+                if isinstance(parsed, (list, Mapping)):
+                    _walk_tree(parsed, here, out, depth + 1)
+                    continue
+            if isinstance(value, str) and not is_unknown(value):
+                what = scan_value(k, value)
+                if what:
+                    out.append(Finding(here, what, k))
+                    continue
+            _walk_tree(value, here, out, depth + 1)

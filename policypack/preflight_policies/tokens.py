@@ -51,6 +51,18 @@ DATA_STORES = (
     "aws:backup/vault:Vault",
     "aws:cognito/userPool:UserPool",
     "aws:ecr/repository:Repository",
+    # vector stores and the other stores whose loss is data loss (issue 13)
+    "aws:opensearch/serverlessCollection:ServerlessCollection",
+    "aws:redshiftserverless/namespace:Namespace",
+    "aws:docdb/elasticCluster:ElasticCluster",
+    "aws:glacier/vault:Vault",
+    "aws:timestreamwrite/table:Table",
+    "aws:keyspaces/table:Table",
+    "aws:qldb/ledger:Ledger",
+    "aws:fsx/lustreFileSystem:LustreFileSystem",
+    "aws:fsx/ontapFileSystem:OntapFileSystem",
+    "aws:fsx/windowsFileSystem:WindowsFileSystem",
+    "aws:fsx/openZfsFileSystem:OpenZfsFileSystem",
 )
 
 # -- added by the catalog (part A): security and infrastructure sections --------------------------
@@ -191,3 +203,47 @@ BACKUP_VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
 BACKUP_PLAN = "aws:backup/plan:Plan"
 BACKUP_RESTORE_TESTING_PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
 BACKUP_RESTORE_TESTING_SELECTION = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
+
+# -- added for issue 13 (catalog generalisation): resource policies, network, data, AI ---------------
+SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+ECR_REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
+APIGW_REST_API = "aws:apigateway/restApi:RestApi"
+APIGW_REST_API_POLICY = "aws:apigateway/restApiPolicy:RestApiPolicy"
+OPENSEARCH_DOMAIN_POLICY = "aws:opensearch/domainPolicy:DomainPolicy"
+OSS_ACCESS_POLICY = "aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy"
+OSS_SECURITY_POLICY = "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy"
+OSS_COLLECTION = "aws:opensearch/serverlessCollection:ServerlessCollection"
+EFS_FILE_SYSTEM_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+GLACIER_VAULT = "aws:glacier/vault:Vault"
+BACKUP_VAULT_POLICY = "aws:backup/vaultPolicy:VaultPolicy"
+KINESIS_RESOURCE_POLICY = "aws:kinesis/resourcePolicy:ResourcePolicy"
+KINESIS_STREAM = "aws:kinesis/stream:Stream"
+FIREHOSE_STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+MSK_CLUSTER = "aws:msk/cluster:Cluster"
+AMI_LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
+SNAPSHOT_CREATE_VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"
+RDS_SNAPSHOTS = ("aws:rds/snapshot:Snapshot", "aws:rds/clusterSnapshot:ClusterSnapshot",
+                 "aws:rds/snapshotCopy:SnapshotCopy", "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy")
+CLOUDFRONT_DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+SCHEDULER_SCHEDULE = "aws:scheduler/schedule:Schedule"
+GLUE_CONNECTION = "aws:glue/connection:Connection"
+BATCH_JOB_DEFINITION = "aws:batch/jobDefinition:JobDefinition"
+APPRUNNER_SERVICE = "aws:apprunner/service:Service"
+REDSHIFT_SERVERLESS_NAMESPACE = "aws:redshiftserverless/namespace:Namespace"
+DOCDB_ELASTIC_CLUSTER = "aws:docdb/elasticCluster:ElasticCluster"
+MQ_BROKER = "aws:mq/broker:Broker"
+IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
+IAM_USER_POLICY_ATTACHMENTS_EXCLUSIVE = "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive"
+IAM_GROUP_POLICY_ATTACHMENTS_EXCLUSIVE = "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive"
+EKS_CLUSTER_TOKEN = "aws:eks/cluster:Cluster"
+LAMBDA_LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
+SAGEMAKER_ENDPOINT_CONFIGURATION = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+AGENTCORE_RUNTIME = "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime"
+AGENTCORE_GATEWAY = "aws:bedrock/agentcoreGateway:AgentcoreGateway"
+AGENTCORE_API_KEY_PROVIDER = "aws:bedrock/agentcoreApiKeyCredentialProvider:AgentcoreApiKeyCredentialProvider"
+AGENTCORE_OAUTH2_PROVIDER = "aws:bedrock/agentcoreOauth2CredentialProvider:AgentcoreOauth2CredentialProvider"
+AGENTCORE_CODE_INTERPRETER = "aws:bedrock/agentcoreCodeInterpreter:AgentcoreCodeInterpreter"
+AGENTCORE_BROWSER = "aws:bedrock/agentcoreBrowser:AgentcoreBrowser"

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from ..helpers import (allow_statements, as_list, glob_any, iam_documents, is_true, links_to, non_empty,
-                       policy_statements, presence_policy, property_policy, short_type, statement_allows)
+from ..helpers import (as_list, glob_any, is_true, links_to, non_empty, presence_policy, property_policy,
+                       short_type)
+from ..iamdoc import allow_statements, policy_statements, statement_allows
+from ..iamdoc import documents as iam_documents
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
 from ..resource import UNKNOWN, contains_unknown, is_unknown
 from ..model import unknown_during_preview
@@ -128,9 +130,35 @@ def _action_group_text(r) -> str:
     return " ".join(p for p in parts if isinstance(p, str) and not is_unknown(p)).lower()
 
 
+_FREE_FORM = ("sql", "query", "sqlquery", "querystring", "statement", "code", "script", "command", "cmd",
+              "shell", "bash", "expression", "eval", "python", "javascript", "commandline")
+
+
+def _free_form_parameters(r) -> list:
+    """Parameters of an action group that carry SQL, code or shell commands (by name), from the function schema
+    or the OpenAPI schema."""
+    import re
+    names = []
+    for fn in as_list(r.peek("functionSchema.memberFunctions.functions")):
+        if isinstance(fn, dict):
+            for p in as_list(fn.get("parameters")):
+                if isinstance(p, dict) and isinstance(p.get("mapBlockKey"), str):
+                    names.append(p["mapBlockKey"])
+    payload = r.peek("apiSchema.payload")
+    if isinstance(payload, str) and not is_unknown(payload):
+        names += re.findall(r"""["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*:\s*\{?\s*["']?type["']?\s*:""", payload)
+        names += re.findall(r"""name["']?\s*:\s*["']?([A-Za-z_][A-Za-z0-9_]*)""", payload)
+    out = []
+    for n in names:
+        key = re.sub(r"[^a-z]", "", n.lower())
+        if key in _FREE_FORM or key.endswith(("sql", "query", "command", "script", "code")):
+            out.append(n)
+    return sorted(set(out))
+
+
 @resource_policy(
     name="bedrock-action-group-human-approval",
-    title="Bedrock agent action groups that can destroy data must return control to a human (RETURN_CONTROL)",
+    title="Bedrock action groups that destroy data or run free-form SQL/code/commands must return control to a human",
     checklist=("ai.agents", "ai.prompt-injection"), severity="high",
     frameworks=("Preflight:agent-human-approval",),
     types=T.BEDROCK_ACTION_GROUP,
@@ -147,6 +175,12 @@ def bedrock_action_group_human_approval(r, report):
     if control is UNKNOWN:
         unknown_during_preview("custom_control")
     if control == "RETURN_CONTROL":
+        return
+    free_form = _free_form_parameters(r)
+    if free_form:
+        report(f"action group '{r.name}' takes free-form {', '.join(free_form[:3])} from the model and runs it without a "
+               f"human: an injected prompt becomes a query or command; set action_group_executor "
+               f"custom_control='RETURN_CONTROL' (or replace the free-form input with narrow, typed parameters)")
         return
     text = _action_group_text(r)
     words = [w for w in (r.config.get("destructiveWords") or DESTRUCTIVE_WORDS) if isinstance(w, str)]
@@ -232,14 +266,30 @@ def agent_roles(stack, tag_keys):
     """
     delivery = _log_delivery_roles(stack)
     agents = stack.of_type(T.BEDROCK_AGENT)
+    tools = stack.cached("agent-tool-roles", lambda: _tool_roles(stack))
     for role in stack.of_type(T.IAM_ROLE):
         if role.urn in delivery or is_unknown(role.peek("assumeRolePolicy")) or is_unknown(role.peek("tags")):
             continue
         why = is_agent_role(role, tag_keys)
         if not why and any(links_to(a, "agentResourceRoleArn", role, "arn", "name") for a in agents):
             why = "used by a Bedrock agent"
+        if not why and role.urn in tools:
+            why = tools[role.urn]
         if why:
             yield role, why
+
+
+def _tool_roles(stack) -> dict:
+    """role URN -> why, for the roles of Lambda functions an agent can invoke (action groups, AgentCore
+    gateway targets): what the tool's role may do, the agent may do."""
+    out = {}
+    for group in stack.of_type(T.BEDROCK_ACTION_GROUP, "aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget"):
+        prop = "actionGroupExecutor" if group.type == T.BEDROCK_ACTION_GROUP else "targetConfiguration"
+        for fn in stack.referenced(group, prop, T.LAMBDA_FUNCTION):
+            for role in stack.referenced(fn, "role", T.IAM_ROLE):
+                out.setdefault(role.urn, f"the role of Lambda '{fn.name}', a tool the agent invokes through "
+                                         f"'{group.name}'")
+    return out
 
 
 def _role_documents(stack, role):
@@ -268,7 +318,8 @@ def _role_documents(stack, role):
     title="AI agent roles must not allow destructive actions",
     checklist=("ai.agents", "security.iam"), severity="critical",
     frameworks=("Prowler:bedrock_agent_role_least_privilege",),
-    types=(T.IAM_ROLE, T.IAM_ROLE_POLICY, T.IAM_ROLE_POLICY_ATTACHMENT, T.IAM_MANAGED_POLICY),
+    types=(T.IAM_ROLE, T.IAM_ROLE_POLICY, T.IAM_ROLE_POLICY_ATTACHMENT, T.IAM_MANAGED_POLICY, T.BEDROCK_ACTION_GROUP,
+           T.LAMBDA_FUNCTION),
     config={
         "destructiveActions": {"type": "array", "items": {"type": "string"}, "default": list(DESTRUCTIVE_ACTIONS),
                                "description": "IAM action globs an agent role may not be allowed."},
@@ -603,3 +654,181 @@ POLICIES = [
     budget_has_notifications,
     cost_anomaly_detection,
 ]
+
+
+# -- issue 13: guardrails that only detect, models and instances behind approval, AgentCore ----------
+from .. import stackconfig  # noqa: E402
+
+
+def _detect_only(r) -> list:
+    """Guardrail filters that are on for input but only detect (input_action NONE) instead of blocking."""
+    found = []
+    for f in _filters(r):
+        if f.get("inputEnabled", True) is not False and f.get("inputAction") == "NONE" \
+                and f.get("inputStrength", "NONE") != "NONE":
+            found.append(f"content filter {f.get('type')}")
+    for t in as_list(r.peek("topicPolicyConfig.topicsConfigs")):
+        if isinstance(t, dict) and t.get("inputEnabled", True) is not False and t.get("inputAction") == "NONE":
+            found.append(f"denied topic {t.get('name')}")
+    for key in ("wordPolicyConfig.wordsConfigs", "wordPolicyConfig.managedWordListsConfigs"):
+        for w in as_list(r.peek(key)):
+            if isinstance(w, dict) and w.get("inputEnabled", True) is not False and w.get("inputAction") == "NONE":
+                found.append("word filter")
+    return found
+
+
+@resource_policy(
+    name="bedrock-guardrail-blocks",
+    title="Bedrock guardrail filters must block, not only detect (input_action NONE)",
+    checklist=("ai.prompt-injection", "ai.agents"), severity="high",
+    frameworks=("Preflight:bedrock-guardrail-blocks",),
+    types=T.BEDROCK_GUARDRAIL,
+    remediation="Remove input_action='NONE' (the default is BLOCK) from the content filters, denied topics and word "
+                "filters of aws.bedrock.Guardrail; detect mode only records what it would have blocked.",
+)
+def bedrock_guardrail_blocks(r, report):
+    if contains_unknown(r.peek("contentPolicyConfig")) or contains_unknown(r.peek("topicPolicyConfig")):
+        unknown_during_preview("the guardrail's policies", "are")
+    found = _detect_only(r)
+    if found:
+        report(f"guardrail '{r.name}' only detects with {', '.join(sorted(set(found))[:4])} (input_action NONE): "
+               f"prompt attacks are logged and passed to the model; set input_action='BLOCK'")
+
+
+@resource_policy(
+    name="bedrock-agent-model-approved",
+    title="Bedrock agents must not run on expensive foundation models without a recorded approval",
+    checklist=("ai.cost", "ai.agents"), severity="high",
+    frameworks=("Preflight:expensive-model-allow-list",),
+    types=(T.BEDROCK_AGENT,),
+    config={
+        "expensiveModels": {"type": "array", "items": {"type": "string"}, "default": list(EXPENSIVE_MODELS),
+                            "description": "Globs over model ids / ARNs that count as expensive."},
+        "allowedModels": {"type": "array", "items": {"type": "string"}, "default": [],
+                          "description": "Model ids or ARNs (globs) approved despite matching expensiveModels."}},
+    remediation="Run the agent on a cheaper model (e.g. anthropic.claude-3-5-haiku-*) in foundation_model of "
+                "aws.bedrock.AgentAgent, or record the approval by adding the model to allowedModels in "
+                "--policy-pack-config; an agent loops over the model many times per request.",
+)
+def bedrock_agent_model_approved(r, report):
+    model = r.peek("foundationModel")
+    if is_unknown(model):
+        unknown_during_preview("foundation_model")
+    if not isinstance(model, str):
+        return
+    patterns = r.config.get("expensiveModels") or EXPENSIVE_MODELS
+    allowed = r.config.get("allowedModels") or ()
+    if glob_any(model, patterns) and not glob_any(model, allowed):
+        report(f"agent '{r.name}' runs on {model}, an expensive model, without a recorded approval; use a cheaper "
+               f"model or add it to allowedModels in the policy pack config")
+
+
+LARGE_INSTANCES = ("ml.p*", "ml.trn*", "ml.inf2.24xlarge", "ml.inf2.48xlarge", "ml.g*.12xlarge", "ml.g*.16xlarge",
+                   "ml.g*.24xlarge", "ml.g*.48xlarge")
+
+
+@resource_policy(
+    name="sagemaker-endpoint-instance-approved",
+    title="SageMaker endpoints on large GPU/accelerator instances need a recorded approval",
+    checklist="ai.cost", severity="high",
+    frameworks=("Preflight:sagemaker-endpoint-instance-approved",),
+    types=(T.SAGEMAKER_ENDPOINT_CONFIG,),
+    config={
+        "expensiveInstances": {"type": "array", "items": {"type": "string"}, "default": list(LARGE_INSTANCES),
+                               "description": "Globs over instance types that bill enough to need an approval."},
+        "approved": {"type": "array", "items": {"type": "string"}, "default": [],
+                     "description": "Endpoint configuration names (logical or name input) approved to use them."}},
+    remediation="Serve the model on a smaller instance (ml.g5.xlarge, serverless inference, or Bedrock on demand), or "
+                "record the approval by adding the endpoint configuration's name to 'approved' in "
+                "--policy-pack-config; a large GPU endpoint bills every hour it exists.",
+)
+def sagemaker_endpoint_instance_approved(r, report):
+    approved = set(r.config.get("approved") or ())
+    if approved & {n for n in (r.name, r.peek("name")) if isinstance(n, str)}:
+        return
+    patterns = r.config.get("expensiveInstances") or LARGE_INSTANCES
+    big = []
+    for v in as_list(r.peek("productionVariants")) + as_list(r.peek("shadowProductionVariants")):
+        kind = v.get("instanceType") if isinstance(v, dict) else None
+        if isinstance(kind, str) and not is_unknown(kind) and glob_any(kind, patterns):
+            big.append(f"{kind} x{v.get('initialInstanceCount') or 1}")
+    if big:
+        report(f"endpoint configuration '{r.name}' runs {', '.join(big)} without a recorded approval; use a smaller "
+               f"instance or add '{r.name}' to approved in the policy pack config")
+
+
+@resource_policy(
+    name="agentcore-runtime-vpc",
+    title="Bedrock AgentCore runtimes must run in your VPC, not in PUBLIC network mode",
+    checklist=("ai.agents", "infra.separation", "security.api"), severity="high",
+    frameworks=("AWS-FSBP:BedrockAgentCore.1",),
+    types=(T.AGENTCORE_RUNTIME, T.AGENTCORE_CODE_INTERPRETER, T.AGENTCORE_BROWSER),
+    remediation="Set network_configuration={'network_mode': 'VPC', 'network_mode_config': {'subnets': private_subnet_ids, "
+                "'security_groups': [sg.id]}} on aws.bedrock.AgentcoreAgentRuntime (and code interpreters / "
+                "browsers), so the agent's outbound traffic passes your network controls.",
+)
+def agentcore_runtime_vpc(r, report):
+    mode = r.peek("networkConfiguration.networkMode")
+    if is_unknown(mode):
+        unknown_during_preview("network_mode")
+    if mode in (None, "PUBLIC"):
+        report(f"{short_type(r.type)} '{r.name}' runs in PUBLIC network mode: the agent reaches (and is reachable "
+               f"from) the internet outside your VPC controls; set network_mode='VPC' with private subnets")
+
+
+@resource_policy(
+    name="agentcore-gateway-authorization",
+    title="Bedrock AgentCore gateways must authorize inbound calls (no authorizer_type NONE)",
+    checklist=("ai.agents", "security.api"), severity="critical",
+    frameworks=("AWS-FSBP:BedrockAgentCore.2",),
+    types=(T.AGENTCORE_GATEWAY,),
+    remediation="Set authorizer_type='CUSTOM_JWT' (with authorizer_configuration: discovery_url, allowed_audience / "
+                "allowed_clients) or 'AWS_IAM' on aws.bedrock.AgentcoreGateway; with NONE anyone can call the tools "
+                "behind it.",
+)
+def agentcore_gateway_authorization(r, report):
+    kind = r.peek("authorizerType")
+    if is_unknown(kind):
+        unknown_during_preview("authorizer_type")
+    if kind in (None, "", "NONE"):
+        report(f"AgentCore gateway '{r.name}' accepts calls from anyone (authorizer_type NONE), and every tool behind "
+               f"it with them; set authorizer_type='CUSTOM_JWT' or 'AWS_IAM'")
+
+
+def _client_secrets(value, path="oauth2ProviderConfig"):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str) and k.lower() == "clientsecret":
+                yield f"{path}.{k}", v
+            else:
+                yield from _client_secrets(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for v in value:
+            yield from _client_secrets(v, path)
+
+
+@resource_policy(
+    name="agentcore-credential-not-literal",
+    title="AgentCore credential providers must not take API keys or client secrets from literals or plain config",
+    checklist=("security.secrets", "ai.agents"), severity="critical",
+    frameworks=("Preflight:agentcore-credential-not-literal",),
+    types=(T.AGENTCORE_API_KEY_PROVIDER, T.AGENTCORE_OAUTH2_PROVIDER),
+    remediation="Use api_key_secret_config (an existing Secrets Manager secret) or api_key_wo with "
+                "config.require_secret(...) on aws.bedrock.AgentcoreApiKeyCredentialProvider; pass OAuth2 client "
+                "secrets from config.require_secret (pulumi config set --secret), never a literal.",
+)
+def agentcore_credential_not_literal(r, report):
+    if r.type == T.AGENTCORE_API_KEY_PROVIDER:
+        values = [("api_key", r.peek("apiKey"))]
+    else:
+        values = list(_client_secrets(r.peek("oauth2ProviderConfig")))
+    for field, value in values:
+        origin = stackconfig.literal_origin(value)
+        if origin:
+            report(f"{short_type(r.type)} '{r.name}' takes its {field} from {origin}; use a Secrets Manager secret or "
+                   f"config.require_secret")
+            return
+
+
+POLICIES += [bedrock_guardrail_blocks, bedrock_agent_model_approved, sagemaker_endpoint_instance_approved,
+             agentcore_runtime_vpc, agentcore_gateway_authorization, agentcore_credential_not_literal]

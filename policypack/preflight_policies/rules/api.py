@@ -453,8 +453,11 @@ def lb_listener_https(r, report):
     protocol, actions = r.peek("protocol"), r.peek("defaultActions")
     if is_unknown(protocol) or contains_unknown(actions):
         unknown_during_preview("the listener's protocol or actions", "are")
-    if protocol == "HTTP" and not _http_redirects_to_https(r):
-        report(f"listener '{r.name}' serves plain HTTP; make its default action a redirect to HTTPS and serve "
+    implicit = protocol in (None, "") and r.peek("certificateArn") in (None, "")
+    if (protocol == "HTTP" or implicit) and not _http_redirects_to_https(r):
+        how = "plain HTTP (no protocol set: an application load balancer listener defaults to HTTP)" if implicit \
+            else "plain HTTP"
+        report(f"listener '{r.name}' serves {how}; make its default action a redirect to HTTPS and serve "
                f"the application on an HTTPS listener")
 
 
@@ -500,7 +503,51 @@ def lb_drop_invalid_headers(r, report):
                f"drop_invalid_header_fields=True")
 
 
+_VIEWER_OK = ("redirect-to-https", "https-only")
+
+
+@resource_policy(
+    name="cloudfront-viewer-https",
+    title="CloudFront distributions must send viewers to HTTPS on every cache behavior",
+    checklist=("security.api", "security.encryption"), severity="high",
+    frameworks=("AWS-FSBP:CloudFront.3", "Checkov:CKV_AWS_34", "Prowler:cloudfront_distributions_https_enabled"),
+    types=(T.CLOUDFRONT_DISTRIBUTION,),
+    remediation="Set viewer_protocol_policy='redirect-to-https' (or 'https-only') on default_cache_behavior and on "
+                "every ordered_cache_behaviors entry of aws.cloudfront.Distribution.",
+)
+def cloudfront_viewer_https(r, report):
+    behaviors = [("the default cache behavior", r.peek("defaultCacheBehavior.viewerProtocolPolicy"))]
+    for i, b in enumerate(as_list(r.peek("orderedCacheBehaviors"))):
+        if isinstance(b, dict):
+            behaviors.append((f"ordered behavior '{b.get('pathPattern') or i}'", b.get("viewerProtocolPolicy")))
+    plain = [where for where, policy in behaviors if isinstance(policy, str) and policy not in _VIEWER_OK]
+    if plain:
+        report(f"distribution '{r.name}' serves plain HTTP on {', '.join(plain)} (viewer_protocol_policy "
+               f"'allow-all'); set viewer_protocol_policy='redirect-to-https'")
+
+
+@resource_policy(
+    name="apigatewayv2-no-quick-create",
+    title="HTTP APIs must not be quick-created (an open $default route and stage, no throttling, no logs)",
+    checklist=("security.api", "observability.logging", "ai.cost"), severity="high",
+    frameworks=("Preflight:apigatewayv2-no-quick-create",),
+    types=(T.APIGWV2_API,),
+    remediation="Remove target (and route_key) from aws.apigatewayv2.Api; declare an aws.apigatewayv2.Integration, "
+                "aws.apigatewayv2.Route with authorization_type='JWT'/'AWS_IAM'/'CUSTOM', and an "
+                "aws.apigatewayv2.Stage with default_route_settings throttling and access_log_settings.",
+)
+def apigatewayv2_no_quick_create(r, report):
+    target = r.peek("target")
+    if is_unknown(target) or target not in (None, ""):
+        if r.peek("protocolType", "HTTP") == "HTTP":
+            report(f"HTTP API '{r.name}' is quick-created (target=...): API Gateway adds a $default route with no "
+                   f"authorization and a $default stage with no throttling and no access logs; declare the route "
+                   f"(with an authorizer) and the stage (throttling, access logs) yourself")
+
+
 POLICIES = [
+    cloudfront_viewer_https,
+    apigatewayv2_no_quick_create,
     apigateway_method_authorization,
     apigatewayv2_route_authorization,
     lambda_function_url_iam_auth,

@@ -34,6 +34,43 @@ def database_final_snapshot(r, report):
                f"throws the data away; remove it and set final_snapshot_identifier")
 
 
+rds_storage_encrypted = property_policy(
+    name="rds-storage-encrypted",
+    title="RDS instances and Aurora clusters must encrypt storage",
+    checklist="security.encryption", severity="high",
+    frameworks=("CIS-AWS-3.0:2.3.1", "AWS-FSBP:RDS.3", "Checkov:CKV_AWS_16", "Prowler:rds_instance_storage_encrypted"),
+    types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="storageEncrypted", expect=is_true,
+    message="{type} '{name}' stores data unencrypted; set storage_encrypted=True with kms_key_id "
+            "(components.Database does)",
+    remediation="Set storage_encrypted=True and kms_key_id=key.arn on aws.rds.Instance / aws.rds.Cluster; "
+                "an existing database must be restored from an encrypted snapshot copy.",
+)
+
+
+rds_backup_retention = property_policy(
+    name="rds-backup-retention",
+    title="RDS instances and Aurora clusters must keep automated backups for at least 7 days",
+    checklist="infra.backups", severity="high",
+    frameworks=("AWS-FSBP:RDS.11", "Checkov:CKV_AWS_133", "Prowler:rds_instance_backup_enabled"),
+    types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="backupRetentionPeriod", expect=at_least(7),
+    message="{type} '{name}' keeps automated backups for less than 7 days (or not at all); set "
+            "backup_retention_period to 7 or more (components.Database uses the environment's RPO profile)",
+    remediation="Set backup_retention_period=7 (or more: 14-35 in prod) on aws.rds.Instance / aws.rds.Cluster "
+                "so that point-in-time restore covers a week.",
+)
+
+rds_deletion_protection = property_policy(
+    name="rds-deletion-protection",
+    title="RDS instances and Aurora clusters must have deletion protection on",
+    checklist=("infra.iac", "infra.backups"), severity="high",
+    frameworks=("AWS-FSBP:RDS.8", "Checkov:CKV_AWS_293", "Prowler:rds_instance_deletion_protection"),
+    types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="deletionProtection", expect=is_true,
+    message="{type} '{name}' can be deleted by a single API call; set deletion_protection=True",
+    remediation="Set deletion_protection=True on aws.rds.Instance / aws.rds.Cluster; turning it off then "
+                "takes a reviewed change of its own.",
+)
+
+
 rds_multi_az = property_policy(
     name="rds-multi-az",
     title="Production RDS instances must run Multi-AZ",
@@ -335,6 +372,9 @@ ecr_no_force_delete = property_policy(
 
 POLICIES = [
     database_final_snapshot,
+    rds_storage_encrypted,
+    rds_backup_retention,
+    rds_deletion_protection,
     rds_multi_az,
     rds_not_public,
     rds_iam_authentication,
@@ -358,3 +398,101 @@ POLICIES = [
     backup_vault_no_force_destroy,
     ecr_no_force_delete,
 ]
+
+
+# -- issue 13: backup plans kept too briefly, lifecycle rules that delete live data -------------------
+from .. import tokens as _T  # noqa: E402
+from ..helpers import as_list  # noqa: E402
+from ..model import stack_policy  # noqa: E402
+
+
+@resource_policy(
+    name="backup-plan-retention",
+    title="AWS Backup plan rules must keep recovery points for the configured minimum (7 days by default)",
+    checklist=("infra.backups", "compliance.data"), severity="high",
+    frameworks=("Preflight:backup-plan-retention",),
+    types=(_T.BACKUP_PLAN,),
+    config={"minimumDays": {"type": "integer", "minimum": 1, "default": 7,
+                            "description": "Fewest days a backup rule may keep its recovery points."}},
+    remediation="Set lifecycle={'delete_after': 35} (or more; at least the configured minimum) on every rule of "
+                "aws.backup.Plan, so a mistake noticed after a weekend can still be restored (components.BackupPlan "
+                "uses the environment's RPO profile).",
+)
+def backup_plan_retention(r, report):
+    rules = r.peek("rules")
+    if is_unknown(rules):
+        unknown_during_preview("the plan's rules", "are")
+    minimum = int(r.config.get("minimumDays", 7))
+    short = []
+    for rule in as_list(rules):
+        if not isinstance(rule, dict):
+            continue
+        days = (rule.get("lifecycle") or {}).get("deleteAfter") if isinstance(rule.get("lifecycle"), dict) else None
+        if isinstance(days, (int, float)) and not isinstance(days, bool) and days < minimum:
+            short.append(f"'{rule.get('ruleName') or '?'}' ({days:g} days)")
+    if short:
+        report(f"backup plan '{r.name}' deletes recovery points too soon: rule {', '.join(short)}; set "
+               f"lifecycle delete_after to {minimum} days or more")
+
+
+_NOT_DATA = ("log", "logs", "logging", "trail", "cloudtrail", "audit", "flowlogs", "tmp", "temp", "cache", "scratch", "artifact", "artifacts", "build", "upload",
+             "uploads", "staging", "athena", "results", "cdn")
+
+
+def _is_data_bucket(bucket) -> bool:
+    from .security_s3 import _is_log_target
+    if _is_log_target(bucket):
+        return False
+    import re
+    names = [bucket.name] + [v for v in (bucket.peek("bucket"), bucket.peek("bucketPrefix")) if isinstance(v, str)]
+    words = {w for n in names for w in re.split(r"[^a-z0-9]+", n.lower()) if w}
+    return not (words & set(_NOT_DATA)) and not any(n.lower().endswith("logs") for n in names)
+
+
+def _current_expirations(bucket, configs) -> list:
+    found = []
+    for rule in as_list(bucket.peek("lifecycleRules")):
+        if isinstance(rule, dict) and rule.get("enabled") is not False:
+            for exp in as_list(rule.get("expiration")) + as_list(rule.get("expirations")):
+                if isinstance(exp, dict) and (exp.get("days") or exp.get("date")):
+                    found.append(rule.get("id") or "inline rule")
+    for conf in configs:
+        rules = conf.peek("rules")
+        if is_unknown(rules):
+            return [UNKNOWN]
+        for rule in as_list(rules):
+            if not isinstance(rule, dict) or rule.get("status") == "Disabled":
+                continue
+            exp = rule.get("expiration")
+            if isinstance(exp, dict) and (exp.get("days") or exp.get("date")):
+                prefix = (rule.get("filter") or {}).get("prefix") if isinstance(rule.get("filter"), dict) else None
+                prefix = prefix or rule.get("prefix") or ""
+                if not any(w in str(prefix).lower() for w in ("tmp", "temp", "cache", "scratch", "upload")):
+                    found.append(rule.get("id") or "rule")
+    return found
+
+
+@stack_policy(
+    name="s3-data-bucket-no-current-expiration",
+    title="Production data buckets must not expire current objects with lifecycle rules",
+    checklist=("infra.backups", "compliance.data"), severity="high", levels=PROD_ONLY,
+    frameworks=("Preflight:s3-data-bucket-no-current-expiration",),
+    types=_T.S3_BUCKETS + _T.S3_LIFECYCLE,
+    remediation="Remove expiration from the lifecycle rules of a production data bucket (keep "
+                "noncurrent_version_expiration and abort_incomplete_multipart_upload), or scope it with a filter "
+                "prefix such as 'tmp/'; logs, caches and scratch buckets (names saying so, access-log targets) "
+                "are not judged.",
+)
+def s3_data_bucket_no_current_expiration(stack, report):
+    if stack.environment != "prod":
+        return
+    for bucket in stack.of_type(*_T.S3_BUCKETS):
+        rules = _current_expirations(bucket, stack.referencing(bucket, "bucket", *_T.S3_LIFECYCLE))
+        if not rules or UNKNOWN in rules or not _is_data_bucket(bucket):
+            continue
+        report(f"bucket '{bucket.name}' holds production data but lifecycle rule {', '.join(map(str, rules[:3]))} "
+               f"expires current objects: the data is deleted on a timer; remove expiration (expire only noncurrent "
+               f"versions) or limit it to a tmp/ prefix", bucket.urn)
+
+
+POLICIES += [backup_plan_retention, s3_data_bucket_no_current_expiration]

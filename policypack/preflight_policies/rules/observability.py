@@ -435,3 +435,141 @@ POLICIES = [
     guardduty_detector_enabled,
     guardduty_present,
 ]
+
+
+# -- issue 13: containers, state machines, Lambda log groups, alarm topics, runtimes -----------------
+from .. import secretscan as _secretscan  # noqa: E402
+
+
+@resource_policy(
+    name="ecs-container-logging",
+    title="ECS containers must send their logs somewhere (log_configuration)",
+    checklist="observability.logging", severity="medium",
+    frameworks=("AWS-FSBP:ECS.9", "Checkov:CKV_AWS_97", "Prowler:ecs_task_definitions_logging_enabled"),
+    types=(T.ECS_TASK_DEFINITION,),
+    remediation="Add \"logConfiguration\": {\"logDriver\": \"awslogs\", \"options\": {\"awslogs-group\": log_group.name, "
+                "\"awslogs-region\": region, \"awslogs-stream-prefix\": \"app\"}} (or awsfirelens) to every container "
+                "definition of aws.ecs.TaskDefinition.",
+)
+def ecs_container_logging(r, report):
+    raw = r.peek("containerDefinitions")
+    if is_unknown(raw):
+        unknown_during_preview("container definitions", "are")
+    containers = _secretscan.json_value(raw)
+    silent = [str(c.get("name", "?")) for c in as_list(containers) if isinstance(c, dict)
+              and not ((c.get("logConfiguration") or {}).get("logDriver") if isinstance(c.get("logConfiguration"), dict)
+                       else None)]
+    if silent:
+        report(f"task definition '{r.name}' runs container(s) {', '.join(silent)} with no log configuration: their "
+               f"output is lost; add logConfiguration with the awslogs (or awsfirelens) driver")
+
+
+@resource_policy(
+    name="stepfunctions-logging",
+    title="Step Functions state machines must log executions to CloudWatch Logs",
+    checklist="observability.logging", severity="medium",
+    frameworks=("AWS-FSBP:StepFunctions.1", "Checkov:CKV_AWS_285", "Prowler:stepfunctions_statemachine_logging_enabled"),
+    types=(T.SFN_STATE_MACHINE,),
+    remediation="Set logging_configuration={'level': 'ERROR' (or 'ALL'), 'include_execution_data': False, "
+                "'log_destination': f\"{log_group.arn}:*\"} on aws.sfn.StateMachine (the default level is OFF).",
+)
+def stepfunctions_logging(r, report):
+    level = r.peek("loggingConfiguration.level", "OFF")
+    destination = r.peek("loggingConfiguration.logDestination")
+    if is_unknown(level):
+        unknown_during_preview("the logging level")
+    if level == "OFF" or (destination in (None, "") and not is_unknown(destination)):
+        report(f"state machine '{r.name}' logs nothing (logging level {level}); set logging_configuration with "
+               f"level 'ERROR' or 'ALL' and a log_destination")
+
+
+def _lambda_log_groups(stack, fn):
+    """LogGroups of the stack that a function writes to: loggingConfig.logGroup, or /aws/lambda/<name>."""
+    groups = stack.of_type(T.LOG_GROUP)
+    found = [g for g in groups if fn.urn in g.property_dependency_urns.get("name", ())]
+    target = fn.peek("loggingConfig.logGroup")
+    if target is not None:
+        found += [g for g in groups if links_to(fn, "loggingConfig", g, "name")
+                  or (isinstance(target, str) and target == g.peek("name"))]
+    fn_name = fn.peek("name")
+    for candidate in (fn_name, fn.name):
+        if isinstance(candidate, str) and not is_unknown(candidate):
+            found += [g for g in groups if g.peek("name") == f"/aws/lambda/{candidate}"]
+    return found
+
+
+@stack_policy(
+    name="lambda-log-group-retention",
+    title="Every Lambda function's log group must be declared with a retention period",
+    checklist=("observability.logging", "compliance.data"), severity="medium",
+    frameworks=("Preflight:lambda-log-group-retention",),
+    types=(T.LAMBDA_FUNCTION, T.LOG_GROUP),
+    remediation="Declare aws.cloudwatch.LogGroup(name=pulumi.Output.concat('/aws/lambda/', fn.name), "
+                "retention_in_days=365) (or set logging_config={'log_group': group.name}) for every function: the "
+                "group Lambda creates by itself keeps logs forever and is left behind when the stack is destroyed.",
+)
+def lambda_log_group_retention(stack, report):
+    for fn in stack.of_type(T.LAMBDA_FUNCTION):
+        if _lambda_log_groups(stack, fn):
+            continue  # declared: log-group-retention-set judges its retention
+        if fn.peek("loggingConfig.logGroup") is not None:
+            continue  # writes to a named group (perhaps another stack's); not the implicit one
+        report(f"function '{fn.name}' has no declared log group: Lambda creates /aws/lambda/<name> itself, with "
+               f"no retention (logs kept forever); declare aws.cloudwatch.LogGroup with retention_in_days", fn.urn)
+
+
+@stack_policy(
+    name="alarm-topic-customer-key",
+    title="SNS topics that CloudWatch alarms notify must not use the AWS managed key (alias/aws/sns)",
+    checklist=("observability.alerting", "security.encryption"), severity="high",
+    frameworks=("Preflight:alarm-topic-customer-key",),
+    types=T.ALARMS + (T.SNS_TOPIC,),
+    remediation="Encrypt the alarm topic with a customer managed KMS key whose policy allows "
+                "cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* (kms_master_key_id=key.arn): the "
+                "AWS managed alias/aws/sns key's policy cannot be changed, so CloudWatch cannot publish and the "
+                "alarm notifies nobody.",
+)
+def alarm_topic_customer_key(stack, report):
+    for topic in stack.of_type(T.SNS_TOPIC):
+        key = topic.peek("kmsMasterKeyId")
+        if not isinstance(key, str) or key.strip().lower() not in ("alias/aws/sns", "arn:aws:kms:alias/aws/sns") \
+                and not key.lower().endswith(":alias/aws/sns"):
+            continue
+        if any(links_to(a, "alarmActions", topic, "name", "arn") or links_to(a, "okActions", topic, "name", "arn")
+               for a in stack.of_type(*T.ALARMS)):
+            report(f"alarms notify topic '{topic.name}', which is encrypted with the AWS managed key alias/aws/sns: "
+                   f"CloudWatch is not allowed to use that key, so every alarm notification is dropped; use a "
+                   f"customer managed key that allows cloudwatch.amazonaws.com", topic.urn)
+
+
+DEPRECATED_RUNTIMES = ("nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "nodejs10.x",
+                       "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs18.x", "python2.7", "python3.6", "python3.7",
+                       "python3.8", "python3.9", "ruby2.5", "ruby2.7", "ruby3.2", "java8", "dotnetcore1.0",
+                       "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet5.0", "dotnet6", "dotnet7", "go1.x",
+                       "provided")
+
+
+@resource_policy(
+    name="lambda-runtime-supported",
+    title="Lambda functions must not use a deprecated runtime",
+    checklist=("security.api", "infra.rollback"), severity="high",
+    frameworks=("AWS-FSBP:Lambda.2", "Checkov:CKV_AWS_363", "Prowler:awslambda_function_using_supported_runtimes"),
+    types=(T.LAMBDA_FUNCTION,),
+    config={"deprecatedRuntimes": {"type": "array", "items": {"type": "string"}, "default": list(DEPRECATED_RUNTIMES),
+                                   "description": "Lambda runtime identifiers that no longer get security patches."}},
+    remediation="Move to a supported runtime (python3.12/3.13, nodejs22.x, java21, dotnet8, provided.al2023) on "
+                "aws.lambda_.Function: deprecated runtimes get no security patches, and AWS blocks creating and then "
+                "updating functions that use them, which breaks a rollback.",
+)
+def lambda_runtime_supported(r, report):
+    runtime = r.peek("runtime")
+    if is_unknown(runtime):
+        unknown_during_preview("the runtime")
+    deprecated = {str(x) for x in (r.config.get("deprecatedRuntimes") or DEPRECATED_RUNTIMES)}
+    if isinstance(runtime, str) and runtime in deprecated:
+        report(f"function '{r.name}' runs on {runtime}, a deprecated runtime with no security patches (and soon no "
+               f"updates); move to a supported runtime such as python3.12 or nodejs22.x")
+
+
+POLICIES += [ecs_container_logging, stepfunctions_logging, lambda_log_group_retention, alarm_topic_customer_key,
+             lambda_runtime_supported]

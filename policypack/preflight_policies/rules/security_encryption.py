@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable, List
 
-from .. import iamdoc
+from .. import resource_policy as resource_policy_reader
 from .. import tokens as T
 from ..helpers import (as_list, is_true, non_empty, not_false, one_of, property_policy, short_type,
                        truthy)
@@ -70,12 +70,10 @@ def kms_key_deletion_window(r, report):
                 "ARNs, or add a Condition such as kms:CallerAccount or aws:PrincipalOrgID.",
 )
 def kms_key_policy_not_public(r, report):
-    for stmt in iamdoc.known_statements(r.peek("policy")):
-        if iamdoc.allows(stmt) and iamdoc.principal_is_anyone(stmt.get("Principal")) \
-                and not iamdoc.has_condition(stmt):
-            report(f"{short_type(r.type)} '{r.name}' key policy lets any AWS principal use the key "
-                   f"(Principal '*' with no condition); name the principals or add a condition")
-            return
+    grant = resource_policy_reader.first_public_grant(r.peek("policy"))
+    if grant:
+        report(f"{short_type(r.type)} '{r.name}' key policy {grant.describe()}; name the principals or add a "
+               f"condition such as kms:CallerAccount or aws:PrincipalOrgID")
 
 
 # -- EBS ------------------------------------------------------------------------------------------
@@ -357,3 +355,63 @@ POLICIES = [
     sns_topic_encrypted,
     sqs_queue_encrypted,
 ]
+
+
+# -- issue 13: streams --------------------------------------------------------------------------------
+kinesis_stream_encrypted = property_policy(
+    name="kinesis-stream-encrypted",
+    title="Kinesis data streams must be encrypted with KMS",
+    checklist="security.encryption", severity="high",
+    frameworks=("AWS-FSBP:Kinesis.1", "Checkov:CKV_AWS_43", "Prowler:kinesis_stream_encrypted_at_rest"),
+    types=T.KINESIS_STREAM, path="encryptionType", expect=lambda v: v == "KMS", missing="NONE",
+    message="Kinesis stream '{name}' stores records unencrypted (encryption_type defaults to NONE); set "
+            "encryption_type='KMS' with kms_key_id",
+    remediation="Set encryption_type='KMS' and kms_key_id=key.arn (or 'alias/aws/kinesis') on aws.kinesis.Stream.",
+)
+
+
+@resource_policy(
+    name="firehose-encrypted",
+    title="Firehose delivery streams that take direct puts must encrypt records at rest",
+    checklist="security.encryption", severity="medium",
+    frameworks=("AWS-FSBP:DataFirehose.1", "Checkov:CKV_AWS_240", "Prowler:firehose_stream_encrypted_at_rest"),
+    types=(T.FIREHOSE_STREAM,),
+    remediation="Set server_side_encryption={'enabled': True, 'key_type': 'CUSTOMER_MANAGED_CMK', 'key_arn': key.arn} "
+                "on aws.kinesis.FirehoseDeliveryStream (a stream fed by a Kinesis stream inherits that stream's "
+                "encryption).",
+)
+def firehose_encrypted(r, report):
+    if r.peek("kinesisSourceConfiguration") is not None or r.peek("mskSourceConfiguration") is not None:
+        not_applicable("records come from an encrypted source stream")
+    enabled = r.peek("serverSideEncryption.enabled", False)
+    if is_unknown(enabled):
+        unknown_during_preview("server_side_encryption")
+    if enabled is not True:
+        report(f"delivery stream '{r.name}' buffers records unencrypted; set server_side_encryption enabled=True "
+               f"with a KMS key")
+
+
+@resource_policy(
+    name="msk-encryption-in-transit",
+    title="MSK clusters must encrypt traffic between clients and brokers and inside the cluster",
+    checklist="security.encryption", severity="high",
+    frameworks=("AWS-FSBP:MSK.1", "Checkov:CKV_AWS_81", "Prowler:kafka_cluster_in_transit_encryption_enabled"),
+    types=(T.MSK_CLUSTER,),
+    remediation="Set encryption_info={'encryption_in_transit': {'client_broker': 'TLS', 'in_cluster': True}, "
+                "'encryption_at_rest_kms_key_arn': key.arn} on aws.msk.Cluster.",
+)
+def msk_encryption_in_transit(r, report):
+    client = r.peek("encryptionInfo.encryptionInTransit.clientBroker", "TLS")
+    in_cluster = r.peek("encryptionInfo.encryptionInTransit.inCluster", True)
+    if is_unknown(client) or is_unknown(in_cluster):
+        unknown_during_preview("encryption_in_transit")
+    problems = []
+    if client in ("PLAINTEXT", "TLS_PLAINTEXT"):
+        problems.append(f"client_broker {client} accepts plain-text clients")
+    if in_cluster is False:
+        problems.append("in_cluster=False sends data between brokers in plain text")
+    if problems:
+        report(f"MSK cluster '{r.name}': {'; '.join(problems)}; set client_broker='TLS' and in_cluster=True")
+
+
+POLICIES += [kinesis_stream_encrypted, firehose_encrypted, msk_encryption_in_transit]

@@ -1,11 +1,14 @@
-"""IAM least privilege beyond full admin: service wildcards, unconstrained writes, PassRole, admin managed
+"""IAM least privilege: full admin, service wildcards, unconstrained writes, PassRole, admin managed
 policies, open trust policies, IAM users with policies or access keys.
 """
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatchcase
 
 from .. import iamdoc
+from .. import resource_policy as resource_policy_reader
+from .. import stackconfig
 from .. import tokens as T
 from ..helpers import as_list, short_type
 from ..model import resource_policy
@@ -24,7 +27,48 @@ def _allow_statements(r):
 
 
 def _on_everything(stmt) -> bool:
-    return "*" in iamdoc.resources(stmt)
+    """Resource '*' (or '*:*'), or a NotResource: every resource but the few it names."""
+    return "NotResource" in stmt or any(res in ("*", "*:*") for res in iamdoc.resources(stmt))
+
+
+def _all_roles(resource: str) -> bool:
+    """Does an IAM resource pattern cover every role ('*', 'arn:aws:iam::*:role/*', 'arn:aws:iam::1234:role/*')?"""
+    res = resource.lower()
+    if res in ("*", "*:*"):
+        return True
+    parts = res.split(":", 5)
+    if len(parts) != 6 or not fnmatchcase("iam", parts[2]):
+        return False
+    return all(fnmatchcase(sample, parts[5]) for sample in ("role/zz-any-role-9", "role/service-role/zz-any-9"))
+
+
+def _wildcard(value) -> bool:
+    return any(v in ("*", "*:*") for v in as_list(value) if isinstance(v, str))
+
+
+@resource_policy(
+    name="iam-no-wildcard-admin",
+    title="IAM policies must not allow every action on every resource",
+    checklist=("security.iam", "ai.agents"), severity="critical",
+    frameworks=("CIS-AWS-3.0:1.16", "AWS-FSBP:IAM.1", "Checkov:CKV_AWS_62",
+                "Prowler:iam_customer_attached_policy_no_administrative_privileges"),
+    types=T.IAM_POLICY_DOCUMENT_HOLDERS + (T.IAM_ROLE,),
+    remediation="Replace \"Action\": \"*\" with the specific actions the workload needs (e.g. "
+                "\"s3:GetObject\") and \"Resource\": \"*\" with the ARNs it works on; build documents with "
+                "aws.iam.get_policy_document_output.",
+)
+def iam_no_wildcard_admin(r, report):
+    for where, stmt in _allow_statements(r):
+        everything = _wildcard(stmt.get("Action"))
+        on_all = _wildcard(stmt.get("Resource")) or "NotResource" in stmt
+        if everything and on_all:
+            report(f"{short_type(r.type)} '{r.name}' {where} allows Action '*' on "
+                   f"{'every resource but a few (NotResource)' if 'NotResource' in stmt else 'Resource *'} "
+                   f"(full administrator); list the actions and resources it needs")
+        elif "NotAction" in stmt and "Action" not in stmt and on_all:
+            excluded = ", ".join(iamdoc.strings(stmt.get("NotAction"))[:3]) or "nothing"
+            report(f"{short_type(r.type)} '{r.name}' {where} allows every action except {excluded} (NotAction) on "
+                   f"every resource: administrator in all but name; list the actions it needs in Action instead")
 
 
 @resource_policy(
@@ -89,7 +133,7 @@ def iam_no_write_on_all_resources(r, report):
 
 @resource_policy(
     name="iam-no-passrole-on-all",
-    title="IAM policies must not allow iam:PassRole on every role",
+    title="IAM policies must not allow iam:PassRole on every role (*, role/*, NotResource, NotAction)",
     checklist=("security.iam", "ai.agents"), severity="critical",
     frameworks=("Checkov:CKV_AWS_286", "Prowler:iam_policy_allows_privilege_escalation"),
     types=_DOCUMENT_TYPES,
@@ -98,65 +142,117 @@ def iam_no_write_on_all_resources(r, report):
 )
 def iam_no_passrole_on_all(r, report):
     for where, stmt in _allow_statements(r):
-        if not _on_everything(stmt):
+        wide = ["every resource (NotResource)"] if "NotResource" in stmt else \
+            [res for res in iamdoc.resources(stmt) if _all_roles(res)]
+        if not wide:
             continue
         if iamdoc.statement_allows(stmt, ["iam:PassRole"]):  # Action globs and NotAction alike
-            report(f"{short_type(r.type)} '{r.name}' {where} allows iam:PassRole on Resource '*': the holder can "
-                   f"hand any role (an administrator's too) to a service it controls; list the role ARNs")
+            report(f"{short_type(r.type)} '{r.name}' {where} allows iam:PassRole on {wide[0]}: the holder can hand "
+                   f"any role (an administrator's too) to a service it controls; list the role ARNs")
             return
 
 
-_ADMIN_POLICIES = ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"]
+_ADMIN_POLICIES = ["AdministratorAccess*", "PowerUserAccess", "IAMFullAccess", "*FullAccess", "*FullAccess_v2",
+                   "*_FullAccess"]
+_MANAGED_ARN_INPUTS = {T.IAM_ROLE: "managedPolicyArns", T.IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE: "policyArns",
+                       T.IAM_USER_POLICY_ATTACHMENTS_EXCLUSIVE: "policyArns",
+                       T.IAM_GROUP_POLICY_ATTACHMENTS_EXCLUSIVE: "policyArns"}
+
+
+def aws_managed_name(arn) -> str:
+    """'AmazonS3FullAccess' for arn:aws:iam::aws:policy/AmazonS3FullAccess (any partition or path); '' otherwise."""
+    if not isinstance(arn, str) or is_unknown(arn) or ":iam::aws:policy/" not in arn:
+        return ""
+    return arn.rsplit("/", 1)[-1]
 
 
 @resource_policy(
     name="iam-no-admin-managed-policies",
-    title="Administrator-level AWS managed policies must not be attached to roles, users or groups",
+    title="Administrator-level and full-access AWS managed policies must not be attached to roles, users or groups",
     checklist=("security.iam", "ai.agents"), severity="critical",
     frameworks=("Checkov:CKV_AWS_274", "Prowler:iam_role_administratoraccess_policy",
                 "Prowler:iam_user_administrator_access_policy", "Prowler:iam_group_administrator_access_policy"),
-    types=T.IAM_POLICY_ATTACHMENTS + (T.IAM_ROLE,),
+    types=T.IAM_POLICY_ATTACHMENTS + (T.IAM_ROLE,) + tuple(k for k in _MANAGED_ARN_INPUTS if k != T.IAM_ROLE),
     config={"forbiddenPolicies": {
         "type": "array", "items": {"type": "string"}, "default": _ADMIN_POLICIES,
-        "description": "Names of AWS managed policies that must never be attached (the last part of the ARN)."}},
-    remediation="Detach the managed policy (aws.iam.RolePolicyAttachment / managed_policy_arns) and attach a "
-                "customer managed policy with only the actions the principal needs.",
+        "description": "Names (or globs over names) of AWS managed policies that must never be attached (the last "
+                       "part of the ARN); *FullAccess grants every action of a service."}},
+    remediation="Detach the managed policy (managed_policy_arns, aws.iam.RolePolicyAttachment / "
+                "UserPolicyAttachment / GroupPolicyAttachment / PolicyAttachment / *PolicyAttachmentsExclusive) and "
+                "attach a customer managed policy with only the actions and resources the principal needs.",
 )
 def iam_no_admin_managed_policies(r, report):
-    forbidden = set(r.config.get("forbiddenPolicies", _ADMIN_POLICIES))
-    arns = as_list(r.peek("managedPolicyArns")) if r.type == T.IAM_ROLE else [r.peek("policyArn")]
-    found = sorted({a.rsplit("/", 1)[-1] for a in arns
-                    if isinstance(a, str) and not is_unknown(a) and ":aws:policy/" in a
-                    and a.rsplit("/", 1)[-1] in forbidden})
+    forbidden = [p for p in r.config.get("forbiddenPolicies", _ADMIN_POLICIES) if isinstance(p, str)]
+    key = _MANAGED_ARN_INPUTS.get(r.type)
+    arns = as_list(r.peek(key)) if key else [r.peek("policyArn")]
+    found = sorted({n for n in map(aws_managed_name, arns)
+                    if n and any(fnmatchcase(n.lower(), p.lower()) for p in forbidden)})
     if found:
-        report(f"{short_type(r.type)} '{r.name}' attaches {', '.join(found)}; attach a policy scoped to what the "
-               f"principal needs instead")
+        kind = ("administrator access" if any(n.startswith(("AdministratorAccess", "PowerUser", "IAMFull"))
+                                               for n in found) else "every action of the service")
+        report(f"{short_type(r.type)} '{r.name}' attaches the AWS managed {', '.join(found)} ({kind}); attach a "
+               f"policy scoped to the actions and resources the principal needs instead")
 
 
-def _open_trust(stmt) -> str:
-    if not iamdoc.allows(stmt) or iamdoc.has_condition(stmt):
+_ACCOUNT_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):")
+_CROSS_ACCOUNT_KEYS = ("sts:externalid", "aws:principalorgid", "aws:principalorgpaths")
+
+
+def _principal_accounts(principal) -> list:
+    """Account ids named by the AWS principals of a trust statement (ARNs or bare 12-digit ids)."""
+    found = []
+    for p in iamdoc.strings(principal.get("AWS")) if isinstance(principal, dict) else []:
+        m = _ACCOUNT_ARN.match(p)
+        if m:
+            found.append(m.group(1))
+        elif re.fullmatch(r"\d{12}", p):
+            found.append(p)
+    return found
+
+
+def _narrows_to_keys(condition, keys) -> bool:
+    if not isinstance(condition, dict):
+        return False
+    return any(str(k).lower() in keys and not str(op).lower().endswith("ifexists") and "not" not in str(op).lower()
+               for op, tests in condition.items() if isinstance(tests, dict) for k in tests)
+
+
+def _open_trust(stmt, own_accounts) -> str:
+    if not iamdoc.allows(stmt):
         return ""
     principal = stmt.get("Principal")
-    if iamdoc.principal_is_anyone(principal):
-        return "any AWS principal (Principal '*')"
+    condition = stmt.get("Condition")
+    if resource_policy_reader.principal_is_public(stmt):
+        if resource_policy_reader.condition_narrows(condition):
+            return ""
+        extra = " (its condition does not narrow who)" if condition else ""
+        return f"any AWS principal (Principal '*'){extra}"
     federated = iamdoc.strings(principal.get("Federated")) if isinstance(principal, dict) else []
-    if federated and any(iamdoc.action_matches(a, "sts:AssumeRoleWithWebIdentity") for a in iamdoc.actions(stmt)):
+    if federated and not condition and \
+            any(iamdoc.action_matches(a, "sts:AssumeRoleWithWebIdentity") for a in iamdoc.actions(stmt)):
         return f"any identity of {federated[0]} (web identity without a 'sub' condition)"
+    others = sorted({a for a in _principal_accounts(principal) if a not in own_accounts})
+    if others and not _narrows_to_keys(condition, _CROSS_ACCOUNT_KEYS):
+        return (f"account {', '.join(others)}, another account, with no sts:ExternalId or aws:PrincipalOrgID "
+                f"condition (confused deputy)")
     return ""
 
 
 @resource_policy(
     name="iam-trust-policy-not-open",
-    title="IAM role trust policies must not let any principal assume the role",
+    title="IAM role trust policies must not let any principal, or another account unchecked, assume the role",
     checklist=("security.iam", "infra.separation", "ai.agents"), severity="critical",
     frameworks=("Checkov:CKV_AWS_60", "Prowler:iam_no_custom_policy_permissive_role_assumption"),
     types=(T.IAM_ROLE,),
     remediation="Name the trusted principal (a service such as 'lambda.amazonaws.com', or account/role ARNs) in "
-                "assume_role_policy; for OIDC (GitHub Actions, EKS) add a Condition on the token's 'sub' and 'aud'.",
+                "assume_role_policy; for another account (a vendor) add Condition {'StringEquals': "
+                "{'sts:ExternalId': ...}} or aws:PrincipalOrgID; for OIDC (GitHub Actions, EKS) add a Condition on "
+                "the token's 'sub' and 'aud'.",
 )
 def iam_trust_policy_not_open(r, report):
+    own = stackconfig.own_accounts(r.provider) or {stackconfig.OFFLINE_ACCOUNT}
     for stmt in iamdoc.known_statements(r.peek("assumeRolePolicy")):
-        who = _open_trust(stmt)
+        who = _open_trust(stmt, own)
         if who:
             report(f"role '{r.name}' can be assumed by {who}; name the trusted principals or add a condition")
             return
@@ -198,6 +294,7 @@ def iam_no_access_keys(r, report):
 
 
 POLICIES = [
+    iam_no_wildcard_admin,
     iam_no_service_wildcard_actions,
     iam_no_write_on_all_resources,
     iam_no_passrole_on_all,

@@ -1,4 +1,4 @@
-"""Network exposure: world-open database and all-port ingress, the default security group, VPC flow logs,
+"""Network exposure: world-open admin, database and all-port ingress, the default security group, VPC flow logs,
 public IPs on subnets and instances, and the instance metadata service (IMDSv2).
 """
 from __future__ import annotations
@@ -21,6 +21,28 @@ _DATABASE_PORTS = {
 def _every_port(rule) -> bool:
     from_port, to_port, protocol = rule
     return all_traffic(protocol) or (from_port in (0, -1) and to_port == 65535)
+
+
+_ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
+
+
+@resource_policy(
+    name="security-group-no-world-admin-ports",
+    title="Security groups must not open SSH or RDP to the internet",
+    checklist=("security.api", "infra.separation"), severity="critical",
+    frameworks=("CIS-AWS-3.0:5.2", "AWS-FSBP:EC2.53", "Checkov:CKV_AWS_24",
+                "Prowler:ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22"),
+    types=(T.SECURITY_GROUP, T.SECURITY_GROUP_RULE, T.VPC_INGRESS_RULE),
+    remediation="Remove the 0.0.0.0/0 and ::/0 ingress on ports 22/3389; reach instances with SSM Session "
+                "Manager (no inbound port) or allow only a known CIDR or a security group.",
+)
+def security_group_no_world_admin_ports(r, report):
+    open_rules = world_open_ingress(r)
+    ports = [p for p in sorted(_ADMIN_PORTS) if any(ingress_covers(rule, p) for rule in open_rules)]
+    if ports:
+        named = ", ".join(f"{p} ({_ADMIN_PORTS[p]})" for p in ports)
+        report(f"{short_type(r.type)} '{r.name}' opens {named} to the internet; remove the world CIDR and use "
+               f"SSM Session Manager or a known CIDR")
 
 
 @resource_policy(
@@ -165,6 +187,7 @@ def ec2_no_public_ip(r, report):
 
 
 POLICIES = [
+    security_group_no_world_admin_ports,
     security_group_no_world_database_ports,
     security_group_no_world_all_ports,
     default_security_group_no_rules,
@@ -173,3 +196,151 @@ POLICIES = [
     ec2_imdsv2_required,
     ec2_no_public_ip,
 ]
+
+
+# -- issue 13: every world-open port, the default group of every VPC, EKS/ECS exposure -------------
+from .. import netrules  # noqa: E402
+from ..model import stack_policy  # noqa: E402
+
+_WEB_PORTS = (80, 443)
+
+
+@resource_policy(
+    name="security-group-no-world-ingress",
+    title="Security groups must not open any port but 80/443 to the internet",
+    checklist=("security.api", "infra.separation"), severity="high",
+    frameworks=("AWS-FSBP:EC2.18", "AWS-FSBP:EC2.19", "Prowler:ec2_securitygroup_allow_ingress_from_internet_to_any_port"),
+    types=T.SECURITY_GROUP_INGRESS,
+    config={"allowedPorts": {"type": "array", "items": {"type": "integer"}, "default": list(_WEB_PORTS),
+                             "description": "TCP/UDP ports that may be open to 0.0.0.0/0 and ::/0 (web traffic)."}},
+    remediation="Open only 80/443 to the internet (behind a load balancer); allow every other port from a known "
+                "CIDR or a security group (source_security_group_id / referenced_security_group_id), and reach "
+                "hosts with SSM Session Manager. CIDR sets that add up to the internet (0.0.0.0/1 + 128.0.0.0/1) "
+                "are the internet too.",
+)
+def security_group_no_world_ingress(r, report):
+    allowed = tuple(int(p) for p in (r.config.get("allowedPorts") or _WEB_PORTS))
+    exposed = [e for e in (netrules.exposed_ports(rule, allowed) for rule in netrules.world_open_ingress(r)) if e]
+    if exposed:
+        report(f"{short_type(r.type)} '{r.name}' opens {', '.join(sorted(set(exposed)))} to the internet (its CIDRs "
+               f"cover all addresses); allow a known CIDR or a security group instead")
+
+
+@stack_policy(
+    name="vpc-default-security-group-restricted",
+    title="Every VPC's default security group must be emptied (aws.ec2.DefaultSecurityGroup with no rules)",
+    checklist=("security.api", "infra.separation"), severity="medium",
+    frameworks=("CIS-AWS-3.0:5.4", "AWS-FSBP:EC2.2", "Checkov:CKV2_AWS_12"),
+    types=(T.VPC, T.DEFAULT_SECURITY_GROUP),
+    remediation="Add aws.ec2.DefaultSecurityGroup(vpc_id=vpc.id) with no ingress and no egress for every aws.ec2.Vpc: "
+                "AWS creates each VPC's default group allowing all traffic within the group and all egress, and "
+                "anything launched without a security group lands in it (components.Network does).",
+)
+def vpc_default_security_group_restricted(stack, report):
+    for vpc in stack.of_type(T.VPC):
+        if not stack.referencing(vpc, "vpcId", T.DEFAULT_SECURITY_GROUP):
+            report(f"VPC '{vpc.name}' keeps AWS's default security group (all traffic between its members, all "
+                   f"egress): anything launched without a group lands in it; add aws.ec2.DefaultSecurityGroup("
+                   f"vpc_id=vpc.id) with no rules (components.Network does)", vpc.urn)
+
+
+@resource_policy(
+    name="eks-endpoint-not-public",
+    title="EKS cluster API endpoints must not be open to the whole internet",
+    checklist=("security.api", "infra.separation"), severity="high",
+    frameworks=("AWS-FSBP:EKS.1", "Checkov:CKV_AWS_39", "Checkov:CKV_AWS_38",
+                "Prowler:eks_cluster_not_publicly_accessible"),
+    types=(T.EKS_CLUSTER,),
+    remediation="Set vpc_config={'endpoint_private_access': True, 'endpoint_public_access': False} on aws.eks.Cluster "
+                "(or keep the public endpoint with public_access_cidrs limited to your office/CI ranges); the "
+                "provider default is a public endpoint open to 0.0.0.0/0.",
+)
+def eks_endpoint_not_public(r, report):
+    public = r.peek("vpcConfig.endpointPublicAccess", True)
+    cidrs = r.peek("vpcConfig.publicAccessCidrs")
+    if is_unknown(public) or is_unknown(cidrs) or any(is_unknown(c) for c in as_list(cidrs)):
+        unknown_during_preview("the endpoint settings", "are")
+    if public is False:
+        return
+    cidrs = as_list(cidrs) or ["0.0.0.0/0"]
+    if netrules.covers_internet(cidrs):
+        report(f"EKS cluster '{r.name}' serves its Kubernetes API on a public endpoint open to the internet (the "
+               f"default); set endpoint_public_access=False (endpoint_private_access=True) or limit "
+               f"public_access_cidrs")
+
+
+def _ecs_public_ip_settings(r):
+    if r.type == T.ECS_SERVICE:
+        return [r.peek("networkConfiguration.assignPublicIp")]
+    if r.type == T.EVENT_TARGET:
+        return [r.peek("ecsTarget.networkConfiguration.assignPublicIp")]
+    return [r.peek("target.ecsParameters.networkConfiguration.assignPublicIp")]
+
+
+@resource_policy(
+    name="ecs-no-public-ip",
+    title="ECS services and scheduled tasks must not give tasks public IP addresses",
+    checklist=("infra.separation", "security.api"), severity="high",
+    frameworks=("AWS-FSBP:ECS.2", "Checkov:CKV_AWS_333", "Prowler:ecs_service_no_assign_public_ip"),
+    types=(T.ECS_SERVICE, T.EVENT_TARGET, T.SCHEDULER_SCHEDULE),
+    remediation="Set network_configuration={'assign_public_ip': False, 'subnets': private_subnet_ids, ...} on "
+                "aws.ecs.Service (and on EventBridge / Scheduler ECS targets); pull images through a NAT gateway or "
+                "VPC endpoints and serve traffic through a load balancer.",
+)
+def ecs_no_public_ip(r, report):
+    if any(truthy(v) for v in _ecs_public_ip_settings(r)):
+        report(f"{short_type(r.type)} '{r.name}' gives its tasks public IP addresses, reachable from the internet "
+               f"past the load balancer; set assign_public_ip=False and run them in private subnets")
+
+
+POLICIES += [
+    security_group_no_world_ingress,
+    vpc_default_security_group_restricted,
+    eks_endpoint_not_public,
+    ecs_no_public_ip,
+]
+
+
+def _group_key(rule):
+    deps = rule.property_dependency_urns.get("securityGroupId", ())
+    if deps:
+        return tuple(sorted(deps))
+    value = rule.peek("securityGroupId")
+    return value if isinstance(value, str) and not is_unknown(value) else None
+
+
+@stack_policy(
+    name="security-group-rules-together-not-world-open",
+    title="Separate ingress rules of one security group must not add up to the whole internet",
+    checklist=("security.api", "infra.separation"), severity="high",
+    frameworks=("Preflight:security-group-rules-together-not-world-open",),
+    types=(T.SECURITY_GROUP_RULE, T.VPC_INGRESS_RULE),
+    remediation="Replace the rules whose CIDRs add up to all addresses (0.0.0.0/1 + 128.0.0.0/1, ...) with a known "
+                "CIDR or a referenced security group; only 80/443 may face the internet.",
+)
+def security_group_rules_together_not_world_open(stack, report):
+    groups = {}
+    for rule in stack.of_type(T.SECURITY_GROUP_RULE, T.VPC_INGRESS_RULE):
+        key = _group_key(rule)
+        if key is None or netrules.world_open_ingress(rule):
+            continue  # judged alone by the resource policies
+        for from_port, to_port, protocol, cidrs in netrules.ingress_rules(rule):
+            if any(is_unknown(v) for v in (from_port, to_port, protocol)):
+                continue
+            entry = groups.setdefault((key, from_port, to_port, str(protocol)), ([], []))
+            entry[0].extend(cidrs)
+            entry[1].append(rule)
+    for (_, from_port, to_port, protocol), (cidrs, rules) in groups.items():
+        if len(rules) < 2 or not netrules.covers_internet(cidrs):
+            continue
+        exposed = netrules.exposed_ports((from_port, to_port, protocol), _WEB_PORTS)
+        if not exposed:
+            continue
+        names = ", ".join(sorted({r.name for r in rules}))
+        for r in rules:
+            report(f"{short_type(r.type)} '{r.name}' and its sibling rules ({names}) together open {exposed} to "
+                   f"the whole internet ({netrules.covers_internet(cidrs)}); allow a known CIDR or a security group",
+                   r.urn)
+
+
+POLICIES += [security_group_rules_together_not_world_open]

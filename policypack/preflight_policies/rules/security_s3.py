@@ -1,4 +1,4 @@
-"""S3 beyond encryption and public access blocks: versioning, ownership, TLS-only policy, access logging,
+"""S3: encryption, public access blocks, versioning, ownership, TLS-only policy, access logging,
 lifecycle, public ACLs and policies, force-destroy.
 
 pulumi-aws v7 splits bucket settings into their own resources (BucketVersioning, BucketLogging...,
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, List
 
 from .. import iamdoc
+from .. import resource_policy as resource_policy_reader
 from .. import tokens as T
 from ..helpers import as_list, companion_policy, not_true, property_policy, short_type
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
@@ -29,6 +30,96 @@ def _inline(bucket: Resource, v7_path: str, v6_list: str, v6_field: str) -> List
         if isinstance(item, dict) and v6_field in item:
             values.append(item[v6_field])
     return values
+
+
+# -- encryption and public access blocks -------------------------------------------------------
+_KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+_PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+
+
+def _inline_sse_algorithms(bucket) -> list:
+    """SSE algorithms set inline on a bucket: v7 Bucket (singular objects) or v6 BucketV2 (lists)."""
+    found = []
+    v7 = bucket.peek("serverSideEncryptionConfiguration.rule.applyServerSideEncryptionByDefault.sseAlgorithm")
+    if v7 is not None:
+        found.append(v7)
+    for conf in as_list(bucket.peek("serverSideEncryptionConfigurations")):
+        for rule in as_list(conf.get("rules") if isinstance(conf, dict) else None):
+            for default in as_list(rule.get("applyServerSideEncryptionByDefaults") if isinstance(rule, dict) else None):
+                if isinstance(default, dict):
+                    found.append(default.get("sseAlgorithm"))
+    return found
+
+
+@stack_policy(
+    name="s3-bucket-kms-encryption",
+    title="S3 buckets must be encrypted at rest with a KMS key",
+    checklist="security.encryption", severity="high",
+    frameworks=("AWS-FSBP:S3.17", "Checkov:CKV_AWS_145", "Prowler:s3_bucket_kms_encryption"),
+    types=T.S3_BUCKETS + T.S3_SSE_CONFIGS,
+    remediation="Add aws.s3.BucketServerSideEncryptionConfiguration(bucket=bucket.id, rules=[{"
+                "'apply_server_side_encryption_by_default': {'sse_algorithm': 'aws:kms', "
+                "'kms_master_key_id': key.arn}, 'bucket_key_enabled': True}]) "
+                "(components.SecureBucket does this for you).",
+)
+def s3_bucket_kms_encryption(stack, report):
+    for bucket in stack.of_type(*T.S3_BUCKETS):
+        algorithms = list(_inline_sse_algorithms(bucket))
+        for conf in stack.referencing(bucket, "bucket", *T.S3_SSE_CONFIGS):
+            for rule in as_list(conf.peek("rules")):
+                if isinstance(rule, dict):
+                    algorithms.append((rule.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm"))
+        if any(is_unknown(a) for a in algorithms):
+            continue  # judged again when known
+        if not algorithms:
+            report(f"bucket '{bucket.name}' has no server-side encryption configuration; add "
+                   f"aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm 'aws:kms' and a KMS key "
+                   f"(components.SecureBucket does)", bucket.urn)
+        elif not all(a in _KMS_ALGORITHMS for a in algorithms):
+            report(f"bucket '{bucket.name}' is encrypted with {', '.join(sorted(set(map(str, algorithms))))}, "
+                   f"not a KMS key; set sse_algorithm to 'aws:kms' with kms_master_key_id", bucket.urn)
+
+
+@stack_policy(
+    name="s3-bucket-public-access-block",
+    title="S3 buckets must have a public access block with all four settings on",
+    checklist="security.encryption", severity="critical",
+    frameworks=("AWS-FSBP:S3.8", "Checkov:CKV_AWS_53", "Prowler:s3_bucket_level_public_access_block"),
+    types=T.S3_BUCKETS + (T.S3_PUBLIC_ACCESS_BLOCK,),
+    remediation="Add aws.s3.BucketPublicAccessBlock(bucket=bucket.id, block_public_acls=True, "
+                "block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True) "
+                "(components.SecureBucket does this for you).",
+)
+def s3_bucket_public_access_block(stack, report):
+    for bucket in stack.of_type(*T.S3_BUCKETS):
+        blocks = stack.referencing(bucket, "bucket", T.S3_PUBLIC_ACCESS_BLOCK)
+        if not blocks:
+            report(f"bucket '{bucket.name}' has no aws.s3.BucketPublicAccessBlock; add one with all four "
+                   f"settings True (components.SecureBucket does)", bucket.urn)
+            continue
+        for block in blocks:
+            off = [f for f in _PAB_FLAGS if block.peek(f) is not True and block.peek(f) is not UNKNOWN]
+            if off:
+                report(f"bucket '{bucket.name}' public access block '{block.name}' leaves "
+                       f"{', '.join(off)} off; set all four to True", bucket.urn)
+
+
+@resource_policy(
+    name="s3-public-access-block-settings",
+    title="S3 public access blocks (bucket and account) must turn on all four settings",
+    checklist="security.encryption", severity="critical",
+    frameworks=("CIS-AWS-3.0:2.1.4", "AWS-FSBP:S3.1", "Checkov:CKV_AWS_54",
+                "Prowler:s3_account_level_public_access_blocks"),
+    types=(T.S3_PUBLIC_ACCESS_BLOCK, T.S3_ACCOUNT_PUBLIC_ACCESS_BLOCK),
+    remediation="Set block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets "
+                "to True on aws.s3.BucketPublicAccessBlock / aws.s3.AccountPublicAccessBlock.",
+)
+def s3_public_access_block_settings(r, report):
+    values = {f: r.peek(f, False) for f in _PAB_FLAGS}
+    off = [f for f, v in values.items() if v is not True and v is not UNKNOWN]
+    if off:
+        report(f"{short_type(r.type)} '{r.name}' leaves {', '.join(off)} off; set all four to True")
+
 
 
 # -- versioning -----------------------------------------------------------------------------------
@@ -142,13 +233,10 @@ s3_bucket_tls_only = companion_policy(
                 "content through CloudFront with origin access control instead.",
 )
 def s3_bucket_policy_not_public(r, report):
-    for stmt in iamdoc.known_statements(r.peek("policy")):
-        if iamdoc.allows(stmt) and iamdoc.principal_is_anyone(stmt.get("Principal")) \
-                and not iamdoc.has_condition(stmt):
-            report(f"{short_type(r.type)} '{r.name}' allows {', '.join(iamdoc.actions(stmt)) or 'actions'} to "
-                   f"Principal '*' with no condition: anyone on the internet; name the principals or add a "
-                   f"condition")
-            return
+    grant = resource_policy_reader.first_public_grant(r.peek("policy"))
+    if grant:
+        report(f"{short_type(r.type)} '{r.name}' {grant.describe()}: anyone on the internet; name the principals "
+               f"or add a condition on aws:SourceVpce, aws:PrincipalOrgID or aws:SourceArn")
 
 
 # -- access logging -------------------------------------------------------------------------------
@@ -244,7 +332,8 @@ s3_bucket_lifecycle = companion_policy(
     frameworks=("AWS-FSBP:S3.13", "Checkov:CKV2_AWS_61", "Prowler:s3_bucket_lifecycle_enabled"),
     subjects=T.S3_BUCKETS, companions=T.S3_LIFECYCLE, link="bucket", judge=_judge_lifecycle,
     remediation="Add aws.s3.BucketLifecycleConfiguration(bucket=bucket.id, rules=[{'id': 'retention', "
-                "'status': 'Enabled', 'expiration': {'days': N}, ...}]) matching the retention you document.",
+                "'status': 'Enabled', 'noncurrent_version_expiration': {'noncurrent_days': N}, ...}]) matching the "
+                "retention you document (expire current objects only in log, cache or tmp buckets).",
 )
 
 
@@ -353,6 +442,9 @@ s3_bucket_no_force_destroy = property_policy(
 )
 
 POLICIES = [
+    s3_bucket_kms_encryption,
+    s3_bucket_public_access_block,
+    s3_public_access_block_settings,
     s3_bucket_versioning,
     s3_bucket_ownership_enforced,
     s3_bucket_tls_only,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .. import secretscan
 from .. import tokens as T
 from ..helpers import as_list, at_least, companion_policy, property_policy, short_type
-from ..model import resource_policy
+from ..model import resource_policy, stack_policy
 from ..resource import is_unknown
 from ..model import unknown_during_preview
 
@@ -40,7 +40,7 @@ def lambda_env_no_secrets(r, report):
 
 @resource_policy(
     name="ecs-task-env-no-secrets",
-    title="ECS container environment variables must not hold credentials",
+    title="ECS container environment variables, commands and entry points must not hold credentials",
     checklist="security.secrets", severity="critical",
     frameworks=("AWS-FSBP:ECS.8", "Prowler:ecs_task_definitions_no_environment_secrets"),
     types=(T.ECS_TASK_DEFINITION,),
@@ -57,6 +57,10 @@ def ecs_task_env_no_secrets(r, report):
         if isinstance(container, dict):
             findings += [secretscan.Finding(f"container '{container.get('name', '?')}' {f.where}", f.what)
                          for f in secretscan.scan_name_value_pairs(as_list(container.get("environment")))]
+            for argv in ("command", "entryPoint"):
+                words = [w for w in as_list(container.get(argv)) if isinstance(w, str) and not is_unknown(w)]
+                findings += [secretscan.Finding(f"container '{container.get('name', '?')}' {argv} {f.where}", f.what)
+                             for f in secretscan.scan_text(" ".join(words))]
     if findings:
         report(f"task definition '{r.name}' has {secretscan.describe(findings)}; move it to \"secrets\" with "
                f"valueFrom a Secrets Manager or SSM SecureString ARN")
@@ -243,4 +247,146 @@ POLICIES = [
     secretsmanager_rotation_interval,
     secretsmanager_recovery_window,
     ssm_securestring_kms_cmk,
+]
+
+
+# -- issue 13: every other field that carries environment or free text; passwords; config -------------
+from .. import stackconfig  # noqa: E402
+
+# type token -> the inputs whose nested values may carry an environment, arguments or properties
+_WORKLOAD_FIELDS = {
+    T.SAGEMAKER_MODEL: ("primaryContainer", "containers"),
+    T.BATCH_JOB_DEFINITION: ("containerProperties", "ecsProperties", "eksProperties", "nodeProperties"),
+    T.APPRUNNER_SERVICE: ("sourceConfiguration",),
+    T.AGENTCORE_RUNTIME: ("environmentVariables",),
+    T.GLUE_CONNECTION: ("connectionProperties",),
+}
+
+
+@resource_policy(
+    name="workload-env-no-secrets",
+    title="SageMaker, Batch, App Runner, AgentCore and Glue settings must not hold credentials in plain text",
+    checklist="security.secrets", severity="critical",
+    frameworks=("Preflight:workload-env-no-secrets",),
+    types=tuple(_WORKLOAD_FIELDS),
+    remediation="Keep the credential in aws.secretsmanager.Secret and reference it: App Runner "
+                "runtime_environment_secrets, Batch/ECS 'secrets' with valueFrom, Glue connection_properties "
+                "{'SECRET_ID': secret.name}, SageMaker/AgentCore code reading the secret at start-up with its role.",
+)
+def workload_env_no_secrets(r, report):
+    findings = []
+    for field in _WORKLOAD_FIELDS[r.type]:
+        value = r.peek(field)
+        if value is not None and not is_unknown(value):
+            findings += secretscan.scan_tree(value, field)
+    if findings:
+        report(f"{short_type(r.type)} '{r.name}' has {secretscan.describe(findings)} in plain text (readable by anyone "
+               f"who can describe the resource); {_USE_SECRETS_MANAGER}")
+
+
+# type token -> the password inputs (write-only *Wo inputs never reach the state and are not judged here)
+_PASSWORD_FIELDS = {
+    T.RDS_INSTANCE: ("password",),
+    T.RDS_CLUSTER: ("masterPassword",),
+    T.REDSHIFT_CLUSTER: ("masterPassword",),
+    T.DOCDB_CLUSTER: ("masterPassword",),
+    T.DOCDB_ELASTIC_CLUSTER: ("adminUserPassword",),
+    T.NEPTUNE_CLUSTER: (),
+    T.REDSHIFT_SERVERLESS_NAMESPACE: ("adminUserPassword",),
+    T.ELASTICACHE_REPLICATION_GROUP: ("authToken",),
+}
+
+
+_literal_origin = stackconfig.literal_origin
+
+
+@resource_policy(
+    name="database-password-not-plain",
+    title="Database master passwords and auth tokens must come from a secret, not a literal or plain config",
+    checklist="security.secrets", severity="critical",
+    frameworks=("Checkov:CKV_AWS_96", "Preflight:database-password-not-plain"),
+    types=tuple(k for k, v in _PASSWORD_FIELDS.items() if v) + (T.MQ_BROKER,),
+    remediation="Let the service manage the password (manage_master_user_password=True on RDS/Aurora, "
+                "manage_master_password=True on Redshift, manage_admin_password=True on Redshift Serverless), or pass "
+                "config.require_secret('dbPassword') set with `pulumi config set --secret`, or a random.RandomPassword "
+                "result; never a literal or a plain config value.",
+)
+def database_password_not_plain(r, report):
+    if r.type == T.MQ_BROKER:
+        values = [("users[].password", u.get("password")) for u in as_list(r.peek("users")) if isinstance(u, dict)]
+    else:
+        values = [(f, r.peek(f)) for f in _PASSWORD_FIELDS[r.type]]
+    for field, value in values:
+        origin = _literal_origin(value)
+        if origin:
+            report(f"{short_type(r.type)} '{r.name}' takes its {field} from {origin}: anyone who reads the code or "
+                   f"the stack file has the database; use config.require_secret (pulumi config set --secret) or let "
+                   f"the service manage the password")
+            return
+
+
+@resource_policy(
+    name="secret-version-no-literal",
+    title="Secrets Manager secret values must not be literals in the program or plain config",
+    checklist="security.secrets", severity="critical",
+    frameworks=("Preflight:secret-version-no-literal",),
+    types=(T.SECRET_VERSION,),
+    remediation="Generate the value (random.RandomPassword, or manage_master_user_password on the database), pass "
+                "config.require_secret(...) set with `pulumi config set --secret`, or create the secret empty and set "
+                "its value outside the program; a literal is in the code and its history for good.",
+)
+def secret_version_no_literal(r, report):
+    value = r.peek("secretString")
+    if value is None or is_unknown(value):
+        return
+    parsed = secretscan.json_value(value) if value.lstrip()[:1] == "{" else None
+    if isinstance(parsed, dict):
+        bad = [k for k, v in parsed.items() if isinstance(v, str)
+               and (secretscan.scan_value(str(k), v) or secretscan.provider_key(v)) and _literal_origin(v)]
+        if bad:
+            report(f"secret version '{r.name}' stores {', '.join(map(repr, bad[:3]))} as {_literal_origin(parsed[bad[0]])}; "
+                   f"generate it or pass config.require_secret(...)")
+        return
+    origin = _literal_origin(value)
+    if origin:
+        report(f"secret version '{r.name}' stores {origin} as the secret value; generate it or pass "
+               f"config.require_secret(...)")
+
+
+def _config_findings():
+    for key, value in sorted(stackconfig.plain_values().items()):
+        if not isinstance(value, str):
+            continue
+        leaf = key.split(":", 1)[-1]
+        found = secretscan.provider_key(value)
+        if not found and secretscan.secret_looking_name(leaf) and secretscan.credential_like(value):
+            found = "a literal value under a secret-looking name"
+        if not found and value.lstrip()[:1] in "[{":
+            deep = secretscan.scan_tree(secretscan.json_value(value), "")
+            found = deep[0].what if deep else None
+        if found:
+            yield key, found
+
+
+@stack_policy(
+    name="stack-config-no-plaintext-secrets",
+    title="The stack's config file must not hold credentials in plain text (use `pulumi config set --secret`)",
+    checklist="security.secrets", severity="critical",
+    frameworks=("Preflight:stack-config-no-plaintext-secrets",),
+    types=(),
+    remediation="Remove the value from Pulumi.<stack>.yaml and set it again with `pulumi config set --secret KEY` "
+                "(stored encrypted as `secure:`), read it with config.require_secret; rotate the credential, it is "
+                "in the repository's history.",
+)
+def stack_config_no_plaintext_secrets(stack, report):
+    for key, what in _config_findings():
+        report(f"stack config '{key}' holds {what} in plain text in Pulumi.<stack>.yaml; rotate it and set it with "
+               f"`pulumi config set --secret {key.split(':', 1)[-1]}`")
+
+
+POLICIES += [
+    workload_env_no_secrets,
+    database_password_not_plain,
+    secret_version_no_literal,
+    stack_config_no_plaintext_secrets,
 ]
