@@ -369,6 +369,9 @@ def _json_type(value: Any) -> str:
     return "an object"
 
 
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
 def _bad(path: str, what: str) -> UsageError:
     return UsageError(f"plan file '{path}' is malformed: {what}; {RERUN}")
 
@@ -379,6 +382,9 @@ def _identify(path: str, urns: List[str]) -> Urn:
         urn = Urn.parse(raw)
         if urn is None:
             raise _bad(path, f"'{escape(raw)}' is not a Pulumi URN")
+        if not (_NAME.match(urn.stack) and _NAME.match(urn.project)):
+            raise _bad(path, f"'{escape(raw)}' names a stack or project Pulumi does not allow "
+                             "(letters, digits, '-', '_', '.')")
         if parsed and (urn.stack, urn.project) != (parsed.stack, parsed.project):
             raise _bad(path, f"it mixes stacks '{escape(parsed.project)}/{escape(parsed.stack)}' and "
                              f"'{escape(urn.project)}/{escape(urn.stack)}'")

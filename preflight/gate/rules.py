@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from .plan import (PREVIEW, PROVIDER_TYPE_PREFIX, ROOT_STACK_TYPE, SECRET_VALUE, UNKNOWN_VALUE,
-                   ResourceChange)
+from .plan import (PREVIEW, PROVIDER_TYPE_PREFIX, ROOT_STACK_TYPE, SECRET_SIG_KEY, SECRET_SIG_VALUE,
+                   SECRET_VALUE, UNKNOWN_VALUE, ResourceChange)
 
 # Ops that never destroy anything. Everything else is destructive, known or not.
 HARMLESS_OPS = frozenset({"same", "create", "update", "read", "read-replacement", "refresh",
@@ -152,13 +153,27 @@ GUARDS: Tuple[Guard, ...] = (
 _TYPE_DEFAULTS = {("aws:qldb/ledger:Ledger", "deletionProtection"): True}
 
 
+def is_secret(value: Any) -> bool:
+    """A secret as a resource record stores it: `"[secret]"` (preview) or the signature object
+    {SECRET_SIG_KEY: SECRET_SIG_VALUE, "ciphertext" | "value": ...} (saved plans, state)."""
+    return value == SECRET_VALUE or (isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG_VALUE)
+
+
+def _opaque(value: Any) -> bool:
+    return is_secret(value) or (isinstance(value, str) and value == UNKNOWN_VALUE)
+
+
 def _get_path(record: Any, path: str) -> Any:
     value = record
     for part in path.split("."):
+        if _opaque(value):
+            return value  # the whole block is secret or unknown: so is the part
         if isinstance(value, list) and len(value) == 1:  # v6-style single-element blocks
             value = value[0]
+        if _opaque(value):
+            return value
         if not isinstance(value, dict) or part not in value:
-            return _UNKNOWN if value in (UNKNOWN_VALUE, SECRET_VALUE) else None
+            return None
         value = value[part]
     return value
 
@@ -169,12 +184,16 @@ def _state(guard: Guard, value: Any, resource_type: str) -> Any:
         value = _TYPE_DEFAULTS.get((resource_type, guard.path), guard.default)
         if value is None:
             return None
-    if value is _UNKNOWN or value in (UNKNOWN_VALUE, SECRET_VALUE):
+    if value is _UNKNOWN or _opaque(value):
         return _UNKNOWN
     if guard.kind == RETENTION:
+        if isinstance(value, bool):
+            return _UNKNOWN
         try:
             days = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
+            return _UNKNOWN
+        if days != days:  # NaN (the reader refuses it; never judge it)
             return _UNKNOWN
         return float("inf") if guard.zero_means_forever and days == 0 else days
     if isinstance(value, str):
@@ -198,10 +217,10 @@ def _lowers(guard: Guard, old: Any, new: Any) -> bool:
 
 
 def _show(value: Any) -> Any:
-    if value is _UNKNOWN or value == UNKNOWN_VALUE:
-        return "(unknown)"
-    if value == SECRET_VALUE:
+    if is_secret(value):
         return "(secret)"
+    if value is _UNKNOWN or (isinstance(value, str) and value == UNKNOWN_VALUE):
+        return "(unknown)"
     if value is None:
         return "(provider default)"
     return value
@@ -285,6 +304,16 @@ def downgrades_in_update_plan(change: ResourceChange) -> List[Downgrade]:
 DELETE, REPLACE, DISCARD, UNKNOWN_OP, DOWNGRADE = "delete", "replace", "discard", "unknown-op", "downgrade"
 
 
+_NEEDS_QUOTING = re.compile(r'[\x00-\x1f\x7f-\x9f\\"\u2028\u2029]')
+
+
+def _digest_text(text: str) -> str:
+    """One digest item per line, unambiguously: text with a newline, backslash, quote or control
+    character is JSON-escaped (so it holds a backslash, which plain text never does); the rest,
+    every real URN, is unchanged."""
+    return json.dumps(text, ensure_ascii=False)[1:-1] if _NEEDS_QUOTING.search(text) else text
+
+
 @dataclass
 class Finding:
     """One resource whose change is destructive, with every reason, and whether it needs approval."""
@@ -303,9 +332,10 @@ class Finding:
     @property
     def digest_lines(self) -> List[str]:
         """Format-independent identity of this change (the same for a preview and a saved plan)."""
-        lines = [f"{self.kind} {self.change.urn}"] if self.kind != DOWNGRADE else []
-        lines += [f"unknown-op {op} {self.change.urn}" for op in sorted(self.unknown_ops)]
-        lines += [f"downgrade {self.change.urn} {d.property}={json.dumps(d.new, sort_keys=True)}"
+        urn = _digest_text(self.change.urn)
+        lines = [f"{self.kind} {urn}"] if self.kind != DOWNGRADE else []
+        lines += [f"unknown-op {_digest_text(op)} {urn}" for op in sorted(self.unknown_ops)]
+        lines += [f"downgrade {urn} {d.property}={json.dumps(d.new, sort_keys=True)}"
                   for d in self.downgrades]
         return lines
 
