@@ -2,15 +2,15 @@
 // that decoder sees: the steps per URN, as JSON. It is the reference for Preflight's differential
 // test of the gate's plan reader (tests/gate/test_gate_differential.py); it is not shipped.
 //
-//	godecode plan FILE     decode as `pulumi up --plan FILE` does: json.NewDecoder(f).Decode
+//	godecode plan FILE...     decode as `pulumi up --plan FILE` does: json.NewDecoder(f).Decode
 //	                       into apitype.DeploymentPlanV1 (pkg/cmd/pulumi: readPlan)
 //	godecode preview FILE  decode `pulumi preview --json` output into previewDigest below: the
 //	                       CLI serialises it from display.PreviewDigest (pulumi/pkg/v3, a module
 //	                       too large to fetch for a test), whose fields are the same JSON names
 //	                       and the same sdk/v3 types (apitype.ResourceV3 for the states)
 //
-// Output: {"ok": true, "steps": {URN: [op, ...]}, "types": {URN: type}} or {"ok": false,
-// "error": "..."}; exit 0 either way (exit 1 only for usage errors).
+// Output, one line per FILE: {"ok": true, "steps": {URN: [op, ...]}, "types": {URN: type}} or
+// {"ok": false, "error": "..."}; exit 0 either way (exit 1 only for usage errors).
 package main
 
 import (
@@ -105,23 +105,27 @@ func decodePreview(f *os.File) result {
 }
 
 func main() {
-	if len(os.Args) != 3 || (os.Args[1] != "plan" && os.Args[1] != "preview") {
-		fmt.Fprintln(os.Stderr, "usage: godecode plan|preview FILE")
+	if len(os.Args) < 3 || (os.Args[1] != "plan" && os.Args[1] != "preview") {
+		fmt.Fprintln(os.Stderr, "usage: godecode plan|preview FILE...")
 		os.Exit(1)
 	}
-	f, err := os.Open(os.Args[2])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	defer f.Close()
-	var out result
-	if os.Args[1] == "plan" {
-		out = decodePlan(f)
-	} else {
-		out = decodePreview(f)
-	}
-	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
-		os.Exit(1)
+	out := json.NewEncoder(os.Stdout)
+	for _, path := range os.Args[2:] {
+		f, err := os.Open(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		var r result
+		if os.Args[1] == "plan" {
+			r = decodePlan(f)
+		} else {
+			r = decodePreview(f)
+		}
+		f.Close()
+		// One line per file, in the order given.
+		if err := out.Encode(r); err != nil {
+			os.Exit(1)
+		}
 	}
 }
