@@ -158,7 +158,7 @@ def test_stateful_list_is_documented_and_extendable():
     assert stateful_category("aws:mwaa/environment:Environment", ["aws:mwaa/*"]) == "stateful (configured)"
     airflow = change(["delete"], type_="aws:mwaa/environment:Environment")
     assert not needs_approval(classify(airflow, UPDATE_PLAN))
-    assert needs_approval(classify(fsx, UPDATE_PLAN, ["aws:fsx/*"]))
+    assert needs_approval(classify(airflow, UPDATE_PLAN, ["aws:mwaa/*"]))
 
 
 def test_digest_items_are_the_same_for_a_preview_and_a_saved_plan():
