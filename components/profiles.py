@@ -1,7 +1,8 @@
 """Environment profiles: what differs between dev, staging and prod (retention, protection, HA, budget).
 
-The environment comes from stack config `preflight:environment`, else the stack name, else prod
-(unknown means strict) -- the same rule the policy pack applies.
+The environment comes from the stack name (else prod: unknown means strict), or from what the reviewed
+policy pack config assigns; stack config `preflight:environment` may only make it stricter -- the same
+rule the policy pack applies.
 """
 from __future__ import annotations
 
@@ -18,16 +19,29 @@ _ALIASES = {
 }
 
 
-def resolve_environment(configured: Optional[str], stack_name: str) -> str:
-    """`preflight:environment` if set (unrecognised -> prod), else from the stack name, else prod."""
-    if configured is not None:  # set, even to something unrecognised or empty: strict, as the pack judges
-        return _ALIASES.get(str(configured).strip().lower(), "prod")
-    name = (stack_name or "").strip().lower().rsplit("/", 1)[-1]
-    if name in ("prod", "production", "prd") or name.endswith(("-prod", "-production")):
-        return "prod"
-    if name in ("dev", "test", "sandbox") or name.endswith("-dev"):
-        return "dev"
-    return "prod"
+_STRICTNESS = {"dev": 0, "staging": 1, "prod": 2}
+
+
+def resolve_environment(configured: Optional[str], stack_name: str, assigned: Optional[str] = None) -> str:
+    """The pack's rule: `assigned` (the environment the reviewed policy pack config gives this stack), else
+    the stack name, else prod; `preflight:environment` (`configured`) may make it stricter, never more lenient
+    (set but unrecognised or empty: prod)."""
+    if assigned is not None:
+        base = _ALIASES.get(str(assigned).strip().lower(), "prod")
+    else:
+        name = (stack_name or "").strip().lower().rsplit("/", 1)[-1]
+        if name in ("prod", "production", "prd") or name.endswith(("-prod", "-production")):
+            base = "prod"
+        elif name in ("staging", "stage", "stg") or name.endswith("-staging"):
+            base = "staging"
+        elif name in ("dev", "test", "sandbox") or name.endswith("-dev"):
+            base = "dev"
+        else:
+            base = "prod"
+    if configured is None:
+        return base
+    wanted = _ALIASES.get(str(configured).strip().lower(), "prod")
+    return wanted if _STRICTNESS[wanted] > _STRICTNESS[base] else base
 
 
 @dataclass(frozen=True)

@@ -63,11 +63,16 @@ def _resource_from_request(req: Any, with_graph: bool) -> Resource:
 
 class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
     def __init__(self, name: str, version: str, policies: Sequence[Any], env: str,
-                 description: str = "", display_name: str = ""):
+                 description: str = "", display_name: str = "", stack: Optional[str] = None,
+                 stack_config: Optional[Dict[str, str]] = None):
         self.name = name
         self.version = version
         self.policies = list(policies)
         self.environment = env
+        # The environment GetAnalyzerInfo reported levels for; Configure may assign another one
+        # (policy stack-environment's `environments`), which only the policy pack config can do.
+        self._reported_environment = env
+        self._stack, self._stack_config = stack, stack_config
         self.description = description
         self.display_name = display_name
         self._by_type: Dict[str, List[ResourcePolicy]] = {}
@@ -151,6 +156,17 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
             props = json_format.MessageToDict(pc.properties)
             exempt[name] = exemptions.parse(props.pop("exemptions", []))
             config[name] = props
+        if self._stack is not None:
+            assigned = environment.assigned(
+                self._stack, config.get(environment.ASSIGNING_POLICY, {}).get("environments"))
+            env = environment.resolve(self._stack_config or {}, self._stack, assigned)
+            if env != self._reported_environment:
+                # The CLI fills in every level we reported; a level equal to the reported default
+                # follows the assigned environment, one the user set to something else stays.
+                for p in self.policies:
+                    if levels.get(p.meta.name) == p.meta.level_for(self._reported_environment):
+                        levels[p.meta.name] = p.meta.level_for(env)
+            self.environment = env
         self._levels, self._config, self._exemptions = levels, config, exempt
         self._plans = {}
         return empty_pb2.Empty()
@@ -264,8 +280,10 @@ def serve(name: str, policies: Sequence[Any], pack_dir: str, description: str = 
     costs about a quarter less CPU per Analyze call, at 16 calls in flight and at one.
     """
     parent = os.getppid()  # read first: a parent killed while we start up must still be noticed
-    env = environment.from_process_env()
-    servicer = PreflightAnalyzer(name, _pack_version(pack_dir), policies, env, description, display_name)
+    stack_config, stack = environment.stack_of()
+    env = environment.resolve(stack_config, stack)
+    servicer = PreflightAnalyzer(name, _pack_version(pack_dir), policies, env, description, display_name,
+                                 stack=stack, stack_config=stack_config)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
                          options=[("grpc.max_receive_message_length", _MAX_RPC_MESSAGE_SIZE)])
     analyzer_pb2_grpc.add_AnalyzerServicer_to_server(servicer, server)

@@ -141,6 +141,7 @@ def run_check(project_dir: str, stack_name: str, pack_dir: Optional[str] = None,
                     "severity": SEVERITY_NAMES.get(p.severity, "")} for p in info.policies]
     return CheckResult(
         project=project.name, stack=stack.name,
-        environment=environment.resolve(stack.config, stack.name),
+        environment=environment.resolve(stack.config, stack.name, environment.assigned(
+            stack.name, effective.get("stack-environment", {}).get("environments"))),
         resources=recording.resources, policies=policy_list, violations=violations,
         not_applicable=not_applicable, warnings=recording.warnings, timings=timings, main=project.main)

@@ -108,7 +108,8 @@ def _assess(args, project_dir: Optional[str] = None) -> Assessment:
                           getattr(args, "max_destructive", None), args.stateful_type)
     loaded = plan_mod.load(args.plan)
     _check_stack(args.stack, loaded)
-    environment = resolve_environment(loaded.stack, loaded.config, project_dir)
+    environment = resolve_environment(loaded.stack, loaded.config, project_dir,
+                                      dict(settings.environments))
     return assess(loaded, environment, settings)
 
 
@@ -184,7 +185,9 @@ def render_table(verdict: Verdict) -> str:
         lines.append(f"digest: {a.digest.rstrip()}")
     for hint in verdict.hints:
         lines.append(f"next: {hint}")
-    return "\n".join(lines)
+    # Every line may carry names and messages from the plan: no control character reaches a
+    # terminal (a crafted name must not be able to erase or fake a line).
+    return "\n".join(plan_mod.escape(line) for line in lines)
 
 
 # --- digest --------------------------------------------------------------------------------------

@@ -1,11 +1,10 @@
 """The gate's settings (defaults, --config file, flags) and the stack's environment.
 
-Environment: DESIGN's rule (preflight.environment): stack config `preflight:environment`, else
-the stack name, else prod. The config is read
-from the plan itself (both formats record the config the engine used), or from
-`PROJECT_DIR/Pulumi.<stack>.yaml` when the plan has none. One hardening for the gate: config never
-makes a stack *less* strict than its name says (a stack named `prod` configured as `dev` is judged
-as prod, with a warning), because editing one config line must not switch the gate off.
+Environment (DESIGN, preflight.environment): the gate's reviewed `--config` (`environments`: stack
+name or glob -> environment) or else the stack name, else prod. Stack config `preflight:environment`
+(from the plan, or `PROJECT_DIR/Pulumi.<stack>.yaml` when the plan carries none) may make the stack
+stricter, never more lenient: one config line in a pull request must not switch the gate off. A
+relaxing value is ignored with a warning that says where relaxing is done.
 """
 from __future__ import annotations
 
@@ -16,11 +15,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import yaml
 
 from .. import environment as environment_rule
-from ..environment import CONFIG_KEY
+from ..environment import CONFIG_KEY, STRICTNESS
 from ..errors import UsageError
-
-# Least to most strict: config may make a stack stricter than its name, never more lenient.
-STRICTNESS = {"dev": 0, "staging": 1, "prod": 2}
+from .plan import escape
 
 
 @dataclass
@@ -48,29 +45,38 @@ def _project_config(project_dir: str, stack: str) -> Dict[str, Any]:
         return {}
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as e:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise UsageError(f"cannot read {path} ({str(e).splitlines()[0]}); fix the YAML") from None
     config = document.get("config") if isinstance(document, dict) else None
     return config if isinstance(config, dict) else {}
 
 
 def resolve_environment(stack: str, plan_config: Mapping[str, Any],
-                        project_dir: Optional[str] = None) -> Environment:
+                        project_dir: Optional[str] = None,
+                        environments: Optional[Mapping[str, str]] = None) -> Environment:
+    assigned = environment_rule.assigned(stack, environments)
+    if assigned is not None:
+        base, base_source = assigned, "the gate --config (environments)"
+    else:
+        by_name = environment_rule.from_stack_name(stack)
+        base, base_source = (by_name, "the stack name") if by_name else \
+            ("prod", "default: a stack whose name says neither prod nor dev is prod")
     configured, source = _config_value(plan_config), "the plan's stack config"
     if configured is None and project_dir:
         configured, source = _config_value(_project_config(project_dir, stack)), f"Pulumi.{stack}.yaml"
-    by_name = environment_rule.from_stack_name(stack)
     warnings: List[str] = []
-    if configured is not None:
-        name = environment_rule.resolve({CONFIG_KEY: configured}, stack)
-        if by_name and STRICTNESS[by_name] > STRICTNESS[name]:
-            warnings.append(f"{CONFIG_KEY} says '{configured}' but the stack name '{stack}' means "
-                            f"'{by_name}': the stricter one applies")
-            return Environment(by_name, "the stack name (stricter than its config)", warnings)
-        return Environment(name, f"{CONFIG_KEY} in {source}", warnings)
-    if by_name:
-        return Environment(by_name, "the stack name", warnings)
-    return Environment("prod", "default: a stack that is not recognisably dev is prod", warnings)
+    if configured is None:
+        return Environment(base, base_source, warnings)
+    name = environment_rule.resolve({CONFIG_KEY: configured}, stack, base)
+    if name != base:
+        return Environment(name, f"{CONFIG_KEY} in {source} (stricter than {base_source})", warnings)
+    wanted = environment_rule.normalize(configured) or "prod"
+    if STRICTNESS[wanted] < STRICTNESS[base]:
+        warnings.append(f"{CONFIG_KEY} in {source} says '{escape(configured, 40)}', but stack config "
+                        f"cannot make a stack more lenient than {base_source} ('{base}'); the gate "
+                        f"judges it as {base}. To relax it, add it to `environments` in the "
+                        "reviewed gate --config")
+    return Environment(base, base_source, warnings)
 
 
 # --- gate settings --------------------------------------------------------------------------------
@@ -83,9 +89,11 @@ class GateSettings:
     approval_environments: Tuple[str, ...] = ("prod",)  # where approvals are required
     mass_create_ratio: float = 0.5                      # creates / all resources that trips the check
     mass_create_minimum: int = 5                        # ... with at least this many creates
+    environments: Tuple[Tuple[str, str], ...] = ()      # stack name or glob -> environment
 
 
-_CONFIG_KEYS = {"required", "maxDestructive", "statefulTypes", "approvalEnvironments", "massCreate"}
+_CONFIG_KEYS = {"required", "maxDestructive", "statefulTypes", "approvalEnvironments", "massCreate",
+                "environments"}
 
 
 def _int(value: Any, what: str, minimum: int) -> int:
@@ -105,7 +113,7 @@ def load_settings(config_file: Optional[str]) -> GateSettings:
                          "settings (see `preflight gate --help`)")
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as e:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise UsageError(f"cannot read --config '{config_file}' ({str(e).splitlines()[0]}); "
                          "fix the YAML") from None
     if isinstance(document, dict) and isinstance(document.get("gate"), dict):
@@ -128,6 +136,15 @@ def load_settings(config_file: Optional[str]) -> GateSettings:
             raise UsageError(f"{where} statefulTypes must be a list of type tokens or globs, "
                              "e.g. ['aws:fsx/*', 'aws:mq/broker:Broker']")
         settings = replace(settings, stateful_types=tuple(types))
+    if "environments" in document:
+        envs = document["environments"]
+        if not isinstance(envs, dict) or not all(
+                isinstance(k, str) and k and isinstance(v, str) and environment_rule.normalize(v)
+                for k, v in envs.items()):
+            raise UsageError(f"{where} environments must map stack names or globs to prod, staging "
+                             "or dev, e.g. {eu-sandbox-1: dev, 'preview-*': dev}")
+        settings = replace(settings, environments=tuple(
+            (k, environment_rule.normalize(v)) for k, v in envs.items()))
     if "approvalEnvironments" in document:
         envs = document["approvalEnvironments"]
         if not isinstance(envs, list) or "prod" not in envs or not set(envs) <= set(STRICTNESS):
@@ -163,5 +180,6 @@ def describe(settings: GateSettings) -> Dict[str, Any]:
             "statefulTypes": list(settings.stateful_types),
             "approvalEnvironments": list(settings.approval_environments),
             "massCreate": {"ratio": settings.mass_create_ratio,
-                           "minimum": settings.mass_create_minimum}}
+                           "minimum": settings.mass_create_minimum},
+            "environments": dict(settings.environments)}
 

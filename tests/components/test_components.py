@@ -570,7 +570,8 @@ def test_api_protection_rejects_bad_args():
 
 # -- Profiles and Environment --------------------------------------------------------------------
 @pytest.mark.parametrize("configured, stack, expected", [
-    (None, "prod", "prod"), (None, "acme-dev", "dev"), (None, "feature-x", "prod"), ("staging", "x", "staging"),
+    (None, "prod", "prod"), (None, "acme-dev", "dev"), (None, "feature-x", "prod"), ("staging", "x", "prod"),
+    ("staging", "acme-dev", "staging"), ("dev", "prod", "prod"),
     ("bogus", "dev", "prod"), (None, "test", "dev"),
 ])
 def test_environment_resolution_matches_the_pack(configured, stack, expected):

@@ -78,10 +78,10 @@ def test_dev_stack_passes_with_a_warning():
     assert code == 0 and verdict["warnings"] and verdict["destructive"][0]["needsApproval"]
 
 
-def test_saved_update_plan_with_deletes_and_downgrades_uses_the_plans_config_environment():
+def test_saved_update_plan_with_deletes_and_downgrades_in_a_stack_whose_name_says_nothing():
     code, verdict, _ = gate_json(capture("prod-update-plan-destructive.json"), "--stack", "shop-live")
     assert code == 1 and verdict["environment"] == "prod"
-    assert "preflight:environment" in verdict["environmentSource"]
+    assert verdict["environmentSource"].startswith("default")
     assert {d["name"] for d in verdict["destructive"]} == {"orders-db", "invoices", "db-password"}
 
 
@@ -152,10 +152,10 @@ def test_config_cannot_make_a_prod_named_stack_lenient(tmp_path):
     document["config"] = {"preflight:environment": "dev"}
     code, verdict, _ = gate_json(_write(tmp_path, "plan.json", document), "--stack", "prod")
     assert code == 1 and verdict["environment"] == "prod"
-    assert any("stricter one applies" in w for w in verdict["warnings"])
+    assert any("cannot make a stack more lenient" in w and "environments" in w for w in verdict["warnings"])
 
 
-def test_project_dir_config_sets_the_environment_when_the_plan_has_none(tmp_path):
+def test_project_dir_config_can_only_make_the_stack_stricter(tmp_path):
     document = json.loads(capture("prod-delete-protected-rds.json").read_text().replace(
         "urn:pulumi:prod::", "urn:pulumi:shop-eu::"))
     plan = _write(tmp_path, "plan.json", document)
@@ -163,8 +163,16 @@ def test_project_dir_config_sets_the_environment_when_the_plan_has_none(tmp_path
     assert code == 1 and verdict["environment"] == "prod"  # unknown name: strict
     (tmp_path / "Pulumi.shop-eu.yaml").write_text("config:\n  preflight:environment: dev\n")
     code, verdict, _ = gate_json(plan, "--stack", "shop-eu", "--project-dir", tmp_path)
-    assert code == 0 and verdict["environment"] == "dev"
-    assert verdict["environmentSource"] == "preflight:environment in Pulumi.shop-eu.yaml"
+    assert code == 1 and verdict["environment"] == "prod"
+    assert any("Pulumi.shop-eu.yaml" in w for w in verdict["warnings"])
+
+    dev = json.loads(json.dumps(document).replace("urn:pulumi:shop-eu::", "urn:pulumi:shop-dev::"))
+    plan = _write(tmp_path, "dev.json", dev)
+    assert gate_json(plan, "--stack", "shop-dev")[0] == 0
+    (tmp_path / "Pulumi.shop-dev.yaml").write_text("config:\n  preflight:environment: prod\n")
+    code, verdict, _ = gate_json(plan, "--stack", "shop-dev", "--project-dir", tmp_path)
+    assert code == 1 and verdict["environment"] == "prod"
+    assert verdict["environmentSource"].startswith("preflight:environment in Pulumi.shop-dev.yaml")
 
 
 def test_stateful_types_extend_from_flag_and_config(tmp_path):

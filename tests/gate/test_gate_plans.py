@@ -42,23 +42,26 @@ def test_replacement_steps_fold_into_one_resource_keeping_the_deleted_copy():
     assert table.new["inputs"]["hashKey"] == "orderId"
 
 
-def test_versioned_plan_wrapper_is_unwrapped(tmp_path):
+def test_versioned_plan_wrapper_is_refused(tmp_path):
+    # `pulumi up --plan` decodes DeploymentPlanV1 at the top level: to it, a wrapped plan is empty.
     inner = json.loads(capture("pulumi-update-plan.json").read_text())
     wrapped = tmp_path / "plan.json"
     wrapped.write_text(json.dumps({"version": 1, "plan": inner}))
-    assert plan_mod.load(str(wrapped)).stack == "dev"
+    with pytest.raises(UsageError, match="wrapper"):
+        plan_mod.load(str(wrapped))
 
 
 @pytest.mark.parametrize("content, message", [
     ("", "is empty"),
     ("[1, 2]", "not a Pulumi plan"),
-    ('{"hello": 1}', "neither"),
+    ('{"hello": 1}', "unknown top-level key 'hello'"),
+    ('{"config": {}}', "neither"),
     ('{"steps": [{"urn": "urn:pulumi:prod::p::aws:s3/bucket:Bucket::b"}]}', "no 'op'"),
     ('{"steps": [{"op": "delete", "urn": "not-a-urn"}]}', "not a Pulumi URN"),
-    ('{"steps": "delete everything"}', "'steps' is not a list"),
+    ('{"steps": "delete everything"}', "steps should be a list"),
     ('{"steps": []}', "lists no resources"),
     ('{"resourcePlans": {"urn:pulumi:prod::p::aws:s3/bucket:Bucket::b": {"steps": "delete"}}}',
-     "not a list of op names"),
+     "steps should be a list"),
     ('{"resourcePlans": {"urn:pulumi:prod::p::a:b/c:D::x": {"steps": ["delete"]},'
      ' "urn:pulumi:dev::p::a:b/c:D::y": {"steps": ["create"]}}}', "mixes stacks"),
     ('{"sequence": 0, "timestamp": 1}\n{"sequence": 1, "timestamp": 2}\n', "stream of engine events"),

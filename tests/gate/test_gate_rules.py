@@ -154,11 +154,11 @@ def test_stateful_list_is_documented_and_extendable():
                   "aws:s3/bucketV2:BucketV2", "aws:backup/vault:Vault", "aws:cloudwatch/logGroup:LogGroup",
                   "aws:secretsmanager/secret:Secret"):
         assert token in STATEFUL_TYPES
-    assert stateful_category("aws:fsx/lustreFileSystem:LustreFileSystem") is None
-    assert stateful_category("aws:fsx/lustreFileSystem:LustreFileSystem", ["aws:fsx/*"]) == "stateful (configured)"
-    fsx = change(["delete"], type_="aws:fsx/lustreFileSystem:LustreFileSystem")
-    assert not needs_approval(classify(fsx, UPDATE_PLAN))
-    assert needs_approval(classify(fsx, UPDATE_PLAN, ["aws:fsx/*"]))
+    assert stateful_category("aws:mwaa/environment:Environment") is None
+    assert stateful_category("aws:mwaa/environment:Environment", ["aws:mwaa/*"]) == "stateful (configured)"
+    airflow = change(["delete"], type_="aws:mwaa/environment:Environment")
+    assert not needs_approval(classify(airflow, UPDATE_PLAN))
+    assert needs_approval(classify(airflow, UPDATE_PLAN, ["aws:mwaa/*"]))
 
 
 def test_digest_items_are_the_same_for_a_preview_and_a_saved_plan():

@@ -67,3 +67,47 @@ def test_environment_from_stack_name_when_config_absent(pack_for):
     unknown_name = pack_for(environment=None, stack="blue")
     [d] = unknown_name.analyze(RDS, BAD_DB).violations("rds-storage-encrypted")
     assert d.level == "mandatory"  # unknown means strict
+
+
+# -- the environment: stack config may make a stack stricter, only the policy pack config relaxes it ----------
+def test_stack_config_cannot_relax_a_stack_whose_name_says_prod_or_nothing(pack_for):
+    """`preflight:environment: dev` in Pulumi.<stack>.yaml is one line any pull request can add."""
+    for stack in ("prod-eu-west-1", "production-eu", "eu-prod-1", "live", "prod"):
+        relaxed = pack_for(environment="dev", stack=stack)
+        [d] = relaxed.analyze(RDS, BAD_DB).violations("rds-storage-encrypted")
+        assert d.level == "mandatory", stack
+        [note] = relaxed.analyze_stack([]).violations("stack-environment")
+        assert note.level == "advisory" and f"stack '{stack}'" in note.message
+        assert '"stack-environment": {"environments"' in note.message  # says where relaxing is done
+
+
+def test_stack_config_can_make_a_stack_stricter(pack_for):
+    stricter = pack_for(environment="prod", stack="payments-dev")
+    [d] = stricter.analyze(RDS, BAD_DB).violations("rds-storage-encrypted")
+    assert d.level == "mandatory"
+    assert not stricter.analyze_stack([]).violations("stack-environment")
+
+
+def test_policy_pack_config_assigns_the_environment(pack_for):
+    live = pack_for(environment=None, stack="live")
+    [d] = live.analyze(RDS, BAD_DB).violations("rds-storage-encrypted")
+    assert d.level == "mandatory"  # a name that says nothing is prod
+    with live.configured({"stack-environment": {"environments": {"live": "dev"}}}):
+        [d] = live.analyze(RDS, BAD_DB).violations("rds-storage-encrypted")
+        assert d.level == "advisory"
+    with live.configured({"stack-environment": {"environments": {"li*": "dev", "other": "dev"}},
+                          "rds-storage-encrypted": "disabled"}):
+        # a level the user set explicitly still wins over the assigned environment's default
+        assert not live.analyze(RDS, BAD_DB).violations("rds-storage-encrypted")
+    with live.configured({"stack-environment": {"environments": {"blue-*": "dev"}}}):
+        [d] = live.analyze(RDS, BAD_DB).violations("rds-storage-encrypted")
+        assert d.level == "mandatory"  # no match: the name rule applies
+    [d] = live.analyze(RDS, BAD_DB).violations("rds-storage-encrypted")
+    assert d.level == "mandatory"
+
+
+def test_policy_pack_assignment_is_still_tightened_by_stack_config(pack_for):
+    live = pack_for(environment="prod", stack="live")
+    with live.configured({"stack-environment": {"environments": {"live": "dev"}}}):
+        [d] = live.analyze(RDS, BAD_DB).violations("rds-storage-encrypted")
+        assert d.level == "mandatory"

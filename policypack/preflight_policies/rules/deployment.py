@@ -8,6 +8,7 @@ from ..helpers import as_list, links_to
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
 from ..resource import contains_unknown, is_unknown
 from ..model import not_applicable, unknown_during_preview
+from .. import environment as ENV
 from .. import tokens as T
 
 
@@ -94,6 +95,40 @@ def default_provider_allowed_account_ids(stack, report):
                    f"<account id>` for this stack", urn)
 
 
+# -- the stack's environment -----------------------------------------------------------------------------
+@stack_policy(
+    name="stack-environment",
+    title="A stack's environment comes from its name or the policy pack config, never from stack config that relaxes it",
+    checklist=("infra.separation", "ai.agents"), severity="high",
+    frameworks=("Preflight:stack-environment",),
+    levels=ADVISORY_EVERYWHERE,
+    config={"environments": {
+        "type": "object", "additionalProperties": {"type": "string", "enum": list(ENV.ENVIRONMENTS)},
+        "default": {},
+        "description": "Stack name or glob -> prod, staging or dev. The only way to judge a stack more leniently "
+                       "than its name says (a name that says neither prod nor dev is prod); an exact name wins, "
+                       "else the strictest matching glob."}},
+    remediation="Keep preflight:environment for making a stack stricter. To relax a stack, assign its environment "
+                "in the reviewed policy pack config: {\"stack-environment\": {\"environments\": {\"<stack>\": "
+                "\"dev\"}}}.",
+)
+def stack_environment(stack, report):
+    config, name = ENV.stack_of()
+    requested = config.get(ENV.CONFIG_KEY)
+    if requested is None:
+        return
+    wanted = ENV.normalize(str(requested)) or "prod"
+    assigned = ENV.assigned(name, stack.config.get("environments"))
+    base = assigned or ENV.from_stack_name(name) or "prod"
+    if ENV.STRICTNESS[wanted] < ENV.STRICTNESS[base]:
+        why = "the policy pack config assigns it" if assigned else (
+            "its name says so" if ENV.from_stack_name(name) else "its name says neither prod nor dev")
+        report(f"stack '{name}' asks for {ENV.CONFIG_KEY}={requested!r} but is judged as {base} ({why}): stack "
+               f"config can make a stack stricter, never more lenient; to relax it, set "
+               f"{{\"stack-environment\": {{\"environments\": {{\"{name}\": \"{wanted}\"}}}}}} in the reviewed "
+               f"policy pack config")
+
+
 # -- rollback --------------------------------------------------------------------------------------------
 @resource_policy(
     name="ecs-service-circuit-breaker",
@@ -177,6 +212,7 @@ def sagemaker_endpoint_auto_rollback(r, report):
 POLICIES = [
     provider_allowed_account_ids,
     default_provider_allowed_account_ids,
+    stack_environment,
     ecs_service_circuit_breaker,
     codedeploy_auto_rollback,
     lambda_alias_for_canary,
