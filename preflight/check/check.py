@@ -34,6 +34,18 @@ class CheckResult:
     warnings: List[str] = field(default_factory=list)
     timings: Dict[str, float] = field(default_factory=dict)
     main: str = ""
+    remote_components: List[Dict[str, Any]] = field(default_factory=list)
+    stack_references: List[Dict[str, Any]] = field(default_factory=list)
+    allow_uninspected: bool = False
+
+    @property
+    def uninspected_blocks(self) -> bool:
+        """A prod stack with parts nobody inspected does not pass, unless the user said so."""
+        return bool(self.remote_components) and self.environment == "prod" and not self.allow_uninspected
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.mandatory or self.uninspected_blocks else 0
 
     @property
     def mandatory(self) -> int:
@@ -58,6 +70,10 @@ class CheckResult:
             "violations": self.violations,
             "notApplicable": self.not_applicable,
             "summary": {"mandatory": self.mandatory, "advisory": self.advisory},
+            "warnings": self.warnings,
+            "stackReferences": self.stack_references,
+            "remoteComponents": [{"type": c["type"], "name": c["name"], "urn": c["urn"], "inspected": False}
+                                 for c in self.remote_components],
         }
 
 
@@ -78,19 +94,39 @@ def load_policy_config(path: Optional[str]) -> Dict[str, Any]:
 
 
 def run_check(project_dir: str, stack_name: str, pack_dir: Optional[str] = None,
-              policy_config_path: Optional[str] = None, organization: str = "organization") -> CheckResult:
+              policy_config_path: Optional[str] = None, organization: str = "organization",
+              stack_outputs_path: Optional[str] = None, timeout: float = engine.DEFAULT_TIMEOUT,
+              allow_uninspected: bool = False, notice=None) -> CheckResult:
     timings: Dict[str, float] = {}
     project = load_project(project_dir)
     stack = load_stack(project, stack_name)
     policy_config = load_policy_config(policy_config_path)
+    stack_outputs = engine.load_stack_outputs(stack_outputs_path)
     pack_dir = os.path.abspath(pack_dir or DEFAULT_PACK)
+    if not os.path.isfile(os.path.join(pack_dir, "PulumiPolicy.yaml")):
+        raise UsageError(f"{pack_dir} is not a policy pack (no PulumiPolicy.yaml); pass the pack's directory with "
+                         f"--policy-pack")
 
     started = time.perf_counter()
-    recording = engine.record(project, stack, organization)
+    recording = engine.record(project, stack, organization, timeout=timeout, stack_outputs=stack_outputs,
+                              notice=notice)
     timings["program"] = time.perf_counter() - started
+    env_name = environment.resolve(stack.config, stack.name)
+    warnings = list(project.notes) + list(recording.warnings)
+    unused = sorted(set(stack_outputs) - {r["name"] for r in recording.stack_references})
+    if unused:
+        warnings.append("--stack-outputs names stacks the program never references: " + ", ".join(unused))
+    if recording.remote_components:
+        named = ", ".join(f"{c['type']} '{c['name']}'" for c in recording.remote_components)
+        warnings.append(f"remote components were not inspected (their plugin builds their children, which never "
+                        f"pass through the program): {named}; `pulumi preview --policy-pack` judges their children")
+    if not recording.resources and env_name == "prod":
+        warnings.append("the program registered no resources, so nothing was checked; a prod stack with no "
+                        "resources is unusual (does the program exit early or read a missing config value?)")
 
     context = StackContext(project=project.name, stack=stack.name, config=stack.config,
                            secret_keys=stack.secret_keys, organization=organization)
+    # The pack judges what the engine would send it: the stack's resources, components and providers.
     with PolicyPackProcess(pack_dir, context) as pack:
         timings["packStartup"] = pack.startup_seconds
         started = time.perf_counter()
@@ -140,7 +176,10 @@ def run_check(project_dir: str, stack_name: str, pack_dir: Optional[str] = None,
     policy_list = [{"name": p.name, "level": effective[p.name]["enforcementLevel"],
                     "severity": SEVERITY_NAMES.get(p.severity, "")} for p in info.policies]
     return CheckResult(
-        project=project.name, stack=stack.name,
-        environment=environment.resolve(stack.config, stack.name),
+        project=project.name, stack=stack.name, environment=env_name,
         resources=recording.resources, policies=policy_list, violations=violations,
-        not_applicable=not_applicable, warnings=recording.warnings, timings=timings, main=project.main)
+        not_applicable=not_applicable, warnings=warnings, timings=timings, main=project.main,
+        remote_components=recording.remote_components,
+        stack_references=[{"name": r["name"], "answered": r["answered"], "outputs": r.get("outputs", [])}
+                          for r in recording.stack_references],
+        allow_uninspected=allow_uninspected)
