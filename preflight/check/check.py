@@ -37,6 +37,12 @@ class CheckResult:
     remote_components: List[Dict[str, Any]] = field(default_factory=list)
     stack_references: List[Dict[str, Any]] = field(default_factory=list)
     allow_uninspected: bool = False
+    invokes: Dict[str, Any] = field(default_factory=dict)
+
+    def recording_document(self) -> Dict[str, Any]:
+        """What the offline engine recorded (for --save-recording): the requests the pack was sent."""
+        return {"resources": _hide_secrets(self.resources), "remoteComponents": self.remote_components,
+                "stackReferences": self.stack_references, "invokes": self.invokes, "warnings": self.warnings}
 
     @property
     def uninspected_blocks(self) -> bool:
@@ -75,6 +81,19 @@ class CheckResult:
             "remoteComponents": [{"type": c["type"], "name": c["name"], "urn": c["urn"], "inspected": False}
                                  for c in self.remote_components],
         }
+
+
+_SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
+
+
+def _hide_secrets(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
+            return {_SECRET_SIG[0]: _SECRET_SIG[1], "value": "[secret]"}
+        return {k: _hide_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hide_secrets(v) for v in value]
+    return value
 
 
 def load_policy_config(path: Optional[str]) -> Dict[str, Any]:
@@ -182,4 +201,4 @@ def run_check(project_dir: str, stack_name: str, pack_dir: Optional[str] = None,
         remote_components=recording.remote_components,
         stack_references=[{"name": r["name"], "answered": r["answered"], "outputs": r.get("outputs", [])}
                           for r in recording.stack_references],
-        allow_uninspected=allow_uninspected)
+        allow_uninspected=allow_uninspected, invokes=recording.invokes)

@@ -35,6 +35,9 @@ def register(subparsers) -> None:
                         "check cannot see; `pulumi preview --policy-pack` judges those")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"stop the program after this long (default: {int(DEFAULT_TIMEOUT)})")
+    p.add_argument("--save-recording", metavar="FILE",
+                   help="also write what the offline engine recorded (each resource's inputs as the pack saw them, "
+                        "unknowns as Pulumi's sentinel) to FILE as JSON")
     p.add_argument("--timings", action="store_true",
                    help="print how long the program run, pack start-up and analysis took (to stderr)")
     p.set_defaults(func=run)
@@ -54,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
     except ProgramFailed as e:
         print(failure_message(e), file=sys.stderr)
         return 2
+    if args.save_recording:
+        import json
+        write_output(json.dumps(result.recording_document(), indent=1), args.save_recording)
     write_output(FORMATS[args.format](result), args.output)
     if args.timings:
         t = result.timings
