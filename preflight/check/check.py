@@ -89,7 +89,8 @@ _SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb4
 def _hide_secrets(value: Any) -> Any:
     if isinstance(value, dict):
         if value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
-            return {_SECRET_SIG[0]: _SECRET_SIG[1], "value": "[secret]"}
+            unknown = value.get("value") == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+            return {_SECRET_SIG[0]: _SECRET_SIG[1], "value": value["value"] if unknown else "[secret]"}
         return {k: _hide_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_hide_secrets(v) for v in value]
