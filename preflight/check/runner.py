@@ -244,8 +244,10 @@ def main(argv=None) -> int:
                 "props": checked,
                 "autonamed": sorted(autonamed),
                 "provider": request.provider,
-                "dependencies": list(request.dependencies),
-                "propertyDependencies": {k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                # The SDK builds these from sets (their order changes from run to run); the engine treats
+                # them as sets. Sorted, so that the same program always gives the same recording.
+                "dependencies": sorted(set(request.dependencies)),
+                "propertyDependencies": {k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())},
                 "protect": bool(request.protect) if request.HasField("protect") else False,
                 "retainOnDelete": bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
                 "deletedWith": request.deletedWith,
