@@ -196,7 +196,13 @@ def record(project: Project, stack: StackConfig, organization: str = "organizati
             details = f"{details.rstrip()}\n\nThe program printed:\n{printed.strip()[-4000:]}"
         origin = err.get("origin", "program")
         hint = ""
-        if err.get("module", "").startswith(("botocore", "boto3")):
+        if err.get("type") == "ModuleNotFoundError":
+            origin = "engine"
+            hint = (f"The program imports a module its interpreter ({project.python}) does not have: "
+                    f"{err.get('message')}. Install the project's requirements into it (`pip install -r "
+                    f"requirements.txt`), or point Pulumi.yaml's runtime.options.virtualenv at the project's "
+                    f"virtualenv.")
+        elif err.get("module", "").startswith(("botocore", "boto3")):
             origin = "library"
             hint = ("The program calls AWS itself (boto3); check runs it without credentials and without network "
                     "access to AWS, so such calls fail here but not under `pulumi preview`. Move the call into "

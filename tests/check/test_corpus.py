@@ -289,3 +289,14 @@ def test_resource_inputs_are_deterministic(tmp_path):
     assert r["from-sns/Permission"]["props"]["function"] == UNKNOWN
     assert r["worker/TopicSubscription"]["props"]["topic"] == UNKNOWN
     assert r["worker-basic/RolePolicyAttachment"]["props"]["role"] == UNKNOWN  # a new role ref: its id, unknown
+
+
+def test_awsx_and_eks_sdks_are_remote_components(tmp_path):
+    code, report, rec, err = check(tmp_path, "awsx_sdk", "prod")
+    assert code == 1, err
+    assert sorted(c["type"] for c in report["remoteComponents"]) == ["awsx:ec2:Vpc", "eks:index:Cluster"]
+    r = by_name(rec)
+    assert r["platform/Vpc"]["remote"] and r["platform/Vpc"]["props"]["cidrBlock"] == "10.60.0.0/16"
+    # Outputs of a component built by its plugin are unknown offline.
+    assert r["platform/LogGroup"]["props"]["tags"]["first_subnet"] == UNKNOWN
+    assert r["platform/Cluster"]["props"]["vpcId"] == UNKNOWN
