@@ -196,7 +196,10 @@ def record(project: Project, stack: StackConfig, organization: str = "organizati
             details = f"{details.rstrip()}\n\nThe program printed:\n{printed.strip()[-4000:]}"
         origin = err.get("origin", "program")
         hint = ""
-        if err.get("type") == "ModuleNotFoundError":
+        if err.get("type") in ("ConfigMissingError", "ConfigTypeError") and err.get("module", "").startswith("pulumi"):
+            origin = "program"  # `pulumi preview` stops on the same missing or malformed config
+            hint = " Set it with `pulumi config set` for this stack (in Pulumi.<stack>.yaml)."
+        elif err.get("type") == "ModuleNotFoundError":
             origin = "engine"
             hint = (f"The program imports a module its interpreter ({project.python}) does not have: "
                     f"{err.get('message')}. Install the project's requirements into it (`pip install -r "

@@ -168,9 +168,13 @@ def load_stack(project: Project, stack: str) -> StackConfig:
     if path is None:
         present = sorted(n[len("Pulumi."):-len(".yaml")] for n in os.listdir(project.directory)
                          if n.startswith("Pulumi.") and n.endswith(".yaml") and n != "Pulumi.yaml")
-        hint = f" (stacks here: {', '.join(present)})" if present else ""
-        raise UsageError(f"no stack config Pulumi.{short}.yaml in {project.directory}{hint}; create it with "
-                         f"`pulumi stack init {short}` or pass an existing --stack")
+        hint = f" (stack files here: {', '.join(present)})" if present else ""
+        # A stack without a file has an empty config (`pulumi stack init` writes none); judge it so.
+        config = {k: _as_config_string(v) for k, v in project.config_defaults.items()}
+        note = (f"no stack config Pulumi.{short}.yaml in {project.directory}{hint}: the program ran with an empty "
+                f"stack config, as a stack just made with `pulumi stack init {short}` has; check --stack if you "
+                f"meant another stack")
+        return StackConfig(short, config, [], "", dict(config), [], [], [note])
     doc = _load_yaml(path, "stack config") or {}
     if not isinstance(doc, dict):
         raise UsageError(f"{path} must be a mapping with a `config:` section")
