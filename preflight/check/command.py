@@ -81,7 +81,7 @@ def failure_message(e: ProgramFailed) -> str:
         head = "a library the Pulumi program calls raised an error, so nothing was checked"
         tail = (e.hint or "If `pulumi preview` runs this program without this error, the offline engine is the "
                           "cause: please report it (with the error above) at Preflight's issue tracker.")
-        if e.hint and "boto3" not in e.hint:
+        if e.hint and "boto3" not in e.hint and "Preflight's interpreter" not in e.hint:
             tail = ("If `pulumi preview` runs this program without this error, the offline engine is the cause: "
                     "give known values with --stack-outputs where it names stack references, or report it at "
                     "Preflight's issue tracker." + e.hint)

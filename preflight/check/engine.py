@@ -205,6 +205,14 @@ def record(project: Project, stack: StackConfig, organization: str = "organizati
                     f"{err.get('message')}. Install the project's requirements into it (`pip install -r "
                     f"requirements.txt`), or point Pulumi.yaml's runtime.options.virtualenv at the project's "
                     f"virtualenv.")
+        elif (os.path.realpath(project.python) == os.path.realpath(sys.executable)
+              and err.get("type") in ("AttributeError", "ImportError", "TypeError")
+              and "pulumi" in err.get("message", "")):
+            # Preflight's own interpreter may carry other SDK versions than the project pins.
+            origin = "library"
+            hint = (f"The program ran on Preflight's interpreter ({_sdk_versions()}); if the project pins other "
+                    f"versions (requirements.txt), this error may come from that difference: create the project's "
+                    f"virtualenv and name it in Pulumi.yaml (runtime.options.virtualenv).")
         elif err.get("module", "").startswith(("botocore", "boto3")):
             origin = "library"
             hint = ("The program calls AWS itself (boto3); check runs it without credentials and without network "
@@ -218,6 +226,17 @@ def record(project: Project, stack: StackConfig, organization: str = "organizati
     return Recording(resources, warnings, result.get("account", ""), result.get("region", ""),
                      result.get("remoteComponents", []), result.get("stackReferences", []),
                      result.get("invokes", {}), result.get("exited"))
+
+
+def _sdk_versions() -> str:
+    from importlib import metadata
+    out = []
+    for name in ("pulumi", "pulumi-aws", "pulumi-awsx", "pulumi-eks"):
+        try:
+            out.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            pass
+    return ", ".join(out)
 
 
 def _offline_note(result: Dict[str, Any]) -> str:

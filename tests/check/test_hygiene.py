@@ -229,3 +229,11 @@ def test_bad_timeout(tmp_path):
     write_project(tmp_path, "import pulumi\n")
     proc = preflight("check", str(tmp_path), "--stack", "prod", "--timeout", "0")
     assert proc.returncode == 2 and "--timeout" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_sdk_attribute_error_on_preflights_interpreter_mentions_versions(tmp_path):
+    write_project(tmp_path, "import pulumi_aws as aws\naws.ec2.get_subnet_ids(vpc_id='vpc-1')\n")  # gone in pulumi-aws 6
+    proc = preflight("check", str(tmp_path), "--stack", "prod")
+    assert proc.returncode == 2
+    assert "fails the same way" not in proc.stderr
+    assert "pulumi-aws 7." in proc.stderr and "virtualenv" in proc.stderr
