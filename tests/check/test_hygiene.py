@@ -237,3 +237,11 @@ def test_sdk_attribute_error_on_preflights_interpreter_mentions_versions(tmp_pat
     assert proc.returncode == 2
     assert "fails the same way" not in proc.stderr
     assert "pulumi-aws 7." in proc.stderr and "virtualenv" in proc.stderr
+
+
+def test_a_long_run_says_so_on_stderr(tmp_path):
+    write_project(tmp_path, "import time\nimport pulumi_aws as aws\ntime.sleep(33)\naws.sqs.Queue('q')\n", stack="dev")
+    proc = preflight("check", str(tmp_path), "--stack", "dev", "--format", "json", "--timeout", "120")
+    assert proc.returncode == 0, proc.stderr
+    assert "still running after 30s (limit: --timeout 120s)" in proc.stderr
+    assert json.loads(proc.stdout)["resources"] == 1
