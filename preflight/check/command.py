@@ -14,10 +14,12 @@ from .formats import FORMATS
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "check", help="run a Pulumi program and the policy pack offline (no AWS credentials, no Pulumi CLI)",
-        description="Run a Pulumi Python program on a recording mock engine (no cloud calls) and send every "
-                    "resource through the policy pack over the same gRPC protocol `pulumi preview "
-                    "--policy-pack` uses. Exit 0: no mandatory violation; 1: mandatory violations; 2: bad input "
-                    "or the program failed.")
+        description="Run a Pulumi Python program as `pulumi preview` does (a dry run; it runs the program's code, "
+                    "without your cloud credentials) on a recording engine that makes no cloud calls, and send "
+                    "every resource through the policy pack over the same gRPC protocol `pulumi preview "
+                    "--policy-pack` uses. Exit 0: no mandatory violation; 1: mandatory violations, or a prod "
+                    "stack with remote components check could not inspect; 2: bad input or the program failed. "
+                    "See docs/check.md.")
     p.add_argument("project_dir", nargs="?", default=".", metavar="PROJECT_DIR",
                    help="folder with Pulumi.yaml (default: current folder)")
     p.add_argument("--stack", "-s", required=True, help="stack name; reads Pulumi.<stack>.yaml")
