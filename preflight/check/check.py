@@ -8,6 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
+# gRPC core logs connection events (a GOAWAY when the pack exits) to stderr at INFO; keep stderr to
+# what Preflight says. Read when grpc loads, so it is set before the import.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
 import grpc
 
 from .. import environment
@@ -133,7 +137,7 @@ def run_check(project_dir: str, stack_name: str, pack_dir: Optional[str] = None,
     timings["program"] = time.perf_counter() - started
     env_name = environment.resolve(stack.config, stack.name)
     warnings = list(project.notes) + list(recording.warnings)
-    unused = sorted(set(stack_outputs) - {r["name"] for r in recording.stack_references})
+    unused = sorted(set(stack_outputs) - set(recording.stack_outputs_used))
     if unused:
         warnings.append("--stack-outputs names stacks the program never references: " + ", ".join(unused))
     if recording.remote_components:

@@ -57,6 +57,7 @@ class Recording:
     stack_references: List[Dict[str, Any]] = field(default_factory=list)
     invokes: Dict[str, Any] = field(default_factory=dict)
     exited: Optional[Any] = None
+    stack_outputs_used: List[str] = field(default_factory=list)
 
 
 def program_environment(base: Mapping[str, str]) -> Dict[str, str]:
@@ -225,7 +226,7 @@ def record(project: Project, stack: StackConfig, organization: str = "organizati
     resources = _resolve_providers(result["resources"], stack, project)
     return Recording(resources, warnings, result.get("account", ""), result.get("region", ""),
                      result.get("remoteComponents", []), result.get("stackReferences", []),
-                     result.get("invokes", {}), result.get("exited"))
+                     result.get("invokes", {}), result.get("exited"), result.get("stackOutputsUsed", []))
 
 
 def _sdk_versions() -> str:

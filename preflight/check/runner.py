@@ -201,6 +201,7 @@ def main(argv=None) -> int:
     reads = []
     transforms = []
     registry = {}  # urn -> (id, outputs dict), for getResource
+    used_names = set()  # --stack-outputs entries that answered a reference
     stack_exports = {}
 
     def struct(d):
@@ -283,6 +284,14 @@ def main(argv=None) -> int:
             if request.type == "pulumi:pulumi:StackReference":
                 name = request.id
                 given = stack_outputs.get(name)
+                if given is None:
+                    # "project/stack" and "org/project/stack" name the same stack within one organization.
+                    same = [k for k in stack_outputs if k.endswith("/" + name) or name.endswith("/" + k)]
+                    if len(same) == 1:
+                        given = stack_outputs[same[0]]
+                        used_names.add(same[0])
+                else:
+                    used_names.add(name)
                 if given is not None:
                     outputs = given.get("outputs", {})
                     secret_names = sorted(given.get("secretOutputNames", []))
@@ -389,7 +398,7 @@ def main(argv=None) -> int:
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump({"resources": recorded, "warnings": warnings, "error": error, "exited": exited,
                    "remoteComponents": remote, "stackReferences": references, "reads": reads,
-                   "transforms": transforms, "invokes": answers.report(), "account": account,
+                   "transforms": transforms, "invokes": answers.report(), "stackOutputsUsed": sorted(used_names), "account": account,
                    "region": region, "exports": sorted(stack_exports)}, f)
     return 3 if error else 0
 

@@ -300,3 +300,15 @@ def test_awsx_and_eks_sdks_are_remote_components(tmp_path):
     # Outputs of a component built by its plugin are unknown offline.
     assert r["platform/LogGroup"]["props"]["tags"]["first_subnet"] == UNKNOWN
     assert r["platform/Cluster"]["props"]["vpcId"] == UNKNOWN
+
+
+def test_stack_outputs_match_a_name_without_its_organization(tmp_path):
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"network/prod": {"vpcId": "vpc-0fedcba9876543210", "privateSubnetIds": [],
+                                                    "dbPassword": "x-not-real"},
+                                   "billing/prod": {"x": 1}}))
+    code, report, rec, err = check(tmp_path, "stackref", "prod", "--stack-outputs", str(outputs))
+    assert code in (0, 1), err
+    assert report["stackReferences"][0]["answered"] == "stack-outputs"
+    assert by_name(rec)["db/SecurityGroup"]["props"]["vpcId"] == "vpc-0fedcba9876543210"
+    assert any("never references: billing/prod" in w for w in report["warnings"])
