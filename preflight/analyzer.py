@@ -18,6 +18,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
+# gRPC core logs connection events (a GOAWAY when the pack exits) to stderr at INFO; keep stderr to
+# what Preflight says. Read when grpc loads, so it is set before the import.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import proto

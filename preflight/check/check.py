@@ -8,6 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
+# gRPC core logs connection events (a GOAWAY when the pack exits) to stderr at INFO; keep stderr to
+# what Preflight says. Read when grpc loads, so it is set before the import.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
 import grpc
 
 from .. import environment
@@ -34,6 +38,24 @@ class CheckResult:
     warnings: List[str] = field(default_factory=list)
     timings: Dict[str, float] = field(default_factory=dict)
     main: str = ""
+    remote_components: List[Dict[str, Any]] = field(default_factory=list)
+    stack_references: List[Dict[str, Any]] = field(default_factory=list)
+    allow_uninspected: bool = False
+    invokes: Dict[str, Any] = field(default_factory=dict)
+
+    def recording_document(self) -> Dict[str, Any]:
+        """What the offline engine recorded (for --save-recording): the requests the pack was sent."""
+        return {"resources": _hide_secrets(self.resources), "remoteComponents": self.remote_components,
+                "stackReferences": self.stack_references, "invokes": self.invokes, "warnings": self.warnings}
+
+    @property
+    def uninspected_blocks(self) -> bool:
+        """A prod stack with parts nobody inspected does not pass, unless the user said so."""
+        return bool(self.remote_components) and self.environment == "prod" and not self.allow_uninspected
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.mandatory or self.uninspected_blocks else 0
 
     @property
     def mandatory(self) -> int:
@@ -58,7 +80,25 @@ class CheckResult:
             "violations": self.violations,
             "notApplicable": self.not_applicable,
             "summary": {"mandatory": self.mandatory, "advisory": self.advisory},
+            "warnings": self.warnings,
+            "stackReferences": self.stack_references,
+            "remoteComponents": [{"type": c["type"], "name": c["name"], "urn": c["urn"], "inspected": False}
+                                 for c in self.remote_components],
         }
+
+
+_SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
+
+
+def _hide_secrets(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
+            unknown = value.get("value") == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+            return {_SECRET_SIG[0]: _SECRET_SIG[1], "value": value["value"] if unknown else "[secret]"}
+        return {k: _hide_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hide_secrets(v) for v in value]
+    return value
 
 
 def load_policy_config(path: Optional[str]) -> Dict[str, Any]:
@@ -78,19 +118,39 @@ def load_policy_config(path: Optional[str]) -> Dict[str, Any]:
 
 
 def run_check(project_dir: str, stack_name: str, pack_dir: Optional[str] = None,
-              policy_config_path: Optional[str] = None, organization: str = "organization") -> CheckResult:
+              policy_config_path: Optional[str] = None, organization: str = "organization",
+              stack_outputs_path: Optional[str] = None, timeout: float = engine.DEFAULT_TIMEOUT,
+              allow_uninspected: bool = False, notice=None) -> CheckResult:
     timings: Dict[str, float] = {}
     project = load_project(project_dir)
     stack = load_stack(project, stack_name)
     policy_config = load_policy_config(policy_config_path)
+    stack_outputs = engine.load_stack_outputs(stack_outputs_path)
     pack_dir = os.path.abspath(pack_dir or DEFAULT_PACK)
+    if not os.path.isfile(os.path.join(pack_dir, "PulumiPolicy.yaml")):
+        raise UsageError(f"{pack_dir} is not a policy pack (no PulumiPolicy.yaml); pass the pack's directory with "
+                         f"--policy-pack")
 
     started = time.perf_counter()
-    recording = engine.record(project, stack, organization)
+    recording = engine.record(project, stack, organization, timeout=timeout, stack_outputs=stack_outputs,
+                              notice=notice)
     timings["program"] = time.perf_counter() - started
+    env_name = environment.resolve(stack.config, stack.name)
+    warnings = list(project.notes) + list(recording.warnings)
+    unused = sorted(set(stack_outputs) - set(recording.stack_outputs_used))
+    if unused:
+        warnings.append("--stack-outputs names stacks the program never references: " + ", ".join(unused))
+    if recording.remote_components:
+        named = ", ".join(f"{c['type']} '{c['name']}'" for c in recording.remote_components)
+        warnings.append(f"remote components were not inspected (their plugin builds their children, which never "
+                        f"pass through the program): {named}; `pulumi preview --policy-pack` judges their children")
+    if not recording.resources and env_name == "prod":
+        warnings.append("the program registered no resources, so nothing was checked; a prod stack with no "
+                        "resources is unusual (does the program exit early or read a missing config value?)")
 
     context = StackContext(project=project.name, stack=stack.name, config=stack.config,
                            secret_keys=stack.secret_keys, organization=organization)
+    # The pack judges what the engine would send it: the stack's resources, components and providers.
     with PolicyPackProcess(pack_dir, context) as pack:
         timings["packStartup"] = pack.startup_seconds
         started = time.perf_counter()
@@ -141,7 +201,12 @@ def run_check(project_dir: str, stack_name: str, pack_dir: Optional[str] = None,
                     "severity": SEVERITY_NAMES.get(p.severity, "")} for p in info.policies]
     return CheckResult(
         project=project.name, stack=stack.name,
+        # The reviewed pack config may assign the environment (stack config can only make it stricter).
         environment=environment.resolve(stack.config, stack.name, environment.assigned(
             stack.name, effective.get("stack-environment", {}).get("environments"))),
         resources=recording.resources, policies=policy_list, violations=violations,
-        not_applicable=not_applicable, warnings=recording.warnings, timings=timings, main=project.main)
+        not_applicable=not_applicable, warnings=warnings, timings=timings, main=project.main,
+        remote_components=recording.remote_components,
+        stack_references=[{"name": r["name"], "answered": r["answered"], "outputs": r.get("outputs", [])}
+                          for r in recording.stack_references],
+        allow_uninspected=allow_uninspected, invokes=recording.invokes)

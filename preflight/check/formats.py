@@ -30,16 +30,29 @@ def as_table(result: CheckResult) -> str:
                 for v in result.violations]
         lines.append(table(["LEVEL", "SEVERITY", "POLICY", "RESOURCE", "WHAT IS WRONG AND THE FIX"], rows))
         lines.append("")
+    if result.stack_references:
+        for r in result.stack_references:
+            how = "answered from --stack-outputs" if r["answered"] == "stack-outputs" else "outputs unknown"
+            lines.append(f"stack reference {r['name']}: {how}")
+    if result.remote_components:
+        lines.append("not inspected (remote components; their children are built by their plugin): "
+                     + ", ".join(f"{c['name']} ({c['type']})" for c in result.remote_components))
     for w in result.warnings:
         lines.append(f"warning: {w}")
     summary = f"{result.mandatory} mandatory, {result.advisory} advisory violation(s)"
     if result.mandatory:
         lines.append(f"FAILED: {summary}. Fix the mandatory ones before `pulumi up`; each policy is explained in "
                      f"README.md under its name (`preflight policies` lists them all).")
+    elif result.uninspected_blocks:
+        lines.append(f"NOT PASSED: {summary} in what was inspected, but {len(result.remote_components)} remote "
+                     f"component(s) were not inspected. Run `pulumi preview --policy-pack <preflight>/policypack` "
+                     f"to judge their children, or pass --allow-uninspected to accept them unjudged.")
+    elif not result.resources:
+        lines.append("NOTHING CHECKED: the program registered no resources.")
     elif result.advisory:
         lines.append(f"PASSED with advice: {summary}.")
     else:
-        lines.append(f"PASSED: no violations.")
+        lines.append(f"PASSED: no violations" + (" in what was inspected." if result.remote_components else "."))
     return "\n".join(lines)
 
 
@@ -77,7 +90,15 @@ def as_sarif(result: CheckResult) -> str:
         "runs": [{
             "tool": {"driver": {"name": "Preflight", "version": __version__, "rules": list(rules.values())}},
             "results": results,
-            "properties": {"project": result.project, "stack": result.stack, "environment": result.environment},
+            "invocations": [{
+                "executionSuccessful": True,
+                "exitCode": result.exit_code,
+                "toolExecutionNotifications": [{"level": "warning", "message": {"text": w}} for w in result.warnings],
+            }],
+            "properties": {"project": result.project, "stack": result.stack, "environment": result.environment,
+                           "stackReferences": result.stack_references,
+                           "remoteComponents": [{"type": c["type"], "name": c["name"], "urn": c["urn"],
+                                                 "inspected": False} for c in result.remote_components]},
         }],
     }
     return json.dumps(doc, indent=2)

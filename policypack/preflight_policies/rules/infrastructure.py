@@ -76,11 +76,13 @@ def backup_restore_tested(stack, report):
 def _restore_test_covers(stack, testing, vaults) -> bool:
     """Does restore testing plan `testing` draw recovery points from one of `vaults`?"""
     include = as_list(testing.peek("recoveryPointSelection.includeVaults"))
-    if "*" in include or any(is_unknown(v) for v in include):
+    if "*" in include:
         return True
+    covered = {r.urn for r in stack.referenced(testing, "recoveryPointSelection", T.BACKUP_VAULT)}
+    if any(is_unknown(v) for v in include) and not covered:
+        return True  # unknown during preview and no dependency says which vault: cannot tell
     if not vaults:  # the plan's vault is not in this stack: any restore test of a vault counts
         return bool(include)
-    covered = {r.urn for r in stack.referenced(testing, "recoveryPointSelection", T.BACKUP_VAULT)}
     return any(v.urn in covered for v in vaults)
 
 
