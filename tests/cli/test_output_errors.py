@@ -22,24 +22,24 @@ PLAN = ROOT / "tests" / "gate" / "data" / "prod-delete-protected-rds.json"
 OUTPUT_ERROR_EXIT = 2
 
 
-def run_with_stdout(mode: str, args, cwd=ROOT, timeout=300) -> subprocess.CompletedProcess:
+def run_with_stdout(mode: str, args, cwd=ROOT, timeout=300, env=None) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "preflight", *map(str, args)]
     if mode == "broken-pipe":
         read_end, write_end = os.pipe()
         os.close(read_end)  # the reader is gone before the first byte is written
         try:
             return subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE, text=True,
-                                  cwd=cwd, timeout=timeout)
+                                  cwd=cwd, timeout=timeout, env=env)
         finally:
             os.close(write_end)
     if mode == "closed":
         quoted = " ".join("'" + c.replace("'", "'\\''") + "'" for c in command)
         return subprocess.run(["sh", "-c", f"exec {quoted} >&-"], stderr=subprocess.PIPE, text=True,
-                              cwd=cwd, timeout=timeout)
+                              cwd=cwd, timeout=timeout, env=env)
     if mode == "full":
         with open("/dev/full", "w") as full:
             return subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, cwd=cwd,
-                                  timeout=timeout)
+                                  timeout=timeout, env=env)
     raise AssertionError(mode)
 
 
