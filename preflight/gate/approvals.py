@@ -225,9 +225,14 @@ def count(approvals_dir: str, signers: sshsig.AllowedSigners, message: str,
                 result.rejected.append(Rejection(name, reason, who, fingerprint))
                 continue
             if not candidates:
-                result.rejected.append(Rejection(
-                    name, f"signed by {key.key_type} key {fingerprint}, which is not in the allowed "
-                          "signers file (or only on lines OpenSSH refuses)", None, fingerprint))
+                on_ca_line = any(l.public_key is not None and l.public_key.blob == key.blob
+                                 and l.options.cert_authority for l in signers.lines if not l.error)
+                reason = (f"key {fingerprint} is listed only as a cert-authority, which vouches for "
+                          "certificates, not for signatures by the key itself; list the approver's own key"
+                          if on_ca_line else
+                          f"signed by {key.key_type} key {fingerprint}, which is not in the allowed "
+                          "signers file (or only on lines OpenSSH refuses)")
+                result.rejected.append(Rejection(name, reason, None, fingerprint))
                 continue
             verified, problems = [], []
             for principal in candidates:

@@ -45,6 +45,7 @@ def test_cert_authority_line_does_not_count_a_plain_signature(tmp_path, approver
     signers = _signers(tmp_path, approvers, '*@example.com cert-authority {alice}\nbob@example.com {bob}\n')
     code, verdict, _ = gate(approvals_dir(tmp_path, approvers, ["alice", "bob"]), signers)
     assert code == 1 and [a["principal"] for a in verdict["approvals"]["counted"]] == ["bob@example.com"]
+    assert any("cert-authority" in r["reason"] for r in verdict["approvals"]["rejected"])
 
 
 def test_approve_never_writes_through_a_planted_symlink(tmp_path, approvers):
