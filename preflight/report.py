@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import textwrap
@@ -40,19 +41,40 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], wrap_last: bool
 
 
 def write_output(text: str, path: Optional[str]) -> None:
-    """Print to stdout, or write the file atomically (never a half-written report)."""
+    """Print to stdout, or write the file atomically (never a half-written report).
+
+    A path that exists and is not a regular file (/dev/stdout, a FIFO, /dev/full) is written in
+    place: replacing it would swap a device or a pipe for a file. Any write error is a
+    UsageError (exit 2), never a silent success."""
     if not path or path == "-":
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    data = text if text.endswith("\n") else text + "\n"
+    try:
+        st = os.stat(path)
+    except OSError:
+        st = None
+    if os.path.islink(path) or (st is not None and not stat.S_ISREG(st.st_mode)):
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(data)
+        except OSError as e:
+            raise UsageError(f"cannot write {path}: {e.strerror or e}; choose another --output") from None
         return
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise UsageError(f"cannot write {path}: folder {directory} does not exist; create it or choose another --output")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".preflight-", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".preflight-", suffix=".tmp")
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}; choose another --output") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text if text.endswith("\n") else text + "\n")
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        raise UsageError(f"cannot write {path}: {e.strerror}") from None
+        raise UsageError(f"cannot write {path}: {e.strerror or e}; choose another --output") from None

@@ -2,22 +2,26 @@
 
 A check never sees a raw botocore error it has to interpret: a denied call becomes
 PermissionDenied (a finding about the audit role, naming the permission), an API the endpoint does
-not implement becomes NotSupported ("not checked"), and rejected credentials or an unreachable
-endpoint stop the audit with a one-line UsageError (exit 2).
+not implement becomes NotSupported ("not checked", a documented emulator gap), and rejected
+credentials, a bad region or endpoint, or an endpoint that does not answer stop the audit with a
+one-line UsageError (exit 2). Every call has connect/read timeouts and bounded retries, so a
+hanging endpoint fails within a minute.
 """
 from __future__ import annotations
 
 import os
 import re
 import threading
+import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config
+import botocore
 from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError,
-                                 NoCredentialsError, NoRegionError, PartialCredentialsError, ProfileNotFound,
-                                 ReadTimeoutError)
+                                 InvalidRegionError, NoCredentialsError, NoRegionError, PartialCredentialsError,
+                                 ProfileNotFound, ReadTimeoutError)
 
 from ..errors import UsageError
 
@@ -54,12 +58,25 @@ class PermissionDenied(Exception):
         self.detail = detail
 
 
+class Incomplete(Exception):
+    """A check could not run for a reason that is not an emulator gap (throttled, errors...)."""
+
+
 class NotSupported(Exception):
     """The endpoint (an emulator, or a region without the service) does not implement this API."""
 
     def __init__(self, action: str, reason: str = ""):
         super().__init__(reason or f"the endpoint does not implement {action}")
         self.action = action
+
+
+# Per call: connect within CONNECT_TIMEOUT, each read within READ_TIMEOUT, at most MAX_ATTEMPTS tries
+# (botocore "standard" retries: throttling and 5xx back off exponentially). Worst case for an
+# endpoint that accepts and never answers: 3 x 12 s + backoff, under a minute.
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 12
+MAX_ATTEMPTS = 3
+REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 
 
 def iam_action(service: str, operation: str) -> str:
@@ -130,14 +147,27 @@ class AuditContext:
         self._cache: Dict[Tuple, Any] = {}
         self._cache_locks: Dict[Tuple, threading.Lock] = {}
         self._cache_guard = threading.Lock()
-        self._config = Config(region_name=region, connect_timeout=5, read_timeout=60,
-                              retries={"max_attempts": 3, "mode": "standard"},
+        self._config = Config(region_name=region, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
+                              retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
                               user_agent_extra="preflight-audit")
+        self.unreachable: Optional[str] = None  # set once an endpoint timed out: stop calling it
+
+    def _timed_out(self, service: str, error: Exception) -> UsageError:
+        client = self._clients.get(service)
+        url = client.meta.endpoint_url if client is not None else describe_endpoint(service)
+        self.unreachable = (f"{url} did not answer within {READ_TIMEOUT} s ({MAX_ATTEMPTS} attempts); check "
+                            "the network, AWS_ENDPOINT_URL and --region")
+        return UsageError(self.unreachable)
 
     def client(self, service: str):
         with self._client_lock:  # boto3 sessions are not thread-safe; clients are
             if service not in self._clients:
-                client = self.session.client(service, config=self._config)
+                try:
+                    client = self.session.client(service, config=self._config)
+                except (InvalidRegionError, ValueError) as e:
+                    raise UsageError(f"cannot use region '{self.region}' / endpoint "
+                                     f"'{endpoint_override() or 'AWS'}' ({e}); fix --region or "
+                                     "AWS_ENDPOINT_URL") from None
                 if service == "s3control":
                     client.meta.events.register("before-send.s3-control.*", _strip_s3control_host_prefix)
                 self._clients[service] = client
@@ -155,6 +185,8 @@ class AuditContext:
 
     def call(self, service: str, method: str, *, absent: Iterable[str] = (), **params: Any) -> Any:
         """One API call; returns None when the error code is in `absent` (e.g. no such config)."""
+        if self.unreachable:
+            raise UsageError(self.unreachable)
         client = self.client(service)
         try:
             return getattr(client, method)(**params)
@@ -162,11 +194,10 @@ class AuditContext:
             if e.response.get("Error", {}).get("Code") in set(absent):
                 return None
             raise classify(e, service, client.meta.method_to_api_mapping[method]) from None
-        except (EndpointConnectionError, ConnectTimeoutError) as e:
+        except (ReadTimeoutError, ConnectTimeoutError) as e:
+            raise self._timed_out(service, e) from None
+        except EndpointConnectionError as e:
             raise classify(e, service, method) from None
-        except (ReadTimeoutError,) as e:
-            raise UsageError(f"{describe_endpoint(service)} did not answer in time ({e}); retry, or check "
-                             f"the network") from None
 
     def items(self, service: str, method: str, key: str, **params: Any) -> List[Any]:
         """Every item of a (possibly paginated) list call, memoized: many checks share a listing."""
@@ -180,7 +211,9 @@ class AuditContext:
                         result.extend(page.get(key, []))
                 except ClientError as e:
                     raise classify(e, service, client.meta.method_to_api_mapping[method]) from None
-                except (EndpointConnectionError, ConnectTimeoutError) as e:
+                except (ReadTimeoutError, ConnectTimeoutError) as e:
+                    raise self._timed_out(service, e) from None
+                except EndpointConnectionError as e:
                     raise classify(e, service, method) from None
             else:
                 result.extend((self.call(service, method, **params) or {}).get(key, []))
@@ -196,15 +229,66 @@ class AuditContext:
             return self._cache[key]
 
 
+def known_regions() -> List[str]:
+    session = botocore.session.get_session()
+    regions = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("sts", partition_name=partition))
+        regions.update(session.get_available_regions("ec2", partition_name=partition))
+    return sorted(regions)
+
+
+def resolve_region(flag: Optional[str], profile_region: Optional[str]) -> Tuple[str, str]:
+    """--region, then AWS_REGION, then AWS_DEFAULT_REGION, then the profile's region (botocore
+    itself reads only AWS_DEFAULT_REGION and the profile, so AWS_REGION is read here)."""
+    for value, source in ((flag, "--region"), (os.environ.get("AWS_REGION"), "AWS_REGION"),
+                          (os.environ.get("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"),
+                          (profile_region, "the profile's region")):
+        if value and value.strip():
+            return value.strip(), source
+    raise UsageError("no AWS region configured; pass --region (e.g. --region us-east-1) or set AWS_REGION")
+
+
+def check_region(region: str, source: str) -> None:
+    shown = region.encode("unicode_escape").decode("ascii")[:60]
+    if not REGION_RE.match(region):
+        raise UsageError(f"{source} '{shown}' is not an AWS region name; use one like us-east-1 or eu-west-2")
+    if region not in known_regions():
+        raise UsageError(f"{source} '{shown}' is not a region botocore {botocore.__version__} knows; check the "
+                         "spelling (e.g. us-east-1), or upgrade boto3 if the region is new")
+
+
+def check_endpoint() -> None:
+    url = endpoint_override()
+    if url is None:
+        return
+    shown = url.encode("unicode_escape").decode("ascii")[:100]
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"AWS_ENDPOINT_URL '{shown}' is not a URL like http://127.0.0.1:5000 or "
+                         "https://host; fix it, or unset it to audit AWS itself")
+
+
 def open_session(region: Optional[str]) -> Tuple[boto3.Session, str]:
     """A boto3 session from the standard credential chain, or a UsageError that says how to fix it."""
+    check_endpoint()
     try:
-        session = boto3.Session(region_name=region) if region else boto3.Session()
+        probe = boto3.Session()
+        profile_region = probe._session.get_scoped_config().get("region")
     except ProfileNotFound as e:
         raise UsageError(f"{e}; set AWS_PROFILE to a profile in ~/.aws/config, or unset it") from None
-    resolved = region or session.region_name
-    if not resolved:
-        raise UsageError("no AWS region configured; pass --region (e.g. --region us-east-1) or set AWS_REGION")
+    except BotoCoreError as e:
+        raise UsageError(f"cannot read the AWS configuration ({e}); check AWS_CONFIG_FILE and AWS_PROFILE") from None
+    resolved, source = resolve_region(region, profile_region)
+    check_region(resolved, source)
+    try:
+        session = boto3.Session(region_name=resolved)
+    except ProfileNotFound as e:
+        raise UsageError(f"{e}; set AWS_PROFILE to a profile in ~/.aws/config, or unset it") from None
     try:
         credentials = session.get_credentials()
     except (PartialCredentialsError, BotoCoreError) as e:
@@ -216,5 +300,5 @@ def open_session(region: Optional[str]) -> Tuple[boto3.Session, str]:
     return session, resolved
 
 
-__all__ = ["AuditContext", "PermissionDenied", "NotSupported", "open_session", "classify", "iam_action",
+__all__ = ["AuditContext", "PermissionDenied", "NotSupported", "Incomplete", "open_session", "classify", "iam_action",
            "NoCredentialsError", "NoRegionError"]

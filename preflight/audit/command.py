@@ -9,14 +9,17 @@ from . import catalog
 from .aws import AuditContext, open_session
 from .drill import DRILL_TAG, RestoreDrill
 from .model import SEVERITIES
-from .report import blocking, build, render_json, render_table
+from .report import build, exit_code, render_json, render_table
 from .runner import Progress, permission_findings, run_checks
 
 EPILOG = f"""\
-exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on (a denied API call is
-a high finding about the audit role); 2 bad input, missing or rejected credentials, or an unreachable
-endpoint. Credentials and region come from boto3's standard chain (AWS_PROFILE, AWS_ACCESS_KEY_ID...,
-SSO, instance roles); AWS_ENDPOINT_URL points it at an emulator. --restore-drill restores each RDS
+exit codes: 0 every check ran and no finding is at or above --fail-on; 1 findings at or above --fail-on
+(a denied API call is a high finding about the audit role); 2 bad input, missing or rejected
+credentials, a bad region or AWS_ENDPOINT_URL, an endpoint that cannot be reached or does not answer,
+or output that could not be written; 3 incomplete: no blocking finding, but some checks could not run
+(throttled, server errors, timeouts, denied), so the audit does not pass. Region: --region, then
+AWS_REGION, then AWS_DEFAULT_REGION, then the profile's. Credentials come from boto3's standard chain
+(AWS_PROFILE, AWS_ACCESS_KEY_ID..., SSO, instance roles); AWS_ENDPOINT_URL points it at an emulator. --restore-drill restores each RDS
 instance tagged {DRILL_TAG}=true into a scratch instance and deletes it again.
 """
 
@@ -47,7 +50,8 @@ def register(subparsers) -> None:
         description="Audit a live AWS account against the production readiness checklist: findings sorted "
                     "by severity, each with the checklist item it breaks and the fix.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--region", help="AWS region to audit (default: AWS_REGION / the profile's region)")
+    parser.add_argument("--region", help="AWS region to audit (default: AWS_REGION, AWS_DEFAULT_REGION, then "
+                                         "the profile's region)")
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
     parser.add_argument("--fail-on", choices=SEVERITIES, default="high",
                         help="exit 1 when a finding is at or above this severity (default high)")
@@ -89,4 +93,4 @@ def run(args) -> int:
         progress.finish()
     report = build(ctx, results, findings, drills, args.fail_on)
     sys.stdout.write(render_json(report) if args.format == "json" else render_table(report))
-    return 1 if blocking(report) else 0
+    return exit_code(report)

@@ -46,19 +46,33 @@ def build(ctx, results: Sequence[CheckResult], findings: Sequence[Finding],
     summary = {severity: 0 for severity in reversed(SEVERITIES)}
     for finding in ordered:
         summary[finding.severity] += 1
+    incomplete = [r.check.id for r in results if r.incomplete]
     report = {
         "account": ctx.account, "region": ctx.region, "caller": ctx.caller_arn,
         "rpoHours": ctx.rpo_hours, "failOn": fail_on,
         "findings": [f.to_json() for f in ordered],
         "summary": summary,
+        "incomplete": incomplete,
         "checks": [{"id": r.check.id, "title": r.check.title, "checklist": list(r.check.checklist),
                     "severity": r.check.severity, "status": r.status, "findings": len(r.findings),
-                    **({"reason": r.reason} if r.reason else {})} for r in results],
+                    **({"reason": r.reason} if r.reason else {}),
+                    **({"notChecked": "endpoint-gap" if r.gap else "could-not-run"}
+                       if r.status == NOT_CHECKED else {})} for r in results],
         "checklist": checklist_summary(results, drills),
     }
     if drills is not None:
         report["restoreDrill"] = [d.to_json() for d in drills]
+    report["outcome"] = "fail" if blocking(report) else "incomplete" if incomplete else "pass"
     return report
+
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+def exit_code(report: dict) -> int:
+    """0 pass; 1 findings at or above --fail-on; 3 nothing blocking found, but some checks could
+    not run (throttled, errors, timeouts, denied): never a pass. 2 (bad input) is raised earlier."""
+    return {"fail": EXIT_FAIL, "incomplete": EXIT_INCOMPLETE, "pass": EXIT_PASS}[report["outcome"]]
 
 
 def blocking(report: dict) -> int:
@@ -97,7 +111,8 @@ def render_table(report: dict) -> str:
         out.append("")
         out.append(f"NOT CHECKED ({len(not_checked)} checks)")
         for c in not_checked:
-            out.append(f"  {c['id']:<32} {c.get('reason', '')}")
+            kind = "endpoint gap" if c.get("notChecked") == "endpoint-gap" else "COULD NOT RUN"
+            out.append(f"  {c['id']:<32} [{kind}] {c.get('reason', '')}")
     drills = report.get("restoreDrill")
     if drills is not None:
         out.append("")
@@ -114,7 +129,16 @@ def render_table(report: dict) -> str:
     out.append("")
     counts = ", ".join(f"{n} {sev}" for sev, n in report["summary"].items())
     blocked = blocking(report)
-    verdict = (f"FAIL: {blocked} finding(s) at or above {report['failOn']}" if blocked
-               else f"PASS: nothing at or above {report['failOn']}")
+    incomplete = report.get("incomplete", [])
+    if blocked:
+        verdict = f"FAIL: {blocked} finding(s) at or above {report['failOn']}"
+        if incomplete:
+            verdict += f"; {len(incomplete)} check(s) could not run"
+    elif incomplete:
+        verdict = (f"INCOMPLETE: {len(incomplete)} of {len(report['checks'])} check(s) could not run "
+                   f"(see NOT CHECKED), so this is not a pass; nothing at or above {report['failOn']} "
+                   "among the checks that ran")
+    else:
+        verdict = f"PASS: nothing at or above {report['failOn']}"
     out.append(f"{len(findings)} finding(s): {counts}. {verdict}.")
     return "\n".join(out) + "\n"

@@ -10,7 +10,7 @@ from typing import Dict, List, Sequence, Tuple
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import UsageError
-from .aws import AuditContext, NotSupported, PermissionDenied
+from .aws import AuditContext, Incomplete, NotSupported, PermissionDenied
 from .model import Check, Finding
 
 PASS, FAIL, NOT_CHECKED = "pass", "fail", "not checked"
@@ -25,6 +25,12 @@ class CheckResult:
     findings: List[Finding] = field(default_factory=list)
     reason: str = ""
     denied: str = ""  # the IAM action, when a denied call stopped the check
+    gap: bool = False  # not checked because the endpoint does not offer the API (a documented gap)
+
+    @property
+    def incomplete(self) -> bool:
+        """Could not run for a reason other than a documented gap: the audit cannot pass."""
+        return self.status == NOT_CHECKED and not self.gap
 
 
 class Progress:
@@ -62,6 +68,8 @@ def run_one(ctx: AuditContext, item: Check) -> CheckResult:
         return CheckResult(item, NOT_CHECKED, reason=f"access denied: the audit role lacks {e.action}",
                            denied=e.action)
     except NotSupported as e:
+        return CheckResult(item, NOT_CHECKED, reason=str(e), gap=True)
+    except Incomplete as e:
         return CheckResult(item, NOT_CHECKED, reason=str(e))
     except UsageError:
         raise

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -199,6 +201,39 @@ def run_digest(args) -> int:
 
 # --- approve -------------------------------------------------------------------------------------
 
+def _publish_exclusively(folder: Path, name: str, data: bytes) -> Path:
+    """Write folder/name atomically and exclusively: the bytes go to a fresh temporary file
+    (O_CREAT|O_EXCL|O_NOFOLLOW), which is then hard-linked to its name; link() never follows a
+    planted symlink and fails if the name exists, so nothing is overwritten."""
+    final = folder / name
+    tmp = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(tmp, flags, 0o644)
+    except OSError as e:
+        raise UsageError(f"cannot write in --out '{approvals_mod.printable(str(folder))}' "
+                         f"({e.strerror or e}); pick a writable folder") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, final, follow_symlinks=False)
+        except FileExistsError:
+            raise UsageError(f"'{approvals_mod.printable(str(final))}' already exists (you may have "
+                             "approved this plan already); remove it if you mean to sign again") from None
+        except OSError as e:
+            raise UsageError(f"cannot write '{approvals_mod.printable(str(final))}' ({e.strerror or e}); "
+                             "pick a writable folder") from None
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+    return final
+
+
 def run_approve(args) -> int:
     assessment = _assess(args)
     key = Path(args.key)
@@ -214,29 +249,36 @@ def run_approve(args) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(f"cannot create --out '{args.out}' ({e}); pick a writable folder") from None
+    if not out.is_dir():
+        raise UsageError(f"--out '{args.out}' is not a folder; pass the approvals folder")
     digest = assessment.digest
     _show_what_is_approved(assessment)
     sha = digest.rsplit("sha256=", 1)[-1].strip()[:12]
     key_name = re.sub(r"[^A-Za-z0-9_.-]", "_", key.name.removesuffix(".pub"))
-    signed = out / f"approval-{assessment.plan.stack}-{sha}-{key_name}.txt"
-    signature = signed.with_name(signed.name + ".sig")
-    signed.write_text(digest, encoding="utf-8")
-    if signature.exists():
-        signature.unlink()  # ssh-keygen would stop to ask about overwriting
+    stack_name = re.sub(r"[^A-Za-z0-9_.-]", "_", assessment.plan.stack)
+    base = f"approval-{stack_name}-{sha}-{key_name}.txt"
+    for name in (base, base + ".sig"):
+        if os.path.lexists(out / name):
+            raise UsageError(f"'{approvals_mod.printable(str(out / name))}' already exists (you may have "
+                             "approved this plan already); remove it if you mean to sign again")
+    # ssh-keygen signs stdin and writes the signature to stdout: it never opens a file in --out.
     completed = subprocess.run([ssh_keygen, "-q", "-Y", "sign", "-f", str(key), "-n",
-                                approvals_mod.NAMESPACE, str(signed)], check=False,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if completed.returncode != 0 or not signature.is_file():
-        detail = (completed.stderr or completed.stdout).strip().splitlines()
+                                approvals_mod.NAMESPACE], input=digest.encode("utf-8"), check=False,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    armored = completed.stdout
+    if completed.returncode != 0 or not armored.startswith(b"-----BEGIN SSH SIGNATURE-----"):
+        detail = completed.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UsageError(f"ssh-keygen could not sign with '{args.key}' "
-                         f"({detail[-1] if detail else 'exit ' + str(completed.returncode)}); "
+                         f"({approvals_mod.printable(detail[-1]) if detail else 'exit ' + str(completed.returncode)}); "
                          "check the key path and passphrase (ssh-agent works too)")
     try:
-        parsed = sshsig.parse_armored(signature.read_text(encoding="utf-8"))
+        parsed = sshsig.parse_armored(armored)
         parsed.verify(digest.encode("utf-8"), approvals_mod.NAMESPACE)
     except sshsig.SignatureError as e:
         raise UsageError(f"ssh-keygen wrote a signature Preflight cannot verify ({e}); use an "
                          f"ed25519, ecdsa or rsa key") from None
+    _publish_exclusively(out, base, digest.encode("utf-8"))
+    signature = _publish_exclusively(out, base + ".sig", armored)
     print(f"signed {digest.strip()}")
     print(f"wrote {signature} (key {parsed.public_key.fingerprint}); commit it to the approvals "
           "folder the gate reads")

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as _dt
-import fnmatch
+import calendar
 import hashlib
 import struct
+import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -105,6 +105,8 @@ class PublicKey:
         sig = _Reader(signature)
         sig_format = sig.string().decode("ascii", "replace")
         sig_blob = sig.string()
+        if not sig.done():
+            raise SignatureError("trailing bytes after the signature")
         key = _Reader(self.blob)
         key_type = key.string().decode("ascii", "replace")
         try:
@@ -120,7 +122,10 @@ class PublicKey:
                     raise SignatureError(f"{key_type} key names the wrong curve")
                 public = ec.EllipticCurvePublicKey.from_encoded_point(curve, key.string())
                 rs = _Reader(sig_blob)
-                public.verify(encode_dss_signature(rs.mpint(), rs.mpint()), data, ec.ECDSA(digest))
+                r, s_ = rs.mpint(), rs.mpint()
+                if r <= 0 or s_ <= 0 or not rs.done():
+                    raise SignatureError("malformed ECDSA signature")
+                public.verify(encode_dss_signature(r, s_), data, ec.ECDSA(digest))
             elif key_type == "ssh-rsa":
                 if sig_format not in _RSA_SIGNATURE_HASHES:
                     raise SignatureError(f"RSA signature format {sig_format} is not accepted "
@@ -149,7 +154,7 @@ class SshSignature:
 
     def signed_data(self, message: bytes) -> bytes:
         digest = SUPPORTED_HASHES[self.hash_algorithm](message).digest()
-        return (MAGIC + _ssh_string(self.namespace.encode()) + _ssh_string(self.reserved)
+        return (MAGIC + _ssh_string(self.namespace.encode()) + _ssh_string(b"")
                 + _ssh_string(self.hash_algorithm.encode()) + _ssh_string(digest))
 
     def verify(self, message: bytes, namespace: str) -> None:
@@ -160,17 +165,37 @@ class SshSignature:
         self.public_key.verify(self.signature, self.signed_data(message))
 
 
-def parse_armored(text: str) -> SshSignature:
-    """Parse `-----BEGIN SSH SIGNATURE-----` text as ssh-keygen writes it."""
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    if not lines or lines[0] != ARMOR_BEGIN or lines[-1] != ARMOR_END:
+def parse_armored(text) -> SshSignature:
+    """Parse a signature file as ssh-keygen's sshsig_dearmor() does: the header at the very
+    start followed by a newline, everything up to the first "\n-----END SSH SIGNATURE-----"
+    is base64 (whitespace ignored), anything after the footer is ignored."""
+    data = text.encode("latin-1", "replace") if isinstance(text, str) else bytes(text)
+    header = ARMOR_BEGIN.encode()
+    if not data.startswith(header):
         raise SignatureError("not an SSH signature (expected the -----BEGIN SSH SIGNATURE----- "
                              "armor that `ssh-keygen -Y sign` writes)")
-    try:
-        blob = base64.b64decode("".join(lines[1:-1]), validate=True)
-    except (binascii.Error, ValueError):
-        raise SignatureError("the SSH signature's base64 body is corrupt") from None
+    rest = data[len(header):]
+    if rest.startswith(b"\n"):  # OpenSSH 9.2 takes no CR here
+        rest = rest[1:]
+    else:
+        raise SignatureError("not an SSH signature (no line break after the armor header)")
+    end = rest.find(b"\n" + ARMOR_END.encode())
+    if end < 0:
+        raise SignatureError("not an SSH signature (the -----END SSH SIGNATURE----- line is missing)")
+    body = rest[:end]
+    if b"\x00" in body:
+        raise SignatureError("the SSH signature's base64 body is corrupt")
+    blob = _b64_pton(body.decode("latin-1"))
+    if blob is None:
+        raise SignatureError("the SSH signature's base64 body is corrupt")
     return parse_blob(blob)
+
+
+def _cstring(reader: "_Reader") -> str:
+    value = reader.string()
+    if b"\x00" in value:
+        raise SignatureError("malformed SSH signature (NUL in a string)")
+    return value.decode("utf-8", "replace")
 
 
 def parse_blob(blob: bytes) -> SshSignature:
@@ -178,187 +203,432 @@ def parse_blob(blob: bytes) -> SshSignature:
     if reader.take(len(MAGIC)) != MAGIC:
         raise SignatureError("not an SSHSIG signature (bad magic)")
     version = reader.uint32()
-    if version != 1:
+    if version > 1:
         raise SignatureError(f"SSHSIG version {version} is not supported (expected 1)")
-    public_key = PublicKey.from_blob(reader.string())
-    namespace = reader.string().decode("utf-8", "replace")
+    key_blob = reader.string()
+    key = _key_from_blob(key_blob)
+    if key is None:
+        key_type = PublicKey.from_blob(key_blob).key_type
+        raise SignatureError(f"signed with a {key_type} key, which is not supported "
+                             f"(use one of {', '.join(KEY_TYPES)}; certificates are not accepted)")
+    namespace = _cstring(reader)
     reserved = reader.string()
-    hash_algorithm = reader.string().decode("ascii", "replace")
+    hash_algorithm = _cstring(reader)
     signature = reader.string()
     if not reader.done():
         raise SignatureError("trailing bytes after the SSH signature")
     if hash_algorithm not in SUPPORTED_HASHES:
         raise SignatureError(f"hash algorithm '{hash_algorithm}' is not supported (sha256, sha512)")
-    return SshSignature(public_key, namespace, hash_algorithm, signature, reserved)
+    return SshSignature(key, namespace, hash_algorithm, signature, reserved)
 
 
-# --- allowed_signers -----------------------------------------------------------------------------
+# --- allowed_signers, read exactly as OpenSSH's `ssh-keygen -Y verify` reads it ----------------
+#
+# OpenSSH (sshsig.c, misc.c, match.c, sshkey.c): for `-Y verify -I PRINCIPAL -n NS` it reads the
+# file line by line and stops at the first line that accepts the signature. A line is
+#   principals [options] keytype base64 [comment]
+# and it accepts when: PRINCIPAL matches the principals pattern-list (match_pattern_list: `*`,
+# `?`, `!negation`, comma-separated, case-sensitive), the key parses, the options parse
+# (cert-authority, namespaces="...", valid-after="...", valid-before="..."; names
+# case-insensitive, values must be quoted, anything else rejects the line), the line is not
+# cert-authority (that only matches certificate signatures), the key equals the signing key, NS
+# matches namespaces=, and the verify time lies in [valid-after, valid-before]. A line OpenSSH
+# refuses is skipped, never half-read: it cannot count here either.
+
+_WS = " \t\r\n"
+# sshkey_type_from_name(): full names, and case-insensitive short names of plain keys.
+_TYPE_NAMES = {"ssh-ed25519": "ed25519", "ssh-rsa": "rsa", "rsa-sha2-256": "rsa", "rsa-sha2-512": "rsa",
+               "ecdsa-sha2-nistp256": "ecdsa", "ecdsa-sha2-nistp384": "ecdsa", "ecdsa-sha2-nistp521": "ecdsa",
+               "ssh-dss": "dsa", "sk-ecdsa-sha2-nistp256@openssh.com": "ecdsa-sk",
+               "sk-ssh-ed25519@openssh.com": "ed25519-sk"}
+_SHORT_NAMES = {"ed25519": "ed25519", "rsa": "rsa", "ecdsa": "ecdsa", "dsa": "dsa",
+                "ecdsa-sk": "ecdsa-sk", "ed25519-sk": "ed25519-sk"}
+_CERT_SUFFIX = "-cert-v01@openssh.com"
+_BLOB_TYPES = {"ssh-ed25519": "ed25519", "ssh-rsa": "rsa", "ecdsa-sha2-nistp256": "ecdsa",
+               "ecdsa-sha2-nistp384": "ecdsa", "ecdsa-sha2-nistp521": "ecdsa"}
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def match_pattern(string: str, pattern: str) -> bool:
+    """OpenSSH match_pattern(): `*` and `?` wildcards, everything else literal."""
+    if not pattern:
+        return not string
+    if pattern[0] == "*":
+        rest = pattern.lstrip("*")
+        if not rest:
+            return True
+        return any(match_pattern(string[i:], rest) for i in range(len(string) + 1))
+    if not string:
+        return False
+    if pattern[0] != "?" and pattern[0] != string[0]:
+        return False
+    return match_pattern(string[1:], pattern[1:])
+
+
+def match_pattern_list(string: str, patterns: str) -> int:
+    """OpenSSH match_pattern_list(dolower=0): 1 positive match, -1 negated match, 0 none."""
+    got_positive, i, length = 0, 0, len(patterns)
+    while i < length:
+        negated = patterns[i] == "!"
+        if negated:
+            i += 1
+        end = patterns.find(",", i)
+        end = length if end < 0 else end
+        sub = patterns[i:end]
+        if len(sub) >= 1023:
+            return 0
+        i = end + 1 if end < length else end
+        if match_pattern(string, sub):
+            if negated:
+                return -1
+            got_positive = 1
+    return got_positive
+
+
+def _strdelimw(text: str) -> Tuple[Optional[str], Optional[str]]:
+    """OpenSSH strdelimw(): the first whitespace-delimited token (a leading double quote groups)."""
+    idx = next((i for i, ch in enumerate(text) if ch in _WS or ch == '"'), None)
+    if idx is None:
+        return text, None
+    if text[idx] == '"':
+        text = text[:idx] + text[idx + 1:]
+        close = text.find('"', idx)
+        if close < 0:
+            return None, None
+        return text[:close], text[close + 1:].lstrip(_WS)
+    return text[:idx], text[idx + 1:].lstrip(_WS)
+
+
+def _b64_pton(text: str) -> Optional[bytes]:
+    """OpenSSH's b64_pton(): whitespace skipped, padding required, unused bits must be zero."""
+    bits, nbits, out, pad = 0, 0, bytearray(), 0
+    for ch in text:
+        if ch.isspace() and ch in " \t\n\v\f\r":
+            continue
+        if ch == "=":
+            pad += 1
+            continue
+        if pad or ch not in _B64:
+            return None
+        bits = (bits << 6) | _B64.index(ch)
+        nbits += 6
+        if nbits >= 8:
+            nbits -= 8
+            out.append((bits >> nbits) & 0xFF)
+            bits &= (1 << nbits) - 1
+    symbols = len([c for c in text if c in _B64])
+    if pad:
+        if symbols % 4 not in (2, 3) or pad != 4 - symbols % 4:
+            return None
+    elif symbols % 4:
+        return None
+    if bits:  # leftover bits must be zero
+        return None
+    return bytes(out)
+
+
+def _key_from_blob(blob: bytes) -> Optional["PublicKey"]:
+    """A plain public key OpenSSH would accept, or None."""
+    try:
+        reader = _Reader(blob)
+        key_type = reader.string().decode("ascii")
+        if key_type == "ssh-ed25519":
+            if len(reader.string()) != 32:
+                return None
+        elif key_type in _ECDSA_CURVES:
+            curve_name, curve, _ = _ECDSA_CURVES[key_type]
+            if reader.string().decode("ascii") != curve_name:
+                return None
+            ec.EllipticCurvePublicKey.from_encoded_point(curve, reader.string())
+        elif key_type == "ssh-rsa":
+            e, n = reader.mpint(), reader.mpint()
+            if e <= 0 or n <= 0 or n.bit_length() < 1024:
+                return None
+        else:
+            return None
+        if not reader.done():
+            return None
+    except (SignatureError, ValueError, UnicodeDecodeError):
+        return None
+    return PublicKey(key_type, blob)
+
+
+def _sshkey_read(text: str) -> Tuple[Optional["PublicKey"], str]:
+    """OpenSSH sshkey_read(): `keytype base64`, the type must name the blob's type."""
+    space = next((i for i, ch in enumerate(text) if ch in " \t"), len(text))
+    if space == len(text):
+        return None, text
+    name = text[:space]
+    family = _TYPE_NAMES.get(name) or (_SHORT_NAMES.get(name.lower()) if not name.endswith(_CERT_SUFFIX) else None)
+    rest = text[space:].lstrip(" \t")
+    if family is None or not rest:
+        return None, text
+    end = next((i for i, ch in enumerate(rest) if ch in " \t"), len(rest))
+    blob = _b64_pton(rest[:end])
+    key = _key_from_blob(blob) if blob else None
+    if key is None or _BLOB_TYPES[key.key_type] != family:
+        return None, text
+    if family == "ecdsa" and name != key.key_type:  # the curve comes from the full name only
+        return None, text
+    return key, rest[end:].lstrip(" \t")
+
+
+def _advance_past_options(text: str) -> Optional[int]:
+    quoted, i = False, 0
+    while i < len(text) and (quoted or text[i] not in " \t"):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] == '"':
+            i += 1
+        elif text[i] == '"':
+            quoted = not quoted
+        i += 1
+    return None if (i == len(text) and quoted) else i
+
+
+def _dequote(text: str) -> Tuple[str, str]:
+    if not text.startswith('"'):
+        raise ValueError("missing start quote (option values must be in double quotes)")
+    out, i = [], 1
+    while i < len(text) and text[i] != '"':
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] == '"':
+            i += 1
+        out.append(text[i])
+        i += 1
+    if i >= len(text):
+        raise ValueError("missing end quote")
+    return "".join(out), text[i + 1:]
+
+
+def _glibc_number(text: str, pos: int, low: int, high: int, digits: int) -> Tuple[int, int]:
+    while pos < len(text) and text[pos] in " \t\n\v\f\r":
+        pos += 1
+    if pos >= len(text) or not "0" <= text[pos] <= "9":
+        raise ValueError
+    value = 0
+    while True:
+        value = value * 10 + ord(text[pos]) - 48
+        pos += 1
+        digits -= 1
+        if not (digits > 0 and value * 10 <= high and pos < len(text) and "0" <= text[pos] <= "9"):
+            break
+    if not low <= value <= high:
+        raise ValueError
+    return value, pos
+
+
+def parse_absolute_time(value: str) -> int:
+    """OpenSSH parse_absolute_time(): YYYYMMDD[HHMM[SS]] with an optional Z or UTC suffix (UTC),
+    else local time; read through strptime() as glibc does. Returns seconds since the epoch."""
+    utc, length = False, len(value)
+    if length > 1 and value[-1] in "Zz":
+        utc, length = True, length - 1
+    elif length > 3 and value[-3:].upper() == "UTC":
+        utc, length = True, length - 3
+    v = value
+    if length == 8:
+        text, fields = f"{v[0:4]}-{v[4:6]}-{v[6:8]}", 3
+    elif length == 12:
+        text, fields = f"{v[0:4]}-{v[4:6]}-{v[6:8]}T{v[8:10]}:{v[10:12]}", 5
+    elif length == 14:
+        text, fields = f"{v[0:4]}-{v[4:6]}-{v[6:8]}T{v[8:10]}:{v[10:12]}:{v[12:14]}", 6
+    else:
+        raise ValueError(f"bad time '{value}' (expected YYYYMMDD[HHMM[SS]][Z])")
+    specs = [(0, 9999, 4), (1, 12, 2), (1, 31, 2), (0, 23, 2), (0, 59, 2), (0, 61, 2)][:fields]
+    separators = ["-", "-", "T", ":", ":"]
+    parts, pos = [], 0
+    try:
+        for index, (low, high, digits) in enumerate(specs):
+            number, pos = _glibc_number(text, pos, low, high, digits)
+            parts.append(number)
+            if index < fields - 1:
+                if pos >= len(text) or text[pos] != separators[index]:
+                    raise ValueError
+                pos += 1
+        if pos != len(text):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"bad time '{value}' (expected YYYYMMDD[HHMM[SS]][Z])") from None
+    parts += [0] * (6 - len(parts))
+    year, month, day, hour, minute, second = parts
+    try:
+        if utc:
+            if year < 1:
+                raise OverflowError
+            seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+        else:
+            seconds = int(time.mktime((year, month, day, hour, minute, second, 0, 0, 0)))
+    except (OverflowError, ValueError):
+        raise ValueError(f"bad time '{value}'") from None
+    if seconds < 0:
+        raise ValueError(f"bad time '{value}' (before 1970)")
+    return seconds
+
 
 @dataclass(frozen=True)
-class AllowedSigner:
-    principals: Tuple[str, ...]
-    public_key: PublicKey
-    namespaces: Optional[Tuple[str, ...]] = None
-    valid_after: Optional[_dt.datetime] = None
-    valid_before: Optional[_dt.datetime] = None
-    line: int = 0
-
-    @property
-    def principal(self) -> str:
-        return ",".join(self.principals)
-
-    def allows_namespace(self, namespace: str) -> bool:
-        return self.namespaces is None or any(fnmatch.fnmatchcase(namespace, pattern)
-                                              for pattern in self.namespaces)
-
-    def valid_at(self, when: _dt.datetime) -> bool:
-        if self.valid_after and when < self.valid_after:
-            return False
-        if self.valid_before and when >= self.valid_before:
-            return False
-        return True
+class SignerOptions:
+    cert_authority: bool = False
+    namespaces: Optional[str] = None
+    valid_after: int = 0
+    valid_before: int = 0
 
 
-def _split_fields(line: str) -> List[str]:
-    """Whitespace-separated fields; double quotes group (options like namespaces="a,b c")."""
-    fields, current, quoted, started = [], [], False, False
-    for ch in line:
-        if ch == '"':
-            quoted = not quoted
-            current.append(ch)
-            started = True
-        elif ch.isspace() and not quoted:
-            if started:
-                fields.append("".join(current))
-                current, started = [], False
-        else:
-            current.append(ch)
-            started = True
-    if quoted:
-        raise ValueError("unterminated quote")
-    if started:
-        fields.append("".join(current))
-    return fields
+def parse_options(text: str) -> SignerOptions:
+    """OpenSSH sshsigopt_parse(); raises ValueError naming the problem."""
+    ca, namespaces, after, before = False, None, 0, 0
+    rest = text
+    while rest and rest[0] not in " \t":
+        lower = rest.lower()
+        if lower.startswith("cert-authority"):
+            ca, rest = True, rest[len("cert-authority"):]
+        elif lower.startswith("namespaces="):
+            if namespaces is not None:
+                raise ValueError('multiple "namespaces" clauses')
+            namespaces, rest = _dequote(rest[len("namespaces="):])
+        elif lower.startswith("valid-after="):
+            if after:
+                raise ValueError('multiple "valid-after" clauses')
+            value, rest = _dequote(rest[len("valid-after="):])
+            after = parse_absolute_time(value)
+            if after == 0:
+                raise ValueError('invalid "valid-after" time')
+        elif lower.startswith("valid-before="):
+            if before:
+                raise ValueError('multiple "valid-before" clauses')
+            value, rest = _dequote(rest[len("valid-before="):])
+            before = parse_absolute_time(value)
+            if before == 0:
+                raise ValueError('invalid "valid-before" time')
+        if not rest or rest[0] in " \t":
+            break
+        if rest[0] != ",":
+            name = rest.split(",", 1)[0].split("=", 1)[0]
+            raise ValueError(f"unknown option '{name}' (OpenSSH knows cert-authority, namespaces=, "
+                             "valid-after=, valid-before=)")
+        rest = rest[1:]
+        if not rest:
+            raise ValueError("unexpected end of options")
+    if after and before and before <= after:
+        raise ValueError('"valid-before" time is not after "valid-after"')
+    return SignerOptions(ca, namespaces, after, before)
 
 
-def _split_options(text: str) -> Dict[str, Optional[str]]:
-    options: Dict[str, Optional[str]] = {}
-    parts, current, quoted = [], [], False
-    for ch in text:
-        if ch == '"':
-            quoted = not quoted
-        elif ch == "," and not quoted:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(ch)
-    parts.append("".join(current))
-    for part in parts:
-        name, _, value = part.partition("=")
-        options[name.strip().lower()] = value.strip().strip('"') if _ else None
-    return options
+@dataclass(frozen=True)
+class SignerLine:
+    """One allowed_signers line as OpenSSH reads it (`error` set when OpenSSH refuses it)."""
 
-
-def _parse_time(value: str) -> _dt.datetime:
-    """YYYYMMDD[HHMM[SS]][Z] as in sshd's authorized_keys; local time unless Z (as OpenSSH)."""
-    utc = value.endswith(("Z", "z"))
-    digits = value[:-1] if utc else value
-    formats = {8: "%Y%m%d", 12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
-    if len(digits) not in formats or not digits.isdigit():
-        raise ValueError(f"bad time '{value}' (expected YYYYMMDD[HHMM[SS]][Z])")
-    parsed = _dt.datetime.strptime(digits, formats[len(digits)])
-    if utc:
-        return parsed.replace(tzinfo=_dt.timezone.utc)
-    return parsed.astimezone()  # naive -> local time zone, like OpenSSH
-
-
-def parse_allowed_signers(text: str, source: str = "allowed_signers") -> List[AllowedSigner]:
-    """Parse an OpenSSH allowed_signers file: `principals [options] keytype base64 [comment]`."""
-    signers: List[AllowedSigner] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        where = f"{source} line {number}"
-        try:
-            fields = _split_fields(line)
-        except ValueError as e:
-            raise SignersFileError(f"{where}: {e}") from None
-        if len(fields) < 3:
-            raise SignersFileError(f"{where}: expected 'principal[,principal] [options] key-type base64-key'")
-        principals = tuple(p for p in fields[0].strip('"').split(",") if p)
-        rest = fields[1:]
-        options: Dict[str, Optional[str]] = {}
-        if rest[0] not in KEY_TYPES and not rest[0].startswith(("sk-", "ssh-", "ecdsa-")):
-            options = _split_options(rest[0])
-            rest = rest[1:]
-        if len(rest) < 2:
-            raise SignersFileError(f"{where}: missing the key type and base64 key after the principal")
-        key_type, key_b64 = rest[0], rest[1]
-        if "cert-authority" in options:
-            raise SignersFileError(f"{where}: cert-authority entries are not supported; list each "
-                                   "approver's own public key")
-        if key_type not in KEY_TYPES:
-            raise SignersFileError(f"{where}: key type '{key_type}' is not supported "
-                                   f"(use one of {', '.join(KEY_TYPES)})")
-        try:
-            blob = base64.b64decode(key_b64, validate=True)
-            key = PublicKey.from_blob(blob)
-        except (binascii.Error, ValueError, SignatureError):
-            raise SignersFileError(f"{where}: the base64 public key is corrupt; paste the line "
-                                   "from the approver's .pub file") from None
-        if key.key_type != key_type:
-            raise SignersFileError(f"{where}: the key is {key.key_type}, but the line says {key_type}")
-        try:
-            namespaces = tuple(n.strip() for n in options["namespaces"].split(",")) \
-                if options.get("namespaces") else None
-            after = _parse_time(options["valid-after"]) if options.get("valid-after") else None
-            before = _parse_time(options["valid-before"]) if options.get("valid-before") else None
-        except ValueError as e:
-            raise SignersFileError(f"{where}: {e}") from None
-        if not principals:
-            raise SignersFileError(f"{where}: no principal before the key")
-        signers.append(AllowedSigner(principals, key, namespaces, after, before, number))
-    return signers
-
-
-@dataclass
-class Verification:
-    """The result of checking one signature against allowed signers."""
-
-    signer: Optional[AllowedSigner] = None
+    number: int
+    principals: str
+    public_key: Optional[PublicKey] = None
+    options: SignerOptions = SignerOptions()
     error: Optional[str] = None
-    fingerprint: Optional[str] = None
-    problems: List[str] = field(default_factory=list)
 
     @property
-    def ok(self) -> bool:
-        return self.signer is not None and self.error is None
+    def names(self) -> List[str]:
+        """The principal names written on the line (negations excluded)."""
+        return [p for p in self.principals.split(",") if p and not p.startswith("!")]
 
 
-def verify_with_signers(signature: SshSignature, message: bytes, namespace: str,
-                        signers: Sequence[AllowedSigner],
-                        now: Optional[_dt.datetime] = None) -> Verification:
-    """Verify like `ssh-keygen -Y verify`: the key must be listed, for this namespace, valid now."""
-    now = now or _dt.datetime.now(_dt.timezone.utc)
-    result = Verification(fingerprint=signature.public_key.fingerprint)
+def _parse_line(number: int, raw: str) -> Optional[SignerLine]:
+    line = raw.split("\x00", 1)[0]
+    cp = line.lstrip(" \t\r\n")
+    if not cp or cp.startswith("#"):
+        return None
+    principals, cp = _strdelimw(cp)
+    if principals is None or cp is None:
+        return SignerLine(number, principals or "", error="expected 'principals [options] key-type base64-key'")
+    key, _ = _sshkey_read(cp)
+    options_text = ""
+    if key is None:
+        end = _advance_past_options(cp)
+        if end is None:
+            return SignerLine(number, principals, error="unterminated quote in the options")
+        if end >= len(cp):
+            return SignerLine(number, principals, error="missing the key type and base64 key")
+        options_text, rest = cp[:end], cp[end + 1:].lstrip(" \t")
+        key, _ = _sshkey_read(rest)
+        if key is None:
+            return SignerLine(number, principals, error="the key is not a usable OpenSSH public key "
+                              f"(supported: {', '.join(KEY_TYPES)}); paste the approver's .pub line")
     try:
-        signature.verify(message, namespace)
-    except SignatureError as e:
-        result.error = str(e)
-        return result
-    listed = [s for s in signers if s.public_key.blob == signature.public_key.blob]
-    if not listed:
-        result.error = (f"signed by {signature.public_key.key_type} key {result.fingerprint}, "
-                        "which is not in the allowed signers file")
-        return result
-    for signer in listed:
-        if not signer.allows_namespace(namespace):
-            result.problems.append(f"line {signer.line}: namespaces= does not include '{namespace}'")
-        elif not signer.valid_at(now):
-            result.problems.append(f"line {signer.line}: outside valid-after/valid-before")
-        else:
-            result.signer = signer
-            return result
-    result.error = f"key {result.fingerprint} is listed but not usable: " + "; ".join(result.problems)
-    return result
+        options = parse_options(options_text)
+    except ValueError as e:
+        return SignerLine(number, principals, key, error=f"bad options: {e}")
+    return SignerLine(number, principals, key, options)
+
+
+class AllowedSigners:
+    """An allowed_signers file, read as `ssh-keygen -Y verify` reads it."""
+
+    def __init__(self, lines: Sequence[SignerLine], source: str = "allowed_signers"):
+        self.lines = list(lines)
+        self.source = source
+
+    @classmethod
+    def parse(cls, data, source: str = "allowed_signers") -> "AllowedSigners":
+        text = data.decode("latin-1") if isinstance(data, (bytes, bytearray)) else data
+        lines = []
+        for number, raw in enumerate(text.split("\n"), start=1):
+            parsed = _parse_line(number, raw)
+            if parsed is not None:
+                lines.append(parsed)
+        return cls(lines, source)
+
+    @property
+    def problems(self) -> List[str]:
+        out = [f"{self.source} line {l.number}: {l.error}; OpenSSH ignores this line" for l in self.lines if l.error]
+        out += [f"{self.source} line {l.number}: cert-authority lines only vouch for certificates, "
+                "which Preflight does not accept; list each approver's own key" for l in self.lines
+                if not l.error and l.options.cert_authority]
+        return out
+
+    def usable(self) -> bool:
+        return any(not l.error and not l.options.cert_authority for l in self.lines)
+
+    def candidates(self, key: PublicKey) -> List[str]:
+        """Principal names written next to this key (the names an approval can count for)."""
+        names: List[str] = []
+        for line in self.lines:
+            if line.error is None and line.public_key is not None and line.public_key.blob == key.blob \
+                    and not line.options.cert_authority:
+                names += [n for n in line.names if n not in names]
+        return names
+
+    def check(self, key: PublicKey, principal: str, namespace: str, now: Optional[int] = None) -> Optional[str]:
+        """None when `ssh-keygen -Y verify -I principal -n namespace` accepts `key`, else why not."""
+        now = int(time.time()) if now is None else now
+        reasons: List[str] = []
+        for line in self.lines:
+            if match_pattern_list(principal, line.principals) != 1:
+                continue
+            where = f"line {line.number}"
+            if line.error:
+                if line.public_key is None or line.public_key.blob == key.blob:
+                    reasons.append(f"{where}: {line.error}")
+                continue
+            if line.public_key is None or line.public_key.blob != key.blob:
+                continue
+            if line.options.cert_authority:
+                reasons.append(f"{where}: cert-authority lines only match certificates, not keys")
+                continue
+            if line.options.namespaces is not None and \
+                    match_pattern_list(namespace, line.options.namespaces) != 1:
+                reasons.append(f"{where}: namespaces=\"{line.options.namespaces}\" does not allow '{namespace}'")
+                continue
+            if line.options.valid_after and now < line.options.valid_after:
+                reasons.append(f"{where}: not valid yet (valid-after)")
+                continue
+            if line.options.valid_before and now > line.options.valid_before:
+                reasons.append(f"{where}: expired (valid-before)")
+                continue
+            return None
+        return "; ".join(reasons) or f"no line of {self.source} lists this key for '{principal}'"
+
+    def verify(self, signature_file: bytes, message: bytes, principal: str, namespace: str,
+               now: Optional[int] = None) -> Optional[str]:
+        """The whole of `ssh-keygen -Y verify -f FILE -I principal -n namespace -s SIG < message`:
+        None when it would exit 0, else the reason."""
+        try:
+            signature = parse_armored(signature_file)
+            signature.verify(message, namespace)
+        except SignatureError as e:
+            return str(e)
+        return self.check(signature.public_key, principal, namespace, now)

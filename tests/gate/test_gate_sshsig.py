@@ -39,7 +39,7 @@ def test_fingerprint_matches_ssh_keygen(approvers):
     pub = approvers["alice"].key.with_suffix(".pub")
     printed = subprocess.run([SSH_KEYGEN, "-l", "-f", str(pub)], capture_output=True, text=True,
                              check=True).stdout.split()[1]
-    key = sshsig.parse_allowed_signers(approvers["alice"].public_line)[0].public_key
+    key = sshsig.AllowedSigners.parse(approvers["alice"].public_line).lines[0].public_key
     assert key.fingerprint == printed
 
 
@@ -49,29 +49,43 @@ def test_allowed_signers_forms(approvers):
     text = ("# comment\n\n"
             f"alice@example.com,alice@corp.example {alice} alice's laptop\n"
             f'carol@example.com namespaces="preflight,git",valid-after="20200101" {carol}\n')
-    alice_entry, carol_entry = sshsig.parse_allowed_signers(text)
-    assert alice_entry.principals == ("alice@example.com", "alice@corp.example")
-    assert alice_entry.namespaces is None
-    assert carol_entry.namespaces == ("preflight", "git") and carol_entry.valid_after is not None
-    assert carol_entry.allows_namespace("preflight") and not carol_entry.allows_namespace("file")
+    alice_entry, carol_entry = sshsig.AllowedSigners.parse(text).lines
+    assert alice_entry.names == ["alice@example.com", "alice@corp.example"] and alice_entry.error is None
+    assert alice_entry.options.namespaces is None
+    assert carol_entry.options.namespaces == "preflight,git" and carol_entry.options.valid_after > 0
 
 
 @pytest.mark.parametrize("line, message", [
     ("alice@example.com", "expected"),
-    ("alice@example.com ssh-dss AAAAB3NzaC1kc3M=", "not supported"),
-    ("alice@example.com ssh-ed25519 %%%%", "corrupt"),
+    ("alice@example.com ssh-dss AAAAB3NzaC1kc3M=", "not a usable OpenSSH public key"),
+    ("alice@example.com ssh-ed25519 %%%%", "not a usable"),
     ('alice@example.com namespaces="preflight ssh-ed25519 AAAA', "unterminated quote"),
-    ("*@example.com cert-authority ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA==", "cert-authority"),
+    ("alice@example.com valid_before=\"20300101\" {alice}", "unknown option 'valid_before'"),
+    ("alice@example.com valid-before=20300101 {alice}", "missing start quote"),
+    ("alice@example.com namespaces=\"a\",namespaces=\"b\" {alice}", "multiple"),
+    ("alice@example.com valid-before=\"2030\" {alice}", "bad time"),
 ])
-def test_bad_signers_lines_name_the_line(line, message):
-    with pytest.raises(sshsig.SignersFileError, match=message):
-        sshsig.parse_allowed_signers(f"# header\n{line}\n")
+def test_lines_openssh_refuses_are_refused_and_named(approvers, line, message):
+    alice = approvers["alice"].public_line.split(" ", 1)[1]
+    signers = sshsig.AllowedSigners.parse(f"# header\n{line.format(alice=alice)}\n")
+    (entry,) = signers.lines
+    assert entry.error and message in entry.error and entry.number == 2
+    assert not signers.usable() and "line 2" in signers.problems[0]
+
+
+def test_cert_authority_lines_never_count_for_a_plain_key(approvers):
+    alice = approvers["alice"].public_line.split(" ", 1)[1]
+    signers = sshsig.AllowedSigners.parse(f"*@example.com cert-authority {alice}\n")
+    key = signers.lines[0].public_key
+    assert signers.candidates(key) == [] and not signers.usable()
+    assert "cert-authority" in signers.check(key, "alice@example.com", "preflight")
+    assert "certificates" in signers.problems[0]
 
 
 def test_key_type_must_match_the_key(approvers):
     alice_b64 = approvers["alice"].public_line.split()[2]
-    with pytest.raises(sshsig.SignersFileError, match="the key is ssh-ed25519"):
-        sshsig.parse_allowed_signers(f"alice ssh-rsa {alice_b64}\n")
+    (entry,) = sshsig.AllowedSigners.parse(f"alice ssh-rsa {alice_b64}\n").lines
+    assert entry.error and entry.public_key is None
 
 
 @pytest.mark.parametrize("text, message", [

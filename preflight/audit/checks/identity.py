@@ -8,7 +8,7 @@ from typing import Dict, List
 
 from botocore.exceptions import ClientError
 
-from ..aws import NotSupported, classify
+from ..aws import Incomplete, NotSupported, classify
 from ..model import check
 from .common import age_hours, allows_star_on_star
 
@@ -77,8 +77,8 @@ def credential_report(ctx) -> List[Dict[str, str]]:
         deadline = time.monotonic() + REPORT_WAIT_SECONDS
         while ctx.call("iam", "generate_credential_report").get("State") != "COMPLETE":
             if time.monotonic() > deadline:
-                raise NotSupported("iam:GenerateCredentialReport",
-                                   f"the IAM credential report was not ready within {REPORT_WAIT_SECONDS} s")
+                raise Incomplete(f"the IAM credential report was not ready within {REPORT_WAIT_SECONDS} s; "
+                                 "run the audit again in a minute")
             time.sleep(1)
         content = ctx.call("iam", "get_credential_report")["Content"]
         text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
