@@ -188,9 +188,11 @@ def main(argv=None) -> int:
     class RecordingMonitor(pmocks.MockMonitor):
         def make_urn(self, parent, type_, name):
             # As the engine does: the root stack is nobody's qualified parent type.
-            if parent and parent.split("::")[2] == "pulumi:pulumi:Stack":
-                parent = ""
-            return super().make_urn(parent, type_, name)
+            # The engine's rule (deployment.go generateURN): the parent's *full* qualified type, then
+            # `$`, then the type; the root stack is nobody's qualified parent type.
+            if parent and parent.split("::")[2] != "pulumi:pulumi:Stack":
+                type_ = parent.split("::")[2] + "$" + type_
+            return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
         def RegisterResource(self, request):
             response = super().RegisterResource(request)
@@ -205,6 +207,8 @@ def main(argv=None) -> int:
                 "parent": request.parent,
                 "props": json_format.MessageToDict(request.object),
                 "provider": request.provider,
+                "version": request.version,
+                "pluginDownloadURL": request.pluginDownloadURL,
                 "dependencies": list(request.dependencies),
                 "propertyDependencies": {k: list(v.urns) for k, v in request.propertyDependencies.items()},
                 "protect": bool(request.protect) if request.HasField("protect") else False,
