@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -290,6 +291,22 @@ def _provider_props(stack: StackConfig, package: str) -> Dict[str, Any]:
     return {key[len(prefix):]: value for key, value in stack.config.items() if key.startswith(prefix)}
 
 
+def default_provider_name(version: str, download_url: str = "") -> str:
+    """The engine's name for a default provider (providers.ProviderRequest.DefaultName): `default`, then
+    `_<major>_<minor>_<patch>` and one `_<part>` per pre-release and build part of the version the
+    registration asked for (pulumi_aws 7.51.1 -> default_7_51_1), then `_<url as a QName>`."""
+    name = "default"
+    match = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?", version or "")
+    if match:
+        name += "_%d_%d_%d" % tuple(int(g) for g in match.groups()[:3])
+        for part in (match.group(4) or "").split(".") + (match.group(5) or "").split("."):
+            if part:
+                name += "_" + part
+    if download_url:
+        name += "_" + re.sub(r"[^A-Za-z0-9_.]", "_", download_url)
+    return name
+
+
 def _resolve_providers(resources: List[Dict[str, Any]], stack: StackConfig, project: Project) -> List[Dict[str, Any]]:
     by_urn = {r["urn"]: r for r in resources}
     defaults: Dict[str, Dict[str, Any]] = {}
@@ -305,12 +322,13 @@ def _resolve_providers(resources: List[Dict[str, Any]], stack: StackConfig, proj
                                      "props": explicit.get("props") or {}}
             continue
         package = r["type"].split(":", 1)[0]
-        if package not in defaults:
-            name = "default"
-            defaults[package] = {
+        key = (package, r.get("version") or "", r.get("pluginDownloadURL") or "")
+        if key not in defaults:
+            name = default_provider_name(key[1], key[2])
+            defaults[key] = {
                 "type": f"pulumi:providers:{package}", "name": name,
                 "urn": f"urn:pulumi:{stack.name}::{project.name}::pulumi:providers:{package}::{name}",
                 "props": _provider_props(stack, package),
             }
-        r["providerResource"] = defaults[package]
+        r["providerResource"] = defaults[key]
     return resources

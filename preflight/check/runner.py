@@ -249,6 +249,7 @@ def main(argv=None) -> int:
                 # them as sets. Sorted, so that the same program always gives the same recording.
                 "dependencies": sorted(set(request.dependencies)),
                 "propertyDependencies": {k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())},
+                "pluginDownloadURL": request.pluginDownloadURL,
                 "protect": bool(request.protect) if request.HasField("protect") else False,
                 "retainOnDelete": bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
                 "deletedWith": request.deletedWith,
