@@ -4,9 +4,10 @@ from __future__ import annotations
 from ..helpers import (as_list, ingress_covers, is_true, policy_statements, property_policy, short_type,
                        world_open_ingress)
 from .. import iamdoc
-from ..model import resource_policy, stack_policy
+from ..model import ADVISORY_EVERYWHERE, resource_policy, stack_policy
 from ..resource import UNKNOWN, is_unknown
 from .. import tokens as T
+from .security_s3 import serves_website
 
 _KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 _PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -26,10 +27,18 @@ def _inline_sse_algorithms(bucket) -> list:
     return found
 
 
+# Amazon S3 encrypts every new object with SSE-S3 (S3-managed keys) when no other encryption is configured,
+# for all buckets since January 5, 2023: a bucket without configuration is encrypted, just not with a key
+# whose policy you control and whose every use CloudTrail logs.
+_SSE_S3_DEFAULT = ("S3 encrypts it with S3-managed keys (SSE-S3, the default for every bucket since January 5, "
+                   "2023), not with a KMS key you control, so no key policy limits who can decrypt and key use is "
+                   "not logged")
+
+
 @stack_policy(
     name="s3-bucket-kms-encryption",
-    title="S3 buckets must be encrypted at rest with a KMS key",
-    checklist="security.encryption", severity="high",
+    title="S3 buckets must be encrypted at rest with a KMS key you control",
+    checklist="security.encryption", severity="medium",
     frameworks=("AWS-FSBP:S3.17", "Checkov:CKV_AWS_145", "Prowler:s3_bucket_kms_encryption"),
     types=T.S3_BUCKETS + T.S3_SSE_CONFIGS,
     remediation="Add aws.s3.BucketServerSideEncryptionConfiguration(bucket=bucket.id, rules=[{"
@@ -39,6 +48,8 @@ def _inline_sse_algorithms(bucket) -> list:
 )
 def s3_bucket_kms_encryption(stack, report):
     for bucket in stack.of_type(*T.S3_BUCKETS):
+        if serves_website(bucket):
+            continue  # SSE-KMS breaks anonymous website reads; s3-bucket-public-website judges the exposure
         algorithms = list(_inline_sse_algorithms(bucket))
         for conf in stack.referencing(bucket, "bucket", *T.S3_SSE_CONFIGS):
             for rule in as_list(conf.peek("rules")):
@@ -46,19 +57,20 @@ def s3_bucket_kms_encryption(stack, report):
                     algorithms.append((rule.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm"))
         if any(is_unknown(a) for a in algorithms):
             continue  # judged again when known
-        if not algorithms:
-            report(f"bucket '{bucket.name}' has no server-side encryption configuration; add "
+        if not algorithms or all(a is None for a in algorithms):
+            report(f"bucket '{bucket.name}' sets no server-side encryption, so {_SSE_S3_DEFAULT}; add "
                    f"aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm 'aws:kms' and a KMS key "
                    f"(components.SecureBucket does)", bucket.urn)
         elif not all(a in _KMS_ALGORITHMS for a in algorithms):
-            report(f"bucket '{bucket.name}' is encrypted with {', '.join(sorted(set(map(str, algorithms))))}, "
-                   f"not a KMS key; set sse_algorithm to 'aws:kms' with kms_master_key_id", bucket.urn)
+            shown = ", ".join(sorted({str(a) for a in algorithms if a is not None}))
+            report(f"bucket '{bucket.name}' is encrypted with {shown} (S3-managed keys), not with a KMS key you "
+                   f"control; set sse_algorithm to 'aws:kms' with kms_master_key_id", bucket.urn)
 
 
 @stack_policy(
     name="s3-bucket-public-access-block",
-    title="S3 buckets must have a public access block with all four settings on",
-    checklist="security.encryption", severity="critical",
+    title="S3 buckets should pin their public access block in code (AWS blocks public access by default)",
+    checklist="security.encryption", severity="low", levels=ADVISORY_EVERYWHERE,
     frameworks=("AWS-FSBP:S3.8", "Checkov:CKV_AWS_53", "Prowler:s3_bucket_level_public_access_block"),
     types=T.S3_BUCKETS + (T.S3_PUBLIC_ACCESS_BLOCK,),
     remediation="Add aws.s3.BucketPublicAccessBlock(bucket=bucket.id, block_public_acls=True, "
@@ -66,17 +78,14 @@ def s3_bucket_kms_encryption(stack, report):
                 "(components.SecureBucket does this for you).",
 )
 def s3_bucket_public_access_block(stack, report):
+    # Only the absence is judged here; a block that turns a setting off is s3-public-access-block-settings'
+    # finding on the block itself (one finding per cause).
     for bucket in stack.of_type(*T.S3_BUCKETS):
-        blocks = stack.referencing(bucket, "bucket", T.S3_PUBLIC_ACCESS_BLOCK)
-        if not blocks:
-            report(f"bucket '{bucket.name}' has no aws.s3.BucketPublicAccessBlock; add one with all four "
-                   f"settings True (components.SecureBucket does)", bucket.urn)
-            continue
-        for block in blocks:
-            off = [f for f in _PAB_FLAGS if block.peek(f) is not True and block.peek(f) is not UNKNOWN]
-            if off:
-                report(f"bucket '{bucket.name}' public access block '{block.name}' leaves "
-                       f"{', '.join(off)} off; set all four to True", bucket.urn)
+        if not stack.referencing(bucket, "bucket", T.S3_PUBLIC_ACCESS_BLOCK):
+            report(f"bucket '{bucket.name}' has no aws.s3.BucketPublicAccessBlock: AWS turns all four settings on "
+                   f"for every new bucket (since April 2023), so it is not public today, but nothing in code keeps "
+                   f"it so if someone turns them off; add one with all four True (components.SecureBucket does)",
+                   bucket.urn)
 
 
 @resource_policy(
@@ -90,10 +99,15 @@ def s3_bucket_public_access_block(stack, report):
                 "to True on aws.s3.BucketPublicAccessBlock / aws.s3.AccountPublicAccessBlock.",
 )
 def s3_public_access_block_settings(r, report):
-    values = {f: r.peek(f, False) for f in _PAB_FLAGS}
+    # A setting left out of this resource is sent as false by the provider: unlike a bucket with no block at
+    # all (AWS's default is all four on), a block resource that omits one turns that protection off.
+    values = {f: r.peek(f) for f in _PAB_FLAGS}
     off = [f for f, v in values.items() if v is not True and v is not UNKNOWN]
     if off:
-        report(f"{short_type(r.type)} '{r.name}' leaves {', '.join(off)} off; set all four to True")
+        omitted = [f for f in off if values[f] is None]
+        note = (f" ({', '.join(omitted)} left out: the provider then sets it false, overriding AWS's default of on)"
+                if omitted else "")
+        report(f"{short_type(r.type)} '{r.name}' leaves {', '.join(off)} off{note}; set all four to True")
 
 
 rds_storage_encrypted = property_policy(

@@ -17,6 +17,25 @@ from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_polic
 from ..resource import UNKNOWN, Resource, is_unknown
 
 _SECURE_BUCKET = "(components.SecureBucket does)"
+S3_WEBSITE_CONFIGS = ("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
+                      "aws:s3/bucketWebsiteConfigurationV2:BucketWebsiteConfigurationV2")
+
+
+def serves_website(bucket: Resource) -> bool:
+    """The bucket is configured as an S3 static website (inline `website`/`websites`, or a split-out
+    BucketWebsiteConfiguration pointing at it). Unknown inputs do not make a website."""
+    inline = bucket.peek("website")
+    if isinstance(inline, dict) and any(not is_unknown(v) and v not in (None, "", [], {}) for v in inline.values()):
+        return True
+    if any(isinstance(w, dict) and w for w in as_list(bucket.peek("websites"))):
+        return True
+    stack = bucket.stack
+    if stack is None:
+        return False
+    websites = stack.cached("s3-websites", lambda: {
+        id(b) for conf in stack.of_type(*S3_WEBSITE_CONFIGS)
+        for b in stack.referenced(conf, "bucket", *T.S3_BUCKETS)})
+    return id(bucket) in websites
 
 
 def _inline(bucket: Resource, v7_path: str, v6_list: str, v6_field: str) -> List[Any]:
@@ -65,24 +84,28 @@ s3_bucket_versioning = companion_policy(
 
 # -- ownership controls ---------------------------------------------------------------------------
 def _judge_ownership(bucket, controls):
+    # Since April 2023 every new bucket has object ownership BucketOwnerEnforced (ACLs disabled) unless it is
+    # set otherwise: a bucket with no ownership control has ACLs off. Only a control that re-enables them counts.
     owners = [c.peek("rule.objectOwnership") for c in controls]
     if any(is_unknown(o) for o in owners):
         return UNKNOWN
-    if "BucketOwnerEnforced" not in owners:
-        setting = f" (it is {', '.join(map(str, owners))})" if owners else ""
-        return (f"bucket '{bucket.name}' still honours ACLs{setting}; add aws.s3.BucketOwnershipControls with "
-                f"rule object_ownership 'BucketOwnerEnforced' {_SECURE_BUCKET}")
+    weaker = sorted({str(o) for o in owners if o is not None and o != "BucketOwnerEnforced"})
+    if weaker and "BucketOwnerEnforced" not in owners:
+        return (f"bucket '{bucket.name}' re-enables ACLs with object ownership {', '.join(weaker)} (AWS's default "
+                f"since April 2023 is BucketOwnerEnforced, ACLs off); set rule object_ownership "
+                f"'BucketOwnerEnforced' or remove the aws.s3.BucketOwnershipControls {_SECURE_BUCKET}")
     return None
 
 
 s3_bucket_ownership_enforced = companion_policy(
     name="s3-bucket-ownership-enforced",
-    title="S3 buckets must disable ACLs with object ownership BucketOwnerEnforced",
+    title="S3 buckets must not re-enable ACLs (object ownership other than BucketOwnerEnforced)",
     checklist=("security.encryption", "security.iam"), severity="medium",
     frameworks=("AWS-FSBP:S3.12", "Checkov:CKV2_AWS_65", "Prowler:s3_bucket_acl_prohibited"),
     subjects=T.S3_BUCKETS, companions=(T.S3_OWNERSHIP_CONTROLS,), link="bucket", judge=_judge_ownership,
-    remediation="Add aws.s3.BucketOwnershipControls(bucket=bucket.id, rule={'object_ownership': "
-                "'BucketOwnerEnforced'}): ACLs are then ignored and access is decided by policies alone.",
+    remediation="Set rule={'object_ownership': 'BucketOwnerEnforced'} on aws.s3.BucketOwnershipControls (or remove "
+                "it: new buckets default to BucketOwnerEnforced since April 2023): ACLs are then ignored and access is "
+                "decided by policies alone.",
 )
 
 
@@ -340,6 +363,27 @@ def s3_access_point_public_access_block(r, report):
         report(f"access point '{r.name}' turns off {', '.join(off)}; leave all four on")
 
 
+@stack_policy(
+    name="s3-bucket-public-website",
+    title="S3 buckets must not serve a public static website (use CloudFront with origin access control)",
+    checklist=("security.api", "security.encryption"), severity="high",
+    frameworks=("AWS-FSBP:S3.2", "Prowler:s3_bucket_public_access"),
+    types=T.S3_BUCKETS + S3_WEBSITE_CONFIGS,
+    supersedes=("s3-bucket-tls-only",),
+    remediation="Remove the website configuration, keep the bucket private (all four public access block settings "
+                "on) and serve it through aws.cloudfront.Distribution with an aws.cloudfront.OriginAccessControl "
+                "and a bucket policy that allows only cloudfront.amazonaws.com for that distribution (AWS:SourceArn); "
+                "the bucket can then use SSE-KMS and deny non-TLS requests.",
+)
+def s3_bucket_public_website(stack, report):
+    for bucket in stack.of_type(*T.S3_BUCKETS):
+        if serves_website(bucket):
+            report(f"bucket '{bucket.name}' serves a public S3 website: public by design, so anyone can read every "
+                   f"object it holds, over plain HTTP only (website endpoints have no TLS), and SSE-KMS would break "
+                   f"anonymous reads; serve it through CloudFront with origin access control from a private bucket",
+                   bucket.urn)
+
+
 s3_bucket_no_force_destroy = property_policy(
     name="s3-bucket-no-force-destroy",
     title="Production S3 buckets must not set force_destroy",
@@ -364,4 +408,5 @@ POLICIES = [
     s3_bucket_no_public_acl,
     s3_access_point_public_access_block,
     s3_bucket_no_force_destroy,
+    s3_bucket_public_website,
 ]
