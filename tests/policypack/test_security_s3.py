@@ -68,7 +68,7 @@ def test_split_out_bucket_passes_everything_on_the_data_bucket(pack):
 @pytest.mark.parametrize("policy,mutation,expected", [
     ("s3-bucket-versioning", {"versioning": None}, "not versioned"),
     ("s3-bucket-versioning", {"versioning": "Suspended"}, "not versioned"),
-    ("s3-bucket-ownership-enforced", {"ownership": None}, "honours ACLs"),
+    ("s3-bucket-ownership-enforced", {"ownership": "BucketOwnerPreferred"}, "re-enables ACLs"),
     ("s3-bucket-ownership-enforced", {"ownership": "ObjectWriter"}, "ObjectWriter"),
     ("s3-bucket-tls-only", {"policy": None}, "plain-HTTP"),
     ("s3-bucket-tls-only", {"policy": {"Statement": [{**TLS_ONLY["Statement"][0], "Effect": "Allow"}]}}, "plain-HTTP"),
