@@ -7,6 +7,7 @@ type run. Diagnostics, not-applicable entries, analyzer info and config handling
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -67,24 +68,38 @@ def _secret_config_values(config: Any, secret_keys: Any) -> List[str]:
 class Redactor:
     """Replaces every secret leaf value (from the program's inputs or the stack's secret config) in a text.
 
-    Values of four characters or more are replaced wherever they appear (also as repr/JSON escapes); shorter
-    ones only as a whole word, so that a secret 'abc' is hidden without mangling every word containing it.
+    Strings of four characters or more are replaced wherever they appear (also as repr/JSON escapes); numbers
+    and shorter strings only as a whole word, so that a secret 'abc' or 5432 is hidden without mangling every
+    word containing it. A secret JSON document's values are secret too.
     """
 
     def __init__(self, values: Any):
         forms = set()
+        values = list(values)
+        for v in list(values):
+            # A secret JSON document (a policy, a container definition...) keeps its parts secret too.
+            if isinstance(v, str) and v[:1] in ("{", "[") and len(v) < 1_000_000:
+                try:
+                    values.extend(_json_leaves(json.loads(v)))
+                except ValueError:
+                    pass
+        words = set()  # numbers and short strings: only as a whole word (5432 is not hidden inside 54321)
         for v in values:
             if isinstance(v, bool) or v is None:
                 continue
-            text = v if isinstance(v, str) else str(v)
+            if isinstance(v, (int, float)):
+                words.add(str(v))
+                if isinstance(v, float) and v.is_integer():
+                    words.add(str(int(v)))
+                continue
+            text = str(v)
             if not text.strip():
                 continue
-            forms.add(text)
-            for variant in (repr(text)[1:-1], json_escape(text)):
-                if variant:
-                    forms.add(variant)
-        self._long = sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
-        short = sorted((f for f in forms if len(f) < 4), key=len, reverse=True)
+            for form in (text, repr(text)[1:-1], json_escape(text)):
+                if form:
+                    (forms if len(form) >= 4 else words).add(form)
+        self._long = sorted(forms, key=len, reverse=True)
+        short = sorted(words, key=len, reverse=True)
         self._short = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, short)) + r")(?![A-Za-z0-9])") \
             if short else None
 
@@ -101,8 +116,20 @@ class Redactor:
 
 
 def json_escape(text: str) -> str:
-    import json
     return json.dumps(text)[1:-1]
+
+
+def _json_leaves(value: Any) -> List[Any]:
+    out, stack = [], [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif node is not None and not isinstance(node, bool):
+            out.append(node)
+    return out
 
 
 def _resource_from_request(req: Any, with_graph: bool) -> Resource:
@@ -149,7 +176,6 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         process_config = environment.parse_pulumi_config(os.environ.get("PULUMI_CONFIG"))
         self.account_baseline = is_account_baseline(process_config)
         try:
-            import json
             secret_keys = json.loads(os.environ.get("PULUMI_CONFIG_SECRET_KEYS") or "[]")
         except ValueError:
             secret_keys = []

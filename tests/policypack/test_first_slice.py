@@ -72,7 +72,7 @@ def test_s3_kms_encryption_split_resource(pack, sse_type):
     [d] = pack.analyze_stack(_bucket_stack("AES256", sse_type=sse_type)).violations("s3-bucket-kms-encryption")
     assert d.urn.endswith("::data") and "AES256" in d.message
     [d] = pack.analyze_stack(_bucket_stack(None)).violations("s3-bucket-kms-encryption")
-    assert "no server-side encryption" in d.message
+    assert "SSE-S3" in d.message and "not with a KMS key you control" in d.message  # S3 default since 2023
 
 
 def test_s3_kms_encryption_inline_v7_shape(pack):

@@ -58,7 +58,7 @@ def s3_bucket_kms_encryption(stack, report):
         if any(is_unknown(a) for a in algorithms):
             continue  # judged again when known
         if not algorithms or all(a is None for a in algorithms):
-            report(f"bucket '{bucket.name}' sets no server-side encryption, so {_SSE_S3_DEFAULT}; add "
+            report(f"bucket '{bucket.name}' configures no encryption of its own, so {_SSE_S3_DEFAULT}; add "
                    f"aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm 'aws:kms' and a KMS key "
                    f"(components.SecureBucket does)", bucket.urn)
         elif not all(a in _KMS_ALGORITHMS for a in algorithms):
