@@ -395,8 +395,9 @@ def bedrock_expensive_model_access(r, report):
 )
 def bedrock_provisioned_throughput_approved(r, report):
     approved = set(r.config.get("approved") or ())
-    names = {r.name, r.peek("provisionedModelName"), r.peek("modelId")}
-    if approved & {n for n in names if isinstance(n, str)}:
+    # Only strings name a model; an input of another shape (an object, a list) must not crash the check.
+    names = {n for n in (r.name, r.peek("provisionedModelName"), r.peek("modelId")) if isinstance(n, str)}
+    if approved & names:
         return
     what = "provisioned throughput" if r.type == T.BEDROCK_PROVISIONED_THROUGHPUT else "a model offer agreement"
     units = r.peek("modelUnits")
