@@ -34,7 +34,7 @@ import pulumi
 import pulumi_aws as aws
 
 # Invocation logging that names an existing delivery role by ARN, as teams write it.
-aws.bedrock.ModelInvocationLoggingConfiguration("llm-logs", logging_config={
+aws.bedrockmodel.InvocationLoggingConfiguration("llm-logs", logging_config={
     "cloudwatch_config": {"log_group_name": "/llm/invocations",
                           "role_arn": "arn:aws:iam::123456789012:role/bedrock-logging"},
     "text_data_delivery_enabled": True})
