@@ -24,9 +24,12 @@ def problems(info: Any, user_config: Mapping[str, Any]) -> List[str]:
     """Every mistake in `user_config` (the --policy-pack-config document), one line each."""
     known = {p.name: p for p in info.policies}
     out: List[str] = []
+    unknown_names = sorted(k for k in user_config if k != "all" and k not in known)
+    if unknown_names:
+        out.append(f"policy pack config names unknown policies: {', '.join(unknown_names)}; run "
+                   f"`preflight policies` for the names")
     for name, value in user_config.items():
         if name != "all" and name not in known:
-            out.append(f"policy pack config names unknown policy {name!r}; run `preflight policies` for the names")
             continue
         if isinstance(value, str):
             level, props = value, {}
