@@ -35,6 +35,44 @@ from preflight.analyzer import LEVEL_NAMES, SEVERITY_NAMES, PolicyPackProcess, S
 # The SDK's own unknown sentinels, as the engine sends them during preview.
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE  # noqa: E402,F401
 
+# A policy that raised: the server fails closed with this text. Tests must never pass because of one.
+COULD_NOT_EVALUATE = "could not evaluate"
+_CRASHES: List[str] = []
+
+
+def _watch(response):
+    """Record every 'could not evaluate' diagnostic a pack sends to this test process."""
+    for d in response.diagnostics:
+        if COULD_NOT_EVALUATE in d.message:
+            _CRASHES.append(f"{d.policyName}: {d.message.splitlines()[-1][:300]}")
+    return response
+
+
+def _install_crash_watch() -> None:
+    if getattr(PolicyPackProcess, "_crash_watch", False):
+        return
+    analyze, analyze_stack = PolicyPackProcess.analyze, PolicyPackProcess.analyze_stack
+    PolicyPackProcess.analyze = lambda self, res: _watch(analyze(self, res))
+    PolicyPackProcess.analyze_stack = lambda self, resources: _watch(analyze_stack(self, resources))
+    PolicyPackProcess._crash_watch = True
+
+
+_install_crash_watch()
+
+
+@pytest.fixture(autouse=True)
+def _no_policy_crashes(request):
+    """Fail any test whose pack responses held a 'could not evaluate' diagnostic, unless it is marked
+    @pytest.mark.could_not_evaluate (it asks for one)."""
+    del _CRASHES[:]
+    yield
+    crashes = list(_CRASHES)
+    del _CRASHES[:]
+    if crashes and request.node.get_closest_marker("could_not_evaluate") is None:
+        pytest.fail("a policy crashed (the pack reported 'could not evaluate'):\n  " + "\n  ".join(crashes[:10]),
+                    pytrace=False)
+
+
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 
@@ -155,6 +193,12 @@ def pack_pool():
 def pack(pack_pool) -> PackClient:
     """The policy pack as the CLI starts it for a prod stack."""
     return pack_pool.get("prod")
+
+
+@pytest.fixture(scope="session")
+def baseline_pack(pack_pool) -> PackClient:
+    """A prod stack that declares itself the account baseline (account-level controls required there)."""
+    return pack_pool.get("prod", config={"preflight:accountBaseline": "true"})
 
 
 @pytest.fixture(scope="session")

@@ -21,11 +21,12 @@ SCHEMA = {
     "items": {
         "type": "object",
         "properties": {
-            "resource": {"type": "string"},
+            "resource": {"type": "string", "minLength": 1},
             "reason": {"type": "string"},
-            "expires": {"type": "string"},
+            "expires": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
         },
         "required": ["resource"],
+        "additionalProperties": False,
     },
     "default": [],
 }

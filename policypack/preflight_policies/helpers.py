@@ -179,10 +179,12 @@ def presence_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
                     remediation: str, types: Sequence[str], message: str, frameworks: Iterable[str] = (),
                     levels: Optional[Mapping[str, str]] = None, environments: Sequence[str] = ("prod",),
                     satisfied_by: Optional[Callable[[Resource], bool]] = None,
-                    when: Callable[[Any], bool] = uses_aws):
+                    when: Callable[[Any], bool] = uses_aws, account: bool = False):
     """One line for "a stack in `environments` must contain a resource of `types`" (a budget, a
     GuardDuty detector...). `satisfied_by` narrows which of those resources count; unknown inputs
-    count (judged again when known). `when` says which stacks need it (default: any AWS stack)."""
+    count (judged again when known). `when` says which stacks need it (default: any AWS stack).
+    `account=True`: an account-level control (one per AWS account), required of the account baseline stack
+    only; other stacks get at most one advisory summary (see rules/account.py)."""
     from .model import stack_policy
 
     def check(stack, report) -> None:
@@ -195,7 +197,7 @@ def presence_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
             report(message)
     check.__name__ = f"check_{name.replace('-', '_')}"
     return stack_policy(name=name, title=title, checklist=checklist, severity=severity, remediation=remediation,
-                        frameworks=frameworks, types=tuple(types), levels=levels)(check)
+                        frameworks=frameworks, types=tuple(types), levels=levels, account=account)(check)
 
 
 def json_keys(document: Any) -> set:

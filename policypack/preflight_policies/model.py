@@ -124,6 +124,12 @@ class PolicyMeta:
     frameworks: Tuple[str, ...]
     remediation: str
     levels: Mapping[str, str] = field(default_factory=lambda: dict(STRICT_EXCEPT_DEV))
+    # An account-level control (one budget, one trail... per AWS account): required of the stack that
+    # declares itself the account baseline (`preflight:accountBaseline: true`), summarised elsewhere.
+    account: bool = False
+    # Names of less specific policies that describe the same defect: when this policy reports a resource,
+    # theirs are dropped for that resource (one finding per cause). Checked at load: names exist, no cycles.
+    supersedes: Tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -139,7 +145,8 @@ class PolicyMeta:
     @property
     def tags(self) -> List[str]:
         """Wire tags: one per checklist id, one per framework reference after the primary."""
-        return [f"checklist:{c}" for c in self.checklist] + [f"framework:{f}" for f in self.frameworks[1:]]
+        return ([f"checklist:{c}" for c in self.checklist] + [f"framework:{f}" for f in self.frameworks[1:]]
+                + (["scope:account"] if self.account else []) + [f"supersedes:{n}" for n in self.supersedes])
 
     def validate(self) -> None:
         problems = []
@@ -168,6 +175,8 @@ class PolicyMeta:
         for env, level in self.levels.items():
             if level not in LEVELS:
                 problems.append(f"level {level!r} for {env} must be one of {', '.join(LEVELS)}")
+        if self.name in self.supersedes:
+            problems.append("a policy cannot supersede itself")
         if problems:
             raise MetadataError(f"policy {self.name!r}: " + "; ".join(problems))
 
@@ -223,22 +232,24 @@ def _validate_config(name: str, config: Mapping[str, Mapping[str, Any]]) -> None
 
 
 def _meta(name: str, title: str, checklist: Sequence[str] | str, severity: str, remediation: str,
-          frameworks: Iterable[str] = (), levels: Optional[Mapping[str, str]] = None) -> PolicyMeta:
+          frameworks: Iterable[str] = (), levels: Optional[Mapping[str, str]] = None, account: bool = False,
+          supersedes: Iterable[str] = ()) -> PolicyMeta:
     return PolicyMeta(
         name=name, title=title,
         checklist=(checklist,) if isinstance(checklist, str) else tuple(checklist),
         severity=severity, frameworks=tuple(frameworks), remediation=remediation,
-        levels=dict(levels if levels is not None else STRICT_EXCEPT_DEV))
+        levels=dict(levels if levels is not None else STRICT_EXCEPT_DEV), account=account,
+        supersedes=tuple(supersedes))
 
 
 def resource_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
                     remediation: str, types: Sequence[str] | str, frameworks: Iterable[str] = (),
                     levels: Optional[Mapping[str, str]] = None,
-                    config: Optional[Mapping[str, Mapping[str, Any]]] = None):
+                    config: Optional[Mapping[str, Mapping[str, Any]]] = None, supersedes: Iterable[str] = ()):
     """Decorator: turns `def check(resource, report)` into a ResourcePolicy."""
     def wrap(fn: Callable[[Any, Report], None]) -> ResourcePolicy:
         return ResourcePolicy(
-            meta=_meta(name, title, checklist, severity, remediation, frameworks, levels),
+            meta=_meta(name, title, checklist, severity, remediation, frameworks, levels, supersedes=supersedes),
             types=(types,) if isinstance(types, str) else tuple(types),
             check=fn, config=dict(config or {}))
     return wrap
@@ -247,10 +258,12 @@ def resource_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
 def stack_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
                  remediation: str, frameworks: Iterable[str] = (), types: Sequence[str] = (),
                  levels: Optional[Mapping[str, str]] = None,
-                 config: Optional[Mapping[str, Mapping[str, Any]]] = None):
-    """Decorator: turns `def check(stack, report)` into a StackPolicy."""
+                 config: Optional[Mapping[str, Mapping[str, Any]]] = None, account: bool = False,
+                 supersedes: Iterable[str] = ()):
+    """Decorator: turns `def check(stack, report)` into a StackPolicy. `account=True` marks an account-level
+    control (see PolicyMeta.account)."""
     def wrap(fn: Callable[[Any, Report], None]) -> StackPolicy:
         return StackPolicy(
-            meta=_meta(name, title, checklist, severity, remediation, frameworks, levels),
+            meta=_meta(name, title, checklist, severity, remediation, frameworks, levels, account, supersedes),
             check=fn, config=dict(config or {}), types=tuple(types))
     return wrap

@@ -161,6 +161,29 @@ def _walk(root: Any, parts: Tuple[Any, ...], raise_unknown: bool) -> Any:
     return current
 
 
+def _leaves(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _leaves(v)
+    elif value is not None and value is not _MISSING and not is_unknown(value):
+        yield value
+
+
+def secret_leaves(resource: "Resource") -> List[Any]:
+    """The scalar values the program marked secret in `resource`'s inputs (for redacting messages).
+
+    A resource whose inputs no check read (still undecoded) has none a message could carry."""
+    if resource._struct is not None:
+        return []
+    out: List[Any] = []
+    for path in resource._secret_paths or ():
+        out.extend(_leaves(_walk(resource._props, path, False) if path else resource._props))
+    return out
+
+
 class Resource:
     """One resource as a check sees it (Analyze: inputs; AnalyzeStack: inputs plus graph links).
 
@@ -315,8 +338,8 @@ class Stack:
         value = resource.peek(prop)
         if value is None or is_unknown(value):
             return []
-        values = set(value) if isinstance(value, list) else {value}
-        values = {v for v in values if isinstance(v, str)}
+        # Only strings name other resources; a list may hold anything (objects, numbers, nested lists).
+        values = {v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)}
         if not values:
             return []
         matched = set()

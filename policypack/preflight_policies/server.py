@@ -7,6 +7,7 @@ type run. Diagnostics, not-applicable entries, analyzer info and config handling
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -22,9 +23,14 @@ from pulumi.runtime import proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy.proxy import UnknownValueError
 
-from . import environment, exemptions
+from . import environment, exemptions, packconfig
 from .model import NotApplicable, ResourcePolicy, StackPolicy
-from .resource import Resource, Stack
+from .resource import Resource, Stack, secret_leaves
+from .rules.account import ACCOUNT_BASELINE_KEY
+
+# The SDK's text for a policy that could not run in preview: an advisory note, not a finding.
+_PREVIEW_PREFIX = "can't run policy '"
+REDACTED = "[secret]"
 
 _MAX_RPC_MESSAGE_SIZE = 1024 * 1024 * 400
 _LEVEL_TO_PROTO = {"advisory": proto.ADVISORY, "mandatory": proto.MANDATORY, "disabled": proto.DISABLED,
@@ -41,6 +47,89 @@ def _pack_version(pack_dir: str) -> str:
             return m.group(1) if m else "0.0.1"
     except OSError:
         return "0.0.1"
+
+
+def is_account_baseline(config: Any) -> bool:
+    """The stack declares itself the account baseline (`preflight:accountBaseline: true`). It can only make a
+    stack stricter (account-level controls become required there), so reading it from stack config is safe."""
+    value = (config or {}).get(ACCOUNT_BASELINE_KEY)
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _secret_config_values(config: Any, secret_keys: Any) -> List[str]:
+    out = []
+    for key in secret_keys or ():
+        value = (config or {}).get(key)
+        if isinstance(value, str) and value:
+            out.append(value)
+    return out
+
+
+class Redactor:
+    """Replaces every secret leaf value (from the program's inputs or the stack's secret config) in a text.
+
+    Strings of four characters or more are replaced wherever they appear (also as repr/JSON escapes); numbers
+    and shorter strings only as a whole word, so that a secret 'abc' or 5432 is hidden without mangling every
+    word containing it. A secret JSON document's values are secret too.
+    """
+
+    def __init__(self, values: Any):
+        forms = set()
+        values = list(values)
+        for v in list(values):
+            # A secret JSON document (a policy, a container definition...) keeps its parts secret too.
+            if isinstance(v, str) and v[:1] in ("{", "[") and len(v) < 1_000_000:
+                try:
+                    values.extend(_json_leaves(json.loads(v)))
+                except ValueError:
+                    pass
+        words = set()  # numbers and short strings: only as a whole word (5432 is not hidden inside 54321)
+        for v in values:
+            if isinstance(v, bool) or v is None:
+                continue
+            if isinstance(v, (int, float)):
+                words.add(str(v))
+                if isinstance(v, float) and v.is_integer():
+                    words.add(str(int(v)))
+                continue
+            text = str(v)
+            if not text.strip():
+                continue
+            for form in (text, repr(text)[1:-1], json_escape(text)):
+                if form:
+                    (forms if len(form) >= 4 else words).add(form)
+        self._long = sorted(forms, key=len, reverse=True)
+        short = sorted(words, key=len, reverse=True)
+        self._short = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, short)) + r")(?![A-Za-z0-9])") \
+            if short else None
+
+    def __bool__(self) -> bool:
+        return bool(self._long or self._short)
+
+    def __call__(self, text: str) -> str:
+        for form in self._long:
+            if form in text:
+                text = text.replace(form, REDACTED)
+        if self._short is not None:
+            text = self._short.sub(REDACTED, text)
+        return text
+
+
+def json_escape(text: str) -> str:
+    return json.dumps(text)[1:-1]
+
+
+def _json_leaves(value: Any) -> List[Any]:
+    out, stack = [], [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif node is not None and not isinstance(node, bool):
+            out.append(node)
+    return out
 
 
 def _resource_from_request(req: Any, with_graph: bool) -> Resource:
@@ -89,6 +178,28 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         self._config: Dict[str, Dict[str, Any]] = {}
         self._exemptions: Dict[str, List[exemptions.Exemption]] = {}
         self._stack_tags: Dict[str, str] = {}
+        process_config = environment.parse_pulumi_config(os.environ.get("PULUMI_CONFIG"))
+        self.account_baseline = is_account_baseline(process_config)
+        try:
+            secret_keys = json.loads(os.environ.get("PULUMI_CONFIG_SECRET_KEYS") or "[]")
+        except ValueError:
+            secret_keys = []
+        self._config_secrets = _secret_config_values(process_config, secret_keys if isinstance(secret_keys, list)
+                                                     else [])
+        self._by_name = {p.meta.name: p for p in self.policies}
+        # name -> every policy that supersedes it, directly or through a chain
+        self._superseded_by: Dict[str, set] = {}
+        for p in self.policies:
+            for other in p.meta.supersedes:
+                self._superseded_by.setdefault(other, set()).add(p.meta.name)
+        changed = True
+        while changed:
+            changed = False
+            for name, by in self._superseded_by.items():
+                extra = set().union(*(self._superseded_by.get(b, set()) for b in by)) - by - {name}
+                if extra:
+                    by |= extra
+                    changed = True
         self._plans: Dict[str, List[Tuple[ResourcePolicy, str, List[exemptions.Exemption], Dict[str, Any]]]] = {}
 
     # -- configuration -------------------------------------------------------------------------
@@ -151,11 +262,30 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
 
     def Configure(self, request, context):
         levels, config, exempt = {}, {}, {}
-        for name, pc in request.policyConfig.items():
-            levels[name] = _PROTO_TO_LEVEL.get(pc.enforcementLevel, "advisory")
+        problems: List[str] = []
+        for name, pc in sorted(request.policyConfig.items()):
+            level = _PROTO_TO_LEVEL.get(pc.enforcementLevel)
+            if level is None:
+                problems.append(f"policy pack config for {name!r} has enforcement level {pc.enforcementLevel}, "
+                                f"which is not one of {', '.join(packconfig.LEVELS)}")
             props = json_format.MessageToDict(pc.properties)
+            policy = self._by_name.get(name)
+            if policy is None:
+                if name == "all":
+                    if props:
+                        problems.append(f"policy pack config 'all' takes only an enforcement level, not "
+                                        f"{', '.join(sorted(props))}; put settings under each policy's name")
+                    continue
+                problems.append(f"policy pack config names unknown policy {name!r}; run `preflight policies` "
+                                f"for the names")
+                continue
+            problems.extend(packconfig.errors_for(name, packconfig.policy_schema(policy), props))
+            levels[name] = level or "mandatory"
             exempt[name] = exemptions.parse(props.pop("exemptions", []))
             config[name] = props
+        if problems:
+            # Nothing of a config with mistakes is applied: the previous configuration stays in force.
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "\n".join(problems))
         if self._stack is not None:
             assigned = environment.assigned(
                 self._stack, config.get(environment.ASSIGNING_POLICY, {}).get("environments"))
@@ -173,6 +303,11 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
 
     def ConfigureStack(self, request, context):
         self._stack_tags = dict(request.tags)
+        config = dict(request.config)
+        # Stricter only: a stack that declares itself the baseline in either place is one.
+        self.account_baseline = self.account_baseline or is_account_baseline(config)
+        self._config_secrets = sorted(set(self._config_secrets)
+                                      | set(_secret_config_values(config, request.config_secret_keys)))
         return proto.AnalyzerStackConfigureResponse()
 
     def Handshake(self, request, context):
@@ -200,8 +335,11 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
                     response.not_applicable.append(proto.PolicyNotApplicable(
                         policy_name=policy.meta.name, reason=exemptions.reason_text(valid)))
                     continue
+            if policy.meta.account and not self.account_baseline:
+                level = "advisory"  # account-level controls never fail a stack that is not the baseline
             resource.config = dict(config)  # each check gets its own copy, as before
             self._run(policy, level, response, lambda report: policy.check(resource, report), default_urn="")
+        self._finish(response, [resource], request.urn)
         return response
 
     def AnalyzeStack(self, request, context):
@@ -212,14 +350,22 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         stack.stack_tags = self._stack_tags
         for r in resources:
             r.environment = self.environment
-        for policy in self._stack_policies:
+        # Account-level findings that blame the stack itself, in a stack that is not the account baseline.
+        stack.account_findings = []
+        ordered = sorted(self._stack_policies, key=lambda p: p.meta.name == "account-baseline-controls")
+        for policy in ordered:
             level = self.level(policy)
             if level is None:
                 continue
             stack.config = self.policy_config(policy)
             policy_exemptions = self._exemptions.get(policy.meta.name, [])
+            deferred = None
+            if policy.meta.account and not self.account_baseline:
+                level = "advisory"  # a resource this stack defines may still be judged, but never fails it
+                deferred = (lambda name: lambda message: stack.account_findings.append((name, message)))(
+                    policy.meta.name)
             self._run(policy, level, response, lambda report: policy.check(stack, report),
-                      default_urn="", exemption_list=policy_exemptions)
+                      default_urn="", exemption_list=policy_exemptions, stackwide=deferred)
         # Invalid exemptions are violations of the policy they would exempt from.
         for policy in self.policies:
             level = self.level(policy)
@@ -228,6 +374,7 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
             for e in self._exemptions.get(policy.meta.name, []):
                 if e.problem:
                     self._diagnostic(response, policy, level, e.problem, "")
+        self._finish(response, resources, "")
         return response
 
     # -- helpers -------------------------------------------------------------------------------
@@ -239,11 +386,60 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
             description=m.title, enforcementLevel=_LEVEL_TO_PROTO[level],
             severity=_SEVERITY_TO_PROTO[m.severity]))
 
+    def _finish(self, response, resources: Sequence[Resource], default_urn: str) -> None:
+        """One finding per cause, then no secret in any text of the response."""
+        self._apply_supersedes(response, default_urn)
+        self._redact(response, resources)
+
+    def _apply_supersedes(self, response, default_urn: str) -> None:
+        if not self._superseded_by or not response.diagnostics:
+            return
+        reported: Dict[str, set] = {}
+        for d in response.diagnostics:
+            if not d.message.startswith(_PREVIEW_PREFIX):
+                reported.setdefault(d.urn or default_urn, set()).add(d.policyName)
+        keep, dropped = [], []
+        for d in response.diagnostics:
+            by = self._superseded_by.get(d.policyName)
+            winners = sorted(by & reported.get(d.urn or default_urn, set())) if by else []
+            if winners and not d.message.startswith(_PREVIEW_PREFIX):
+                dropped.append((d.policyName, d.urn, winners[0]))
+            else:
+                keep.append(d)
+        if not dropped:
+            return
+        del response.diagnostics[:]
+        response.diagnostics.extend(keep)
+        for name, urn, winner in dropped:
+            where = f"{urn}: " if urn else ""
+            response.not_applicable.append(proto.PolicyNotApplicable(
+                policy_name=name, reason=f"{where}the same defect is reported by the more specific policy {winner}"))
+
+    def _redact(self, response, resources: Sequence[Resource]) -> None:
+        values = list(self._config_secrets)
+        for r in resources:
+            values.extend(secret_leaves(r))
+            if r.provider is not None:
+                values.extend(secret_leaves(r.provider))
+        if not values:
+            return
+        redact = Redactor(values)
+        if not redact:
+            return
+        for d in response.diagnostics:
+            d.message = redact(d.message)
+        for n in response.not_applicable:
+            n.reason = redact(n.reason)
+
     def _run(self, policy, level: str, response, call, default_urn: str,
-             exemption_list: Optional[List[exemptions.Exemption]] = None) -> None:
+             exemption_list: Optional[List[exemptions.Exemption]] = None,
+             stackwide: Optional[Any] = None) -> None:
         exempted: List[str] = []
 
         def report(message: str, urn: Optional[str] = None) -> None:
+            if stackwide is not None and not urn:
+                stackwide(message)
+                return
             if urn and exemption_list:
                 valid, _ = exemptions.match(exemption_list, urn)
                 if valid is not None:

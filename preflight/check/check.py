@@ -17,6 +17,7 @@ import grpc
 from .. import environment
 from ..analyzer import LEVEL_NAMES, SEVERITY_NAMES, PolicyPackProcess, StackContext
 from ..errors import UsageError
+from . import pack_config
 from ..report import SEVERITY_ORDER
 from . import engine
 from .project import load_project, load_stack
@@ -156,6 +157,7 @@ def run_check(project_dir: str, stack_name: str, pack_dir: Optional[str] = None,
         started = time.perf_counter()
         try:
             info = pack.get_info()
+            pack_config.validate(info, policy_config)  # every schema mistake, as the Pulumi CLI finds them
             effective = pack.configure(policy_config)
             pack.configure_stack()
             resources = recording.resources

@@ -147,16 +147,17 @@ c.AgentAccess("v-agent-expensive-model", c.AgentAccessArgs(role_name="v-agent", 
 """
 
 # Account-level opt-outs: each removes the only resource of its kind from an otherwise complete prod
-# environment, so the pack's stack policies (which blame the stack) attribute each violation to it.
+# environment that declares itself the account baseline (so account-level controls are mandatory in prod), so
+# the pack's stack policies (which blame the stack) attribute each violation to it.
 ACCOUNT_VARIANTS = {
-    "security_hub=False": ("securityhub-enabled", "advisory"),
-    "record_configuration=False": ("config-recorder-present", "advisory"),
-    "security_contact_managed_elsewhere=True": ("security-contact-registered", "advisory"),
-    "profile macie=False": ("macie-enabled", "advisory"),
+    "security_hub=False": ("securityhub-enabled", "mandatory"),
+    "record_configuration=False": ("config-recorder-present", "mandatory"),
+    "security_contact_managed_elsewhere=True": ("security-contact-registered", "mandatory"),
+    "profile macie=False": ("macie-enabled", "mandatory"),
     # bedrock_invocation_logging=False is not here: the agent role's policy (the only sign of Bedrock use in
     # this program) is computed from new resources' ARNs, so it is unknown in a preview, as under
     # `pulumi preview`, and the pack cannot see the use. tests/policypack covers the policy itself.
-    "cost_anomaly_detection=False": ("cost-anomaly-detection", "advisory"),
+    "cost_anomaly_detection=False": ("cost-anomaly-detection", "mandatory"),
 }
 
 ACCOUNT_VARIANT_PROGRAM = f"""
@@ -177,11 +178,13 @@ c.Environment("v-env", c.EnvironmentArgs(
 """
 
 
-def _run_program(tmp_path_factory, folder: str, program: str):
+def _run_program(tmp_path_factory, folder: str, program: str, account_baseline: bool = False):
     from tests.conftest import write_project
     directory = tmp_path_factory.mktemp(folder)
-    write_project(directory, program, stack="prod",
-                  config={"aws:region": "eu-west-1", "preflight:environment": "prod"}, project_name=folder)
+    config = {"aws:region": "eu-west-1", "preflight:environment": "prod"}
+    if account_baseline:  # the stack that creates the account-level controls says so (as stacks/baseline does)
+        config["preflight:accountBaseline"] = True
+    write_project(directory, program, stack="prod", config=config, project_name=folder)
     return run_check(str(directory), "prod")
 
 
@@ -192,7 +195,7 @@ def variant_result(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def account_variant_result(tmp_path_factory):
-    return _run_program(tmp_path_factory, "account-variants", ACCOUNT_VARIANT_PROGRAM)
+    return _run_program(tmp_path_factory, "account-variants", ACCOUNT_VARIANT_PROGRAM, account_baseline=True)
 
 
 @pytest.mark.parametrize("component, expected", sorted(VARIANTS.items()))

@@ -253,7 +253,8 @@ def test_bedrock_invocation_logging_in_prod(pack, dev_pack):
     assert not dev_pack.analyze_stack([guardrail]).violations("bedrock-invocation-logging")
 
 
-def test_prod_budget_present(pack):
+def test_prod_budget_present(baseline_pack):
+    pack = baseline_pack  # an account-level control: required of the account baseline stack
     fn = res(FUNCTION, "f", {})
     [d] = pack.analyze_stack([fn]).violations("prod-budget-present")
     assert d.level == "mandatory" and d.severity == "high"
@@ -266,14 +267,15 @@ def test_prod_budget_present(pack):
 
 
 def test_prod_budget_only_in_prod(pack_for):
-    staging = pack_for("staging")
+    staging = pack_for("staging", config={"preflight:accountBaseline": "true"})
     assert not staging.analyze_stack([res(FUNCTION, "f", {})]).violations("prod-budget-present")
 
 
-def test_cost_anomaly_detection(pack):
+def test_cost_anomaly_detection(baseline_pack):
+    pack = baseline_pack  # an account-level control: mandatory in the prod account baseline
     fn = res(FUNCTION, "f", {})
     [d] = pack.analyze_stack([fn]).violations("cost-anomaly-detection")
-    assert d.level == "advisory"
+    assert d.level == "mandatory"
     monitor = res(MONITOR, "spend", {"monitorType": "DIMENSIONAL", "monitorDimension": "SERVICE"})
     [d] = pack.analyze_stack([fn, monitor]).violations("cost-anomaly-detection")
     assert d.urn == monitor["urn"]

@@ -85,7 +85,7 @@ def test_config_recorder_all_resources(pack):
     assert not result.violations(policy) and policy in result.not_applicable
 
 
-# Account-level services: advisory stack rules, judged in prod only, satisfied by the resource.
+# Account-level services: required of the prod account baseline (mandatory), satisfied by the resource.
 PRESENCE = [
     ("cloudtrail-present", [res(TRAIL, "audit", GOOD_TRAIL)]),
     ("config-recorder-present", [res(RECORDER, "rec", {})]),
@@ -97,21 +97,24 @@ PRESENCE = [
 
 
 @pytest.mark.parametrize("policy,satisfying", PRESENCE)
-def test_account_services_presence(pack, dev_pack, policy, satisfying):
+def test_account_services_presence(baseline_pack, pack_for, policy, satisfying):
+    pack, dev_pack = baseline_pack, pack_for("dev", config={"preflight:accountBaseline": "true"})
     workload = [res(FUNCTION, "f", {})]
     [d] = pack.analyze_stack(workload).violations(policy)
-    assert d.level == "advisory"
+    assert d.level == "mandatory"
     assert not pack.analyze_stack(workload + satisfying).violations(policy)
     assert not dev_pack.analyze_stack(workload).violations(policy)
     assert not pack.analyze_stack([]).violations(policy)  # nothing on AWS, nothing to guard
 
 
-def test_security_contact_must_be_security(pack):
+def test_security_contact_must_be_security(baseline_pack):
+    pack = baseline_pack
     billing = [res(FUNCTION, "f", {}), res(CONTACT, "bill", {"alternateContactType": "BILLING"})]
     assert pack.analyze_stack(billing).violations("security-contact-registered")
 
 
-def test_macie_only_when_the_stack_stores_data(pack):
+def test_macie_only_when_the_stack_stores_data(baseline_pack):
+    pack = baseline_pack
     assert not pack.analyze_stack([res(FUNCTION, "f", {})]).violations("macie-enabled")
     data = [res(BUCKET, "customer-data", {})]
     assert pack.analyze_stack(data).violations("macie-enabled")

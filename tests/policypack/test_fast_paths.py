@@ -126,8 +126,7 @@ def plain_referenced(stack, resource, prop, *types):
     value = resource.peek(prop)
     if value is None or is_unknown(value):
         return []
-    values = set(value) if isinstance(value, list) else {value}
-    values = {v for v in values if isinstance(v, str)}
+    values = {v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)}
     return [t for t in targets if values & _identities(t)]
 
 
@@ -205,13 +204,16 @@ def test_referencing_matches_the_plain_scan(seed):
             assert None not in stack.referencing(target, "bucket", *types)
 
 
-def test_unhashable_reference_values_fail_the_same_way():
+def test_reference_values_of_any_shape_are_read_not_crashed_on():
+    """A list input may hold objects (a delivery role named by ARN inside a config block, a vault named by a
+    literal ARN next to options): only its strings can name a resource, the rest is ignored, never a crash."""
     stack = Stack([Resource(BUCKET, "b", "urn:b", {"bucket": "b"}),
-                   Resource(SSE, "c", "urn:c", {"bucket": [{"not": "hashable"}]})])
-    with pytest.raises(TypeError):
-        plain_referenced(stack, stack.resources[1], "bucket", BUCKET)
-    with pytest.raises(TypeError):
-        stack.referenced(stack.resources[1], "bucket", BUCKET)
+                   Resource(SSE, "c", "urn:c", {"bucket": [{"not": "hashable"}, ["nested"], 7, "b"]}),
+                   Resource(SSE, "d", "urn:d", {"bucket": [{"not": "hashable"}]})])
+    for r in stack.resources[1:]:
+        assert stack.referenced(r, "bucket", BUCKET) == plain_referenced(stack, r, "bucket", BUCKET)
+    assert [t.name for t in stack.referenced(stack.resources[1], "bucket", BUCKET)] == ["b"]
+    assert stack.referenced(stack.resources[2], "bucket", BUCKET) == []
 
 
 # -- reading inputs ----------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def test_s3_kms_encryption_split_resource(pack, sse_type):
     [d] = pack.analyze_stack(_bucket_stack("AES256", sse_type=sse_type)).violations("s3-bucket-kms-encryption")
     assert d.urn.endswith("::data") and "AES256" in d.message
     [d] = pack.analyze_stack(_bucket_stack(None)).violations("s3-bucket-kms-encryption")
-    assert "no server-side encryption" in d.message
+    assert "SSE-S3" in d.message and "not with a KMS key you control" in d.message  # S3 default since 2023
 
 
 def test_s3_kms_encryption_inline_v7_shape(pack):
@@ -89,11 +89,15 @@ def test_s3_split_resource_linked_by_property_dependency_when_id_unknown(pack):
 
 def test_s3_bucket_public_access_block(pack):
     assert not pack.analyze_stack(_bucket_stack("aws:kms")).violations("s3-bucket-public-access-block")
+    # No block at all: AWS blocks public access on new buckets by default, so it is advice, not a failure.
     [d] = pack.analyze_stack(_bucket_stack("aws:kms", pab=None)).violations("s3-bucket-public-access-block")
-    assert "no aws.s3.BucketPublicAccessBlock" in d.message
+    assert "no aws.s3.BucketPublicAccessBlock" in d.message and "since April 2023" in d.message
+    assert d.level == "advisory" and d.severity == "low"
+    # A block that turns a setting off is one finding, on the block itself (s3-public-access-block-settings).
     partial = {**ALL_ON, "restrictPublicBuckets": False}
-    [d] = pack.analyze_stack(_bucket_stack("aws:kms", pab=partial)).violations("s3-bucket-public-access-block")
-    assert "restrictPublicBuckets" in d.message
+    assert not pack.analyze_stack(_bucket_stack("aws:kms", pab=partial)).violations("s3-bucket-public-access-block")
+    [d] = pack.analyze(PAB, partial).violations("s3-public-access-block-settings")
+    assert "restrictPublicBuckets" in d.message and d.level == "mandatory"
 
 
 @pytest.mark.parametrize("type_", [PAB, ACCOUNT_PAB])
@@ -127,13 +131,19 @@ def test_security_group_admin_ports(pack):
     ok = {"ingress": [{"fromPort": 443, "toPort": 443, "protocol": "tcp", "cidrBlocks": ["0.0.0.0/0"]},
                       {"fromPort": 22, "toPort": 22, "protocol": "tcp", "cidrBlocks": ["10.0.0.0/8"]}]}
     assert not pack.analyze(SG, ok).violations("security-group-no-world-admin-ports")
-    bad = {"ingress": [{"fromPort": 0, "toPort": 65535, "protocol": "tcp", "ipv6CidrBlocks": ["::/0"]}]}
+    bad = {"ingress": [{"fromPort": 20, "toPort": 3389, "protocol": "tcp", "ipv6CidrBlocks": ["::/0"]}]}
     [d] = pack.analyze(SG, bad).violations("security-group-no-world-admin-ports")
     assert "22 (SSH)" in d.message and "3389 (RDP)" in d.message
+    # Every port open: one finding, the more specific all-ports one (it supersedes admin ports).
+    every = {"ingress": [{"fromPort": 0, "toPort": 65535, "protocol": "tcp", "ipv6CidrBlocks": ["::/0"]}]}
+    result = pack.analyze(SG, every)
+    assert result.policies() >= {"security-group-no-world-all-ports"}
+    assert not result.violations("security-group-no-world-admin-ports")
+    assert "security-group-no-world-all-ports" in result.not_applicable["security-group-no-world-admin-ports"]
     rule = {"type": "ingress", "fromPort": 3389, "toPort": 3389, "protocol": "tcp", "cidrBlocks": ["0.0.0.0/0"]}
     assert pack.analyze(SG_RULE, rule).violations("security-group-no-world-admin-ports")
     assert not pack.analyze(SG_RULE, {**rule, "type": "egress"}).violations("security-group-no-world-admin-ports")
-    vpc_rule = {"ipProtocol": "-1", "cidrIpv4": "0.0.0.0/0", "securityGroupId": "sg-1"}
+    vpc_rule = {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "cidrIpv4": "0.0.0.0/0", "securityGroupId": "sg-1"}
     assert pack.analyze(INGRESS, vpc_rule).violations("security-group-no-world-admin-ports")
     assert not pack.analyze(INGRESS, {**vpc_rule, "cidrIpv4": "10.1.0.0/16"}).violations(
         "security-group-no-world-admin-ports")

@@ -144,8 +144,9 @@ def test_prod_alarms_and_dashboard_present(pack, dev_pack):
     assert not dev_pack.analyze_stack([fn]).violations("prod-alarms-present")
 
 
-def test_guardduty_present_is_advisory_in_prod(pack, dev_pack):
+def test_guardduty_present_in_the_account_baseline(baseline_pack, dev_pack):
+    pack = baseline_pack
     [d] = pack.analyze_stack([res(FUNCTION, "f", {})]).violations("guardduty-present")
-    assert d.level == "advisory" and "preflight audit" in d.message
+    assert d.level == "mandatory" and "GuardDuty is off until a detector is created" in d.message
     assert not pack.analyze_stack([res(DETECTOR, "gd", {"enable": True})]).violations("guardduty-present")
     assert not dev_pack.analyze_stack([res(FUNCTION, "f", {})]).violations("guardduty-present")

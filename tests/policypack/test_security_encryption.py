@@ -49,9 +49,12 @@ CASES = [
 
 @pytest.mark.parametrize("policy,type_,good,bad", CASES, ids=[f"{c[0]}-{c[1].split(':')[-1]}" for c in CASES])
 def test_policy_passes_and_fails(pack, policy, type_, good, bad):
-    assert not pack.analyze(type_, good, name="good").violations(policy)
-    [d] = pack.analyze(type_, bad, name="bad").violations(policy)
-    assert d.level == "mandatory" and "'bad'" in d.message
+    # sns-topic-encrypted is superseded by sns-topic-kms on the same topic: it is seen with that one off.
+    config = {"sns-topic-kms": "disabled"} if policy == "sns-topic-encrypted" else {}
+    with pack.configured(config):
+        assert not pack.analyze(type_, good, name="good").violations(policy)
+        [d] = pack.analyze(type_, bad, name="bad").violations(policy)
+        assert d.level == "mandatory" and "'bad'" in d.message
 
 
 def test_kms_rotation_skips_asymmetric_keys_and_unknowns(pack):

@@ -68,7 +68,7 @@ def test_split_out_bucket_passes_everything_on_the_data_bucket(pack):
 @pytest.mark.parametrize("policy,mutation,expected", [
     ("s3-bucket-versioning", {"versioning": None}, "not versioned"),
     ("s3-bucket-versioning", {"versioning": "Suspended"}, "not versioned"),
-    ("s3-bucket-ownership-enforced", {"ownership": None}, "honours ACLs"),
+    ("s3-bucket-ownership-enforced", {"ownership": "BucketOwnerPreferred"}, "re-enables ACLs"),
     ("s3-bucket-ownership-enforced", {"ownership": "ObjectWriter"}, "ObjectWriter"),
     ("s3-bucket-tls-only", {"policy": None}, "plain-HTTP"),
     ("s3-bucket-tls-only", {"policy": {"Statement": [{**TLS_ONLY["Statement"][0], "Effect": "Allow"}]}}, "plain-HTTP"),
@@ -207,3 +207,61 @@ def test_inline_log_target_is_exempt_from_logging(pack, type_, props):
     assert "log-bucket" not in blamed(result, "s3-bucket-access-logging")
     # The same bucket is judged when nobody logs into it.
     assert "log-bucket" in blamed(pack.analyze_stack([logs]), "s3-bucket-access-logging")
+
+
+# -- AWS's current defaults (April 2023: public access blocked, ACLs disabled; January 2023: SSE-S3) -----------
+WEBSITE = "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration"
+SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+
+
+def test_bucket_nobody_gave_an_acl_is_not_told_it_honours_acls(pack):
+    # New buckets default to BucketOwnerEnforced: no ownership control means ACLs are off.
+    result = pack.analyze_stack(split_stack(ownership=None))
+    assert "data" not in blamed(result, "s3-bucket-ownership-enforced")
+    [d] = [d for d in pack.analyze_stack(split_stack(ownership="ObjectWriter")).violations(
+        "s3-bucket-ownership-enforced") if d.urn.endswith("::data")]
+    assert "April 2023" in d.message and "ObjectWriter" in d.message
+
+
+def test_unencrypted_means_sse_s3_not_no_encryption(pack):
+    [d] = [d for d in pack.analyze_stack(split_stack()).violations("s3-bucket-kms-encryption")
+           if d.urn.endswith("::data")]
+    assert "no server-side encryption" not in d.message
+    assert "SSE-S3" in d.message and "January 5, 2023" in d.message and "KMS key you control" in d.message
+    bucket = res(BUCKET, "aes", {"bucket": "aes"})
+    aes = link(res(SSE, "aes-sse", {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}),
+               "bucket", bucket)
+    [d] = pack.analyze_stack([bucket, aes]).violations("s3-bucket-kms-encryption")
+    assert "AES256" in d.message and "None" not in d.message
+
+
+def test_public_access_block_resource_that_omits_a_setting_turns_it_off(pack):
+    [d] = pack.analyze(PAB, {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True}).violations(
+        "s3-public-access-block-settings")
+    assert "restrictPublicBuckets" in d.message and "provider then sets it false" in d.message
+
+
+@pytest.mark.parametrize("shape", ["split", "inline-v7", "inline-v6"])
+def test_website_bucket_is_judged_as_a_website(pack, shape):
+    if shape == "split":
+        site = res(BUCKET, "site", {"bucket": "site"})
+        stack = [site, link(res(WEBSITE, "site-web", {"indexDocument": {"suffix": "index.html"}}), "bucket", site)]
+    elif shape == "inline-v7":
+        site = res(BUCKET, "site", {"bucket": "site", "website": {"indexDocument": "index.html"}})
+        stack = [site]
+    else:
+        site = res(BUCKET_V2, "site", {"bucket": "site", "websites": [{"indexDocument": "index.html"}]})
+        stack = [site]
+    result = pack.analyze_stack(stack)
+    [d] = result.violations("s3-bucket-public-website")
+    assert d.urn == site["urn"] and d.level == "mandatory" and "CloudFront" in d.message and "origin access" in d.message
+    # Not asked for SSE-KMS (it breaks anonymous reads) nor for a TLS-only policy (website endpoints are HTTP).
+    assert not result.violations("s3-bucket-kms-encryption")
+    assert not result.violations("s3-bucket-tls-only")
+
+
+def test_plain_bucket_is_not_a_website(pack):
+    result = pack.analyze_stack([res(BUCKET, "plain", {"bucket": "plain", "website": {}})])
+    assert not result.violations("s3-bucket-public-website")
+    assert result.violations("s3-bucket-kms-encryption")

@@ -446,8 +446,9 @@ def bedrock_expensive_model_access(r, report):
 )
 def bedrock_provisioned_throughput_approved(r, report):
     approved = set(r.config.get("approved") or ())
-    names = {r.name, r.peek("provisionedModelName"), r.peek("modelId")}
-    if approved & {n for n in names if isinstance(n, str)}:
+    # Only strings name a model; an input of another shape (an object, a list) must not crash the check.
+    names = {n for n in (r.name, r.peek("provisionedModelName"), r.peek("modelId")) if isinstance(n, str)}
+    if approved & names:
         return
     what = "provisioned throughput" if r.type == T.BEDROCK_PROVISIONED_THROUGHPUT else "a model offer agreement"
     units = r.peek("modelUnits")
@@ -575,12 +576,12 @@ def _notifies(budget) -> bool:
 
 budget_present = presence_policy(
     name="prod-budget-present",
-    title="Production stacks must define a cost budget with notifications",
+    title="Production accounts must have a cost budget with notifications (in the account baseline stack)",
     checklist="ai.cost", severity="high",
     frameworks=("Preflight:prod-budget",),
-    types=(T.BUDGET,), levels=PROD_ONLY, satisfied_by=_notifies,
-    message="this production stack has no aws.budgets.Budget with a notification, so a runaway model bill is "
-            "discovered on the invoice; add a COST budget with ACTUAL and FORECASTED notifications",
+    types=(T.BUDGET,), levels=PROD_ONLY, satisfied_by=_notifies, account=True,
+    message="this account baseline stack has no aws.budgets.Budget with a notification, so a runaway model bill "
+            "is discovered on the invoice; add a COST budget with ACTUAL and FORECASTED notifications",
     remediation="Add aws.budgets.Budget(budget_type='COST', limit_amount='500', limit_unit='USD', time_unit='MONTHLY', "
                 "notifications=[{'comparison_operator': 'GREATER_THAN', 'threshold': 80, 'threshold_type': "
                 "'PERCENTAGE', 'notification_type': 'FORECASTED', 'subscriber_email_addresses': [...]}]) "
@@ -608,10 +609,10 @@ def budget_has_notifications(r, report):
 
 @stack_policy(
     name="cost-anomaly-detection",
-    title="Production accounts should watch for cost anomalies (a monitor with a subscription)",
+    title="Production accounts must watch for cost anomalies (a monitor with a subscription)",
     checklist=("ai.cost", "observability.alerting"), severity="low",
     frameworks=("Preflight:cost-anomaly-detection",),
-    types=(T.ANOMALY_MONITOR, T.ANOMALY_SUBSCRIPTION), levels=ADVISORY_EVERYWHERE,
+    types=(T.ANOMALY_MONITOR, T.ANOMALY_SUBSCRIPTION), levels=PROD_ONLY, account=True,
     remediation="Add aws.costexplorer.AnomalyMonitor(monitor_type='DIMENSIONAL', monitor_dimension='SERVICE') and an "
                 "aws.costexplorer.AnomalySubscription(monitor_arn_lists=[monitor.arn], frequency='IMMEDIATE', "
                 "subscribers=[...], threshold_expression=...) once per account (stacks/baseline does).",
@@ -622,8 +623,8 @@ def cost_anomaly_detection(stack, report):
     monitors = stack.of_type(T.ANOMALY_MONITOR)
     subscriptions = stack.of_type(T.ANOMALY_SUBSCRIPTION)
     if not monitors:
-        report("this production stack defines no aws.costexplorer.AnomalyMonitor; if no other stack does, an unusual "
-               "spend (a looping agent, a leaked key) is noticed late. `preflight audit` checks the account")
+        report("this account baseline stack defines no aws.costexplorer.AnomalyMonitor, so an unusual spend (a "
+               "looping agent, a leaked key) is noticed late; add a monitor with a subscription")
         return
     for monitor in monitors:
         if not any(links_to(s, "monitorArnLists", monitor, "arn", "name") for s in subscriptions):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..helpers import as_list, is_true, links_to, non_empty, presence_policy, property_policy
-from ..model import ADVISORY_EVERYWHERE, resource_policy, stack_policy
+from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
 from ..resource import contains_unknown, is_unknown
 from ..model import unknown_during_preview
 from .. import tokens as T
@@ -163,12 +163,12 @@ def cloudtrail_bucket_access_logging(stack, report):
 
 cloudtrail_present = presence_policy(
     name="cloudtrail-present",
-    title="Production accounts should have a CloudTrail trail (in this or the baseline stack)",
+    title="Production accounts must have a CloudTrail trail (in the account baseline stack)",
     checklist="compliance.audit-logging", severity="medium",
     frameworks=("CIS-AWS-3.0:3.1", "Prowler:cloudtrail_multi_region_enabled"),
-    types=(T.CLOUDTRAIL_TRAIL,), levels=ADVISORY_EVERYWHERE,
-    message="this production stack defines no aws.cloudtrail.Trail; if no other stack (e.g. the baseline) does, API "
-            "activity in the account is not recorded beyond 90 days of event history. `preflight audit` checks it",
+    types=(T.CLOUDTRAIL_TRAIL,), levels=PROD_ONLY, account=True,
+    message="this account baseline stack defines no aws.cloudtrail.Trail; without one, API activity in the account "
+            "is kept only as 90 days of CloudTrail event history (management events, no data events)",
     remediation="Create one multi-region aws.cloudtrail.Trail per account with log file validation, KMS and "
                 "CloudWatch Logs delivery (components.AuditTrail; stacks/baseline does).",
 )
@@ -195,36 +195,36 @@ def config_recorder_all_resources(r, report):
 
 config_recorder_present = presence_policy(
     name="config-recorder-present",
-    title="Production accounts should record configuration changes with AWS Config",
+    title="Production accounts must record configuration changes with AWS Config",
     checklist=("compliance.audit-logging", "compliance.data"), severity="low",
     frameworks=("CIS-AWS-3.0:3.3", "Checkov:CKV2_AWS_45", "Prowler:config_recorder_all_regions_enabled"),
-    types=(T.CONFIG_RECORDER,), levels=ADVISORY_EVERYWHERE,
-    message="this production stack defines no aws.cfg.Recorder; if no other stack does, resource configuration "
-            "history is not kept. `preflight audit` checks the account",
+    types=(T.CONFIG_RECORDER,), levels=PROD_ONLY, account=True,
+    message="this account baseline stack defines no aws.cfg.Recorder; AWS Config records nothing until a recorder "
+            "is created and started, so resource configuration history is not kept",
     remediation="Create aws.cfg.Recorder + aws.cfg.DeliveryChannel + aws.cfg.RecorderStatus(is_enabled=True) once per "
                 "account and region (in the baseline stack).",
 )
 
 securityhub_enabled = presence_policy(
     name="securityhub-enabled",
-    title="Production accounts should enable Security Hub",
+    title="Production accounts must enable Security Hub",
     checklist=("compliance.incident-response", "observability.alerting"), severity="low",
     frameworks=("CIS-AWS-3.0:4.16", "Prowler:securityhub_enabled"),
-    types=T.SECURITY_HUB, levels=ADVISORY_EVERYWHERE,
-    message="this production stack enables no Security Hub (aws.securityhub.Account); if no other stack does, "
-            "findings from GuardDuty, Config and Inspector are not collected in one place",
+    types=T.SECURITY_HUB, levels=PROD_ONLY, account=True,
+    message="this account baseline stack enables no Security Hub (aws.securityhub.Account); it is off until "
+            "enabled, so findings from GuardDuty, Config and Inspector are not collected in one place",
     remediation="Add aws.securityhub.Account() and aws.securityhub.StandardsSubscription for the AWS FSBP and CIS "
                 "standards once per account (in the baseline stack).",
 )
 
 access_analyzer_present = presence_policy(
     name="access-analyzer-present",
-    title="Production accounts should run IAM Access Analyzer",
+    title="Production accounts must run IAM Access Analyzer",
     checklist=("security.iam", "compliance.audit-logging"), severity="low",
     frameworks=("CIS-AWS-3.0:1.20", "Prowler:accessanalyzer_enabled"),
-    types=(T.ACCESS_ANALYZER,), levels=ADVISORY_EVERYWHERE,
-    message="this production stack defines no aws.accessanalyzer.Analyzer; if no other stack does, resources shared "
-            "outside the account go unnoticed",
+    types=(T.ACCESS_ANALYZER,), levels=PROD_ONLY, account=True,
+    message="this account baseline stack defines no aws.accessanalyzer.Analyzer; none exists until one is created, "
+            "so resources shared outside the account go unnoticed",
     remediation="Add aws.accessanalyzer.Analyzer(analyzer_name='account', type='ACCOUNT') once per account and "
                 "region (in the baseline stack).",
 )
@@ -237,11 +237,11 @@ def _security_contact(r) -> bool:
 
 security_contact_registered = presence_policy(
     name="security-contact-registered",
-    title="Production accounts should register a security contact",
+    title="Production accounts must register a security contact",
     checklist="compliance.incident-response", severity="low",
     frameworks=("CIS-AWS-3.0:1.2", "AWS-FSBP:Account.1", "Prowler:account_security_contact_information_is_registered"),
-    types=(T.ALTERNATE_CONTACT,), levels=ADVISORY_EVERYWHERE, satisfied_by=_security_contact,
-    message="this production stack registers no security contact (aws.account.AlternativeContact with "
+    types=(T.ALTERNATE_CONTACT,), levels=PROD_ONLY, satisfied_by=_security_contact, account=True,
+    message="this account baseline stack registers no security contact (aws.account.AlternativeContact with "
             "alternate_contact_type='SECURITY'); AWS then sends abuse and security notices to the root e-mail only",
     remediation="Add aws.account.AlternativeContact(alternate_contact_type='SECURITY', name=..., "
                 "email_address='security@example.com', phone_number=..., title=...) once per account.",
@@ -249,14 +249,14 @@ security_contact_registered = presence_policy(
 
 macie_enabled = presence_policy(
     name="macie-enabled",
-    title="Production accounts holding customer data should run Macie",
+    title="Production accounts holding customer data must run Macie",
     checklist="compliance.data", severity="low",
     frameworks=("CIS-AWS-3.0:2.1.3", "Prowler:macie_is_enabled"),
-    types=(T.MACIE_ACCOUNT,), levels=ADVISORY_EVERYWHERE,
+    types=(T.MACIE_ACCOUNT,), levels=PROD_ONLY, account=True,
     satisfied_by=lambda r: r.peek("status", "ENABLED") != "PAUSED",
     when=lambda stack: bool(stack.of_type(*T.S3_BUCKETS)),
-    message="this production stack stores data in S3 but enables no Macie (aws.macie2.Account); if no other stack "
-            "does, nobody knows which buckets hold personal data",
+    message="this account baseline stack stores data in S3 but enables no Macie (aws.macie2.Account); Macie is off "
+            "until enabled, so nobody knows which buckets hold personal data",
     remediation="Add aws.macie2.Account(status='ENABLED') once per account and configure automated sensitive data "
                 "discovery for buckets holding customer data.",
 )

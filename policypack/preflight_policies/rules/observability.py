@@ -400,14 +400,14 @@ guardduty_detector_enabled = property_policy(
 
 guardduty_present = presence_policy(
     name="guardduty-present",
-    title="Production accounts should run GuardDuty (a detector in this or the baseline stack)",
+    title="Production accounts must run GuardDuty (a detector in the account baseline stack)",
     checklist=("observability.alerting", "compliance.incident-response"), severity="medium",
     frameworks=("Checkov:CKV2_AWS_3", "Prowler:guardduty_is_enabled"),
-    types=(T.GUARDDUTY_DETECTOR,), levels=ADVISORY_EVERYWHERE,
-    message="this production stack defines no aws.guardduty.Detector; if no other stack (e.g. the baseline) "
-            "does, threats in the account go unnoticed. `preflight audit` checks the account itself",
-    remediation="Create aws.guardduty.Detector(enable=True) once per account and region (stacks/baseline does); "
-                "ignore this advisory in application stacks when the baseline stack owns it.",
+    types=(T.GUARDDUTY_DETECTOR,), levels=PROD_ONLY, account=True,
+    message="this account baseline stack defines no aws.guardduty.Detector; GuardDuty is off until a detector is "
+            "created, so threats in the account go unnoticed",
+    remediation="Create aws.guardduty.Detector(enable=True) once per account and region in the account baseline "
+                "stack (stacks/baseline does); application stacks are not asked for it.",
 )
 
 POLICIES = [

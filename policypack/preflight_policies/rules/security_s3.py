@@ -18,6 +18,25 @@ from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_polic
 from ..resource import UNKNOWN, Resource, is_unknown
 
 _SECURE_BUCKET = "(components.SecureBucket does)"
+S3_WEBSITE_CONFIGS = ("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
+                      "aws:s3/bucketWebsiteConfigurationV2:BucketWebsiteConfigurationV2")
+
+
+def serves_website(bucket: Resource) -> bool:
+    """The bucket is configured as an S3 static website (inline `website`/`websites`, or a split-out
+    BucketWebsiteConfiguration pointing at it). Unknown inputs do not make a website."""
+    inline = bucket.peek("website")
+    if isinstance(inline, dict) and any(not is_unknown(v) and v not in (None, "", [], {}) for v in inline.values()):
+        return True
+    if any(isinstance(w, dict) and w for w in as_list(bucket.peek("websites"))):
+        return True
+    stack = bucket.stack
+    if stack is None:
+        return False
+    websites = stack.cached("s3-websites", lambda: {
+        id(b) for conf in stack.of_type(*S3_WEBSITE_CONFIGS)
+        for b in stack.referenced(conf, "bucket", *T.S3_BUCKETS)})
+    return id(bucket) in websites
 
 
 def _inline(bucket: Resource, v7_path: str, v6_list: str, v6_field: str) -> List[Any]:
@@ -51,10 +70,18 @@ def _inline_sse_algorithms(bucket) -> list:
     return found
 
 
+# Amazon S3 encrypts every new object with SSE-S3 (S3-managed keys) when no other encryption is configured,
+# for all buckets since January 5, 2023: a bucket without configuration is encrypted, just not with a key
+# whose policy you control and whose every use CloudTrail logs.
+_SSE_S3_DEFAULT = ("S3 encrypts it with S3-managed keys (SSE-S3, the default for every bucket since January 5, "
+                   "2023), not with a KMS key you control, so no key policy limits who can decrypt and key use is "
+                   "not logged")
+
+
 @stack_policy(
     name="s3-bucket-kms-encryption",
-    title="S3 buckets must be encrypted at rest with a KMS key",
-    checklist="security.encryption", severity="high",
+    title="S3 buckets must be encrypted at rest with a KMS key you control",
+    checklist="security.encryption", severity="medium",
     frameworks=("AWS-FSBP:S3.17", "Checkov:CKV_AWS_145", "Prowler:s3_bucket_kms_encryption"),
     types=T.S3_BUCKETS + T.S3_SSE_CONFIGS,
     remediation="Add aws.s3.BucketServerSideEncryptionConfiguration(bucket=bucket.id, rules=[{"
@@ -64,6 +91,8 @@ def _inline_sse_algorithms(bucket) -> list:
 )
 def s3_bucket_kms_encryption(stack, report):
     for bucket in stack.of_type(*T.S3_BUCKETS):
+        if serves_website(bucket):
+            continue  # SSE-KMS breaks anonymous website reads; s3-bucket-public-website judges the exposure
         algorithms = list(_inline_sse_algorithms(bucket))
         for conf in stack.referencing(bucket, "bucket", *T.S3_SSE_CONFIGS):
             for rule in as_list(conf.peek("rules")):
@@ -71,19 +100,20 @@ def s3_bucket_kms_encryption(stack, report):
                     algorithms.append((rule.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm"))
         if any(is_unknown(a) for a in algorithms):
             continue  # judged again when known
-        if not algorithms:
-            report(f"bucket '{bucket.name}' has no server-side encryption configuration; add "
+        if not algorithms or all(a is None for a in algorithms):
+            report(f"bucket '{bucket.name}' configures no encryption of its own, so {_SSE_S3_DEFAULT}; add "
                    f"aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm 'aws:kms' and a KMS key "
                    f"(components.SecureBucket does)", bucket.urn)
         elif not all(a in _KMS_ALGORITHMS for a in algorithms):
-            report(f"bucket '{bucket.name}' is encrypted with {', '.join(sorted(set(map(str, algorithms))))}, "
-                   f"not a KMS key; set sse_algorithm to 'aws:kms' with kms_master_key_id", bucket.urn)
+            shown = ", ".join(sorted({str(a) for a in algorithms if a is not None}))
+            report(f"bucket '{bucket.name}' is encrypted with {shown} (S3-managed keys), not with a KMS key you "
+                   f"control; set sse_algorithm to 'aws:kms' with kms_master_key_id", bucket.urn)
 
 
 @stack_policy(
     name="s3-bucket-public-access-block",
-    title="S3 buckets must have a public access block with all four settings on",
-    checklist="security.encryption", severity="critical",
+    title="S3 buckets should pin their public access block in code (AWS blocks public access by default)",
+    checklist="security.encryption", severity="low", levels=ADVISORY_EVERYWHERE,
     frameworks=("AWS-FSBP:S3.8", "Checkov:CKV_AWS_53", "Prowler:s3_bucket_level_public_access_block"),
     types=T.S3_BUCKETS + (T.S3_PUBLIC_ACCESS_BLOCK,),
     remediation="Add aws.s3.BucketPublicAccessBlock(bucket=bucket.id, block_public_acls=True, "
@@ -91,17 +121,14 @@ def s3_bucket_kms_encryption(stack, report):
                 "(components.SecureBucket does this for you).",
 )
 def s3_bucket_public_access_block(stack, report):
+    # Only the absence is judged here; a block that turns a setting off is s3-public-access-block-settings'
+    # finding on the block itself (one finding per cause).
     for bucket in stack.of_type(*T.S3_BUCKETS):
-        blocks = stack.referencing(bucket, "bucket", T.S3_PUBLIC_ACCESS_BLOCK)
-        if not blocks:
-            report(f"bucket '{bucket.name}' has no aws.s3.BucketPublicAccessBlock; add one with all four "
-                   f"settings True (components.SecureBucket does)", bucket.urn)
-            continue
-        for block in blocks:
-            off = [f for f in _PAB_FLAGS if block.peek(f) is not True and block.peek(f) is not UNKNOWN]
-            if off:
-                report(f"bucket '{bucket.name}' public access block '{block.name}' leaves "
-                       f"{', '.join(off)} off; set all four to True", bucket.urn)
+        if not stack.referencing(bucket, "bucket", T.S3_PUBLIC_ACCESS_BLOCK):
+            report(f"bucket '{bucket.name}' has no aws.s3.BucketPublicAccessBlock: AWS turns all four settings on "
+                   f"for every new bucket (since April 2023), so it is not public today, but nothing in code keeps "
+                   f"it so if someone turns them off; add one with all four True (components.SecureBucket does)",
+                   bucket.urn)
 
 
 @resource_policy(
@@ -115,11 +142,15 @@ def s3_bucket_public_access_block(stack, report):
                 "to True on aws.s3.BucketPublicAccessBlock / aws.s3.AccountPublicAccessBlock.",
 )
 def s3_public_access_block_settings(r, report):
-    values = {f: r.peek(f, False) for f in _PAB_FLAGS}
+    # A setting left out of this resource is sent as false by the provider: unlike a bucket with no block at
+    # all (AWS's default is all four on), a block resource that omits one turns that protection off.
+    values = {f: r.peek(f) for f in _PAB_FLAGS}
     off = [f for f, v in values.items() if v is not True and v is not UNKNOWN]
     if off:
-        report(f"{short_type(r.type)} '{r.name}' leaves {', '.join(off)} off; set all four to True")
-
+        omitted = [f for f in off if values[f] is None]
+        note = (f" ({', '.join(omitted)} left out: the provider then sets it false, overriding AWS's default of on)"
+                if omitted else "")
+        report(f"{short_type(r.type)} '{r.name}' leaves {', '.join(off)} off{note}; set all four to True")
 
 
 # -- versioning -----------------------------------------------------------------------------------
@@ -156,24 +187,28 @@ s3_bucket_versioning = companion_policy(
 
 # -- ownership controls ---------------------------------------------------------------------------
 def _judge_ownership(bucket, controls):
+    # Since April 2023 every new bucket has object ownership BucketOwnerEnforced (ACLs disabled) unless it is
+    # set otherwise: a bucket with no ownership control has ACLs off. Only a control that re-enables them counts.
     owners = [c.peek("rule.objectOwnership") for c in controls]
     if any(is_unknown(o) for o in owners):
         return UNKNOWN
-    if "BucketOwnerEnforced" not in owners:
-        setting = f" (it is {', '.join(map(str, owners))})" if owners else ""
-        return (f"bucket '{bucket.name}' still honours ACLs{setting}; add aws.s3.BucketOwnershipControls with "
-                f"rule object_ownership 'BucketOwnerEnforced' {_SECURE_BUCKET}")
+    weaker = sorted({str(o) for o in owners if o is not None and o != "BucketOwnerEnforced"})
+    if weaker and "BucketOwnerEnforced" not in owners:
+        return (f"bucket '{bucket.name}' re-enables ACLs with object ownership {', '.join(weaker)} (AWS's default "
+                f"since April 2023 is BucketOwnerEnforced, ACLs off); set rule object_ownership "
+                f"'BucketOwnerEnforced' or remove the aws.s3.BucketOwnershipControls {_SECURE_BUCKET}")
     return None
 
 
 s3_bucket_ownership_enforced = companion_policy(
     name="s3-bucket-ownership-enforced",
-    title="S3 buckets must disable ACLs with object ownership BucketOwnerEnforced",
+    title="S3 buckets must not re-enable ACLs (object ownership other than BucketOwnerEnforced)",
     checklist=("security.encryption", "security.iam"), severity="medium",
     frameworks=("AWS-FSBP:S3.12", "Checkov:CKV2_AWS_65", "Prowler:s3_bucket_acl_prohibited"),
     subjects=T.S3_BUCKETS, companions=(T.S3_OWNERSHIP_CONTROLS,), link="bucket", judge=_judge_ownership,
-    remediation="Add aws.s3.BucketOwnershipControls(bucket=bucket.id, rule={'object_ownership': "
-                "'BucketOwnerEnforced'}): ACLs are then ignored and access is decided by policies alone.",
+    remediation="Set rule={'object_ownership': 'BucketOwnerEnforced'} on aws.s3.BucketOwnershipControls (or remove "
+                "it: new buckets default to BucketOwnerEnforced since April 2023): ACLs are then ignored and access is "
+                "decided by policies alone.",
 )
 
 
@@ -429,6 +464,27 @@ def s3_access_point_public_access_block(r, report):
         report(f"access point '{r.name}' turns off {', '.join(off)}; leave all four on")
 
 
+@stack_policy(
+    name="s3-bucket-public-website",
+    title="S3 buckets must not serve a public static website (use CloudFront with origin access control)",
+    checklist=("security.api", "security.encryption"), severity="high",
+    frameworks=("AWS-FSBP:S3.2", "Prowler:s3_bucket_public_access"),
+    types=T.S3_BUCKETS + S3_WEBSITE_CONFIGS,
+    supersedes=("s3-bucket-tls-only",),
+    remediation="Remove the website configuration, keep the bucket private (all four public access block settings "
+                "on) and serve it through aws.cloudfront.Distribution with an aws.cloudfront.OriginAccessControl "
+                "and a bucket policy that allows only cloudfront.amazonaws.com for that distribution (AWS:SourceArn); "
+                "the bucket can then use SSE-KMS and deny non-TLS requests.",
+)
+def s3_bucket_public_website(stack, report):
+    for bucket in stack.of_type(*T.S3_BUCKETS):
+        if serves_website(bucket):
+            report(f"bucket '{bucket.name}' serves a public S3 website: public by design, so anyone can read every "
+                   f"object it holds, over plain HTTP only (website endpoints have no TLS), and SSE-KMS would break "
+                   f"anonymous reads; serve it through CloudFront with origin access control from a private bucket",
+                   bucket.urn)
+
+
 s3_bucket_no_force_destroy = property_policy(
     name="s3-bucket-no-force-destroy",
     title="Production S3 buckets must not set force_destroy",
@@ -456,4 +512,5 @@ POLICIES = [
     s3_bucket_no_public_acl,
     s3_access_point_public_access_block,
     s3_bucket_no_force_destroy,
+    s3_bucket_public_website,
 ]
