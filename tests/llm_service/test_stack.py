@@ -130,11 +130,11 @@ def test_bad_config_fails_at_construction_naming_the_argument():
 
 
 # -- through the policy pack ------------------------------------------------------------------------------
-# Account-level controls: the baseline stack of the same account owns them (one per account and region),
-# so an application stack reports them on the stack only until the pack knows which stack is the baseline.
-ACCOUNT_LEVEL = {"bedrock-invocation-logging", "cloudtrail-present", "guardduty-present", "access-analyzer-present",
-                 "config-recorder-present", "cost-anomaly-detection", "security-contact-registered",
-                 "securityhub-enabled", "macie-enabled", "prod-budget-present"}
+# Account-level controls (trail, GuardDuty, Bedrock invocation logging, ...) are the baseline stack's, one per
+# account and region. The pack config that names the baseline (policy-pack-config.json, `coveredBy`) silences
+# the one advisory summary an application stack otherwise gets.
+PACK_CONFIG = os.path.join(STACK_DIR, "policy-pack-config.json")
+OUTPUTS_FILE = os.path.join(STACK_DIR, "baseline-outputs.json")
 
 
 def _describe(violations) -> str:
@@ -144,7 +144,7 @@ def _describe(violations) -> str:
 
 @pytest.fixture(scope="module")
 def prod_result():
-    return run_check(STACK_DIR, "prod")
+    return run_check(STACK_DIR, "prod", policy_config_path=PACK_CONFIG, stack_outputs_path=OUTPUTS_FILE)
 
 
 @pytest.fixture(scope="module")
@@ -152,12 +152,20 @@ def dev_result():
     return run_check(STACK_DIR, "dev")
 
 
-def test_prod_service_violates_no_policy_on_any_resource(prod_result):
+def test_prod_service_passes_the_whole_pack_with_zero_violations(prod_result):
     assert prod_result.environment == "prod"
-    on_resources = [v for v in prod_result.violations
-                    if v["resourceType"] != "pulumi:pulumi:Stack" or v["policy"] not in ACCOUNT_LEVEL]
-    assert on_resources == [], "prod llm-service violations:\n" + _describe(on_resources)
+    assert prod_result.violations == [], "prod llm-service violations:\n" + _describe(prod_result.violations)
     assert all(p["level"] != "disabled" for p in prod_result.policies)
+
+
+def test_prod_service_without_coverage_config_gets_one_advisory_account_summary():
+    # Baseline outputs unknown (a preview that cannot read the baseline) and no pack config naming it.
+    result = run_check(STACK_DIR, "prod")
+    assert [(v["policy"], v["level"]) for v in result.violations] == [("account-baseline-controls", "advisory")], \
+        _describe(result.violations)
+    summary = result.violations[0]["message"]
+    for control in ("bedrock-invocation-logging", "cloudtrail-present", "guardduty-present"):
+        assert control in summary
 
 
 def test_prod_service_contains_the_controls_the_checklist_asks_for(prod_result):
@@ -237,7 +245,7 @@ def test_each_opt_out_is_caught_on_its_resource(variant_result, resource, policy
 def test_the_variants_violate_nothing_else(variant_result):
     # The variants are gateways alone: no ServiceDashboard, so the stack-level dashboard/alarm presence policies
     # fire as well (the full stack above shows the dashboard satisfies them).
-    expected = {policy for _resource, policy in VARIANTS} | ACCOUNT_LEVEL | {"prod-alarms-present",
-                                                                            "prod-dashboard-present"}
+    expected = {policy for _resource, policy in VARIANTS} | {
+        "account-baseline-controls", "prod-alarms-present", "prod-dashboard-present"}
     unexpected = [v for v in variant_result.violations if v["policy"] not in expected]
     assert unexpected == [], "unexpected violations:\n" + _describe(unexpected)

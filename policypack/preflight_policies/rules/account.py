@@ -27,7 +27,8 @@ ACCOUNT_BASELINE_KEY = "preflight:accountBaseline"
         "description": "The stack (e.g. 'acme/preflight/prod') that is this account's baseline and provides its "
                        "account-level controls; when set, application stacks no longer show this summary."}},
     remediation="Deploy the account-level controls (budget, CloudTrail, GuardDuty, AWS Config, Security Hub, "
-                "Access Analyzer, cost anomaly detection, security contact) from one stack that sets "
+                "Access Analyzer, cost anomaly detection, security contact, Bedrock invocation logging) from one stack "
+                "that sets "
                 "`preflight:accountBaseline: true` (stacks/baseline does), then name it in this policy's coveredBy "
                 "config; run `preflight audit` to check the live account.",
 )

@@ -476,10 +476,12 @@ bedrock_invocation_logging = presence_policy(
     title="Production stacks that use Bedrock must configure model invocation logging",
     checklist=("ai.prompt-injection", "compliance.audit-logging", "observability.logging"), severity="high",
     frameworks=("Prowler:bedrock_model_invocation_logging_enabled",),
-    types=(T.BEDROCK_INVOCATION_LOGGING,), levels=PROD_ONLY, when=uses_bedrock,
+    # One setting per account and region (a second configuration overwrites the first), so it is the account
+    # baseline's to make; application stacks that use Bedrock see it in the account-baseline summary.
+    types=(T.BEDROCK_INVOCATION_LOGGING,), levels=PROD_ONLY, when=uses_bedrock, account=True,
     message="this production stack uses Bedrock but configures no model invocation logging "
-            "(aws.bedrockmodel.InvocationLoggingConfiguration), so prompts and responses of an attack or a cost "
-            "spike cannot be investigated",
+            "(aws.bedrockmodel.InvocationLoggingConfiguration); AWS logs no prompts or responses until it is "
+            "configured, so those of an attack or a cost spike cannot be investigated",
     remediation="Add aws.bedrockmodel.InvocationLoggingConfiguration(logging_config={'cloudwatch_config': "
                 "{'log_group_name': ..., 'role_arn': ...}, 's3_config': {...}, 'text_data_delivery_enabled': True}) "
                 "once per account and region (components.ModelInvocationLogging does; components.Environment adds it).",
