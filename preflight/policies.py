@@ -16,7 +16,7 @@ from google.protobuf import json_format
 from pulumi.runtime import proto
 
 from .analyzer import LEVEL_NAMES, SEVERITY_NAMES, PolicyPackProcess, StackContext
-from .check.check import DEFAULT_PACK
+from .pack import default_pack_dir
 from .environment import ENVIRONMENTS
 from .errors import UsageError
 from .report import SEVERITY_ORDER, table, write_output
@@ -38,7 +38,7 @@ def register(subparsers) -> None:
         "policies", help="list every policy of the pack with its metadata",
         description="List the policy pack's policies (read from the pack over the Analyzer protocol): name, "
                     "title, checklist items, severity, level per environment, framework references, remediation.")
-    p.add_argument("--policy-pack", default=DEFAULT_PACK, metavar="DIR", help="policy pack folder")
+    p.add_argument("--policy-pack", default=default_pack_dir(), metavar="DIR", help="policy pack folder (default: the one Preflight ships)")
     p.add_argument("--format", choices=("table", "json", "md"), default="table")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--update", metavar="README",

@@ -13,12 +13,12 @@ import grpc
 from .. import environment
 from ..analyzer import LEVEL_NAMES, SEVERITY_NAMES, PolicyPackProcess, StackContext
 from ..errors import UsageError
+from ..pack import default_pack_dir
 from ..report import SEVERITY_ORDER
 from . import engine
 from .project import load_project, load_stack
 
-DEFAULT_PACK = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                            "policypack")
+DEFAULT_PACK = default_pack_dir()  # shipped in the wheel, or this checkout's policypack/
 ANALYZE_IN_FLIGHT = 8  # the engine analyzes steps in parallel too
 
 
