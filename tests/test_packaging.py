@@ -115,3 +115,28 @@ def test_installed_pack_path_copy(installed, tmp_path):
     assert _source_files(str(dest)) == _source_files(os.path.join(ROOT, "policypack"))
     again = _run(installed, "pack-path", "--copy", str(dest))
     assert again.returncode == 2 and "not empty" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_one_version():
+    """preflight/__init__.py is the source; pyproject derives it, the pack and the changelog must agree."""
+    import yaml
+
+    from preflight import __version__
+    with open(os.path.join(ROOT, "policypack", "PulumiPolicy.yaml"), encoding="utf-8") as f:
+        assert str(yaml.safe_load(f)["version"]) == __version__, "set PulumiPolicy.yaml's version to preflight.__version__"
+    with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as f:
+        pyproject = f.read()
+    assert 'dynamic = ["version"]' in pyproject and 'version = {attr = "preflight.__version__"}' in pyproject
+    with open(os.path.join(ROOT, "CHANGELOG.md"), encoding="utf-8") as f:
+        releases = re.findall(r"^## \[?(\d+\.\d+\.\d+)\]?", f.read(), re.M)
+    assert releases and releases[0] == __version__, "CHANGELOG.md's newest release must be the current version"
+
+
+def test_pre_commit_hook_runs_preflight_check():
+    import yaml
+    with open(os.path.join(ROOT, ".pre-commit-hooks.yaml"), encoding="utf-8") as f:
+        hooks = yaml.safe_load(f)
+    by_id = {h["id"]: h for h in hooks}
+    hook = by_id["preflight-check"]
+    assert hook["entry"].split()[:2] == ["preflight", "check"] and hook["language"] == "python"
+    assert hook["pass_filenames"] is False
