@@ -38,7 +38,8 @@ def register(subparsers) -> None:
         "policies", help="list every policy of the pack with its metadata",
         description="List the policy pack's policies (read from the pack over the Analyzer protocol): name, "
                     "title, checklist items, severity, level per environment, framework references, remediation.")
-    p.add_argument("--policy-pack", default=default_pack_dir(), metavar="DIR", help="policy pack folder (default: the one Preflight ships)")
+    p.add_argument("--policy-pack", default=default_pack_dir(), metavar="DIR",
+                   help="policy pack folder (default: the one Preflight ships)")
     p.add_argument("--format", choices=("table", "json", "md"), default="table")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--update", metavar="README",
@@ -104,7 +105,8 @@ def as_markdown(catalog: List[Dict[str, Any]]) -> str:
             by_item[item] = by_item.get(item, 0) + 1
         by_severity[c["severity"]] = by_severity.get(c["severity"], 0) + 1
     lines = [
-        f"{len(catalog)} policies ({', '.join(f'{by_severity[s]} {s}' for s in SEVERITY_ORDER if s and s in by_severity)}). "
+        f"{len(catalog)} policies "
+        f"({', '.join(f'{by_severity[s]} {s}' for s in SEVERITY_ORDER if s and s in by_severity)}). "
         "Levels are mandatory / advisory / off per environment (prod / staging / dev); "
         "`--policy-pack-config` overrides them.",
         "",
@@ -121,12 +123,13 @@ def as_markdown(catalog: List[Dict[str, Any]]) -> str:
     for c in catalog:
         lines += [f"#### {c['name']}", "",
                   f"{_md_escape(c['title'])} ({c['type']} policy; severity {c['severity']}; "
-                  f"{', '.join(f'{e}: {l}' for e, l in c['levels'].items())}; checklist "
+                  f"{', '.join(f'{e}: {lv}' for e, lv in c['levels'].items())}; checklist "
                   f"{', '.join(f'`{i}`' for i in c['checklist'])}"
                   + (f"; {', '.join(c['frameworks'])}" if c["frameworks"] else "") + ").", "",
                   f"Fix: {_md_escape(c['remediation'])}", ""]
         if c["config"]:
-            settings = ", ".join(f"`{k}` (default `{json.dumps(v.get('default'))}`): {_md_escape(v.get('description', ''))}"
+            settings = ", ".join(f"`{k}` (default `{json.dumps(v.get('default'))}`): "
+                                 f"{_md_escape(v.get('description', ''))}"
                                  for k, v in c["config"].items())
             lines += [f"Settings: {settings}", ""]
     return "\n".join(lines).rstrip() + "\n"

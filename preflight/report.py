@@ -6,7 +6,7 @@ import shutil
 import sys
 import tempfile
 import textwrap
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 from .errors import UsageError
 
@@ -46,7 +46,8 @@ def write_output(text: str, path: Optional[str]) -> None:
         return
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise UsageError(f"cannot write {path}: folder {directory} does not exist; create it or choose another --output")
+        raise UsageError(f"cannot write {path}: folder {directory} does not exist; "
+                         "create it or choose another --output")
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".preflight-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

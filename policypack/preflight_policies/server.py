@@ -185,7 +185,8 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
                         policy_name=policy.meta.name, reason=exemptions.reason_text(valid)))
                     continue
             resource.config = dict(config)  # each check gets its own copy, as before
-            self._run(policy, level, response, lambda report: policy.check(resource, report), default_urn="")
+            self._run(policy, level, response, lambda report, policy=policy: policy.check(resource, report),
+                      default_urn="")
         return response
 
     def AnalyzeStack(self, request, context):
@@ -202,7 +203,7 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
                 continue
             stack.config = self.policy_config(policy)
             policy_exemptions = self._exemptions.get(policy.meta.name, [])
-            self._run(policy, level, response, lambda report: policy.check(stack, report),
+            self._run(policy, level, response, lambda report, policy=policy: policy.check(stack, report),
                       default_urn="", exemption_list=policy_exemptions)
         # Invalid exemptions are violations of the policy they would exempt from.
         for policy in self.policies:

@@ -164,7 +164,7 @@ class AuditContext:
             raise classify(e, service, client.meta.method_to_api_mapping[method]) from None
         except (EndpointConnectionError, ConnectTimeoutError) as e:
             raise classify(e, service, method) from None
-        except (ReadTimeoutError,) as e:
+        except ReadTimeoutError as e:
             raise UsageError(f"{describe_endpoint(service)} did not answer in time ({e}); retry, or check "
                              f"the network") from None
 

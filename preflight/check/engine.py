@@ -11,7 +11,7 @@ import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from .project import Project, StackConfig
 

@@ -39,7 +39,7 @@ def as_table(result: CheckResult) -> str:
     elif result.advisory:
         lines.append(f"PASSED with advice: {summary}.")
     else:
-        lines.append(f"PASSED: no violations.")
+        lines.append("PASSED: no violations.")
     return "\n".join(lines)
 
 

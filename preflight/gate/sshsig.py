@@ -214,9 +214,7 @@ class AllowedSigner:
     def valid_at(self, when: _dt.datetime) -> bool:
         if self.valid_after and when < self.valid_after:
             return False
-        if self.valid_before and when >= self.valid_before:
-            return False
-        return True
+        return not (self.valid_before and when >= self.valid_before)
 
 
 def _split_fields(line: str) -> List[str]:
