@@ -33,7 +33,7 @@ def unknown_during_preview(what: str, verb: str = "is") -> None:
     raise NotApplicable(f"{what} {verb} {UNKNOWN_DURING_PREVIEW}")
 
 
-# The stable ids of ../shared/checklist.md; every policy cites at least one.
+# The stable checklist ids (their meaning: docs/checklist.md); every policy cites at least one.
 CHECKLIST_IDS: Tuple[str, ...] = (
     "infra.separation",
     "infra.iac",
@@ -72,8 +72,9 @@ FRAMEWORKS: Dict[str, Tuple[str, str, "re.Pattern[str]"]] = {
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 TYPE_TOKEN_RE = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9/._-]+:[A-Za-z0-9]+$")
 
-# Where each policy's documentation lives: its anchor in the generated README catalog.
-DOCS_BASE = "README.md"
+# Where each policy's documentation lives: its anchor in the generated reference (docs/policies.md),
+# relative to the repository root (no public repository URL is configured; make it absolute when one is).
+DOCS_BASE = "docs/policies.md"
 
 # Mandatory where it matters, advisory in dev: the default for almost every policy.
 STRICT_EXCEPT_DEV: Mapping[str, str] = {"prod": "mandatory", "staging": "mandatory", "dev": "advisory"}

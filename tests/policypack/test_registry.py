@@ -34,7 +34,7 @@ def test_required_metadata_complete(policies):
     for p in policies:
         assert p["title"] and p["remediation"] and p["severity"] in ("low", "medium", "high", "critical"), p["name"]
         assert p["checklist"] and set(p["checklist"]) <= set(CHECKLIST_IDS), p["name"]
-        assert p["url"] == f"README.md#{p['name']}"
+        assert p["url"] == f"docs/policies.md#{p['name']}"
         assert set(p["levels"]) == {"prod", "staging", "dev"}
         assert all(level in ("mandatory", "advisory", "disabled") for level in p["levels"].values())
         for ref in p["frameworks"]:
@@ -68,10 +68,10 @@ def test_duplicate_names_rejected():
 
 
 def test_readme_catalog_is_generated_and_current(policies):
-    text = _read(os.path.join(ROOT, "README.md"))
+    text = _read(os.path.join(ROOT, "docs", "policies.md"))
     start, end = text.index(BEGIN) + len(BEGIN) + 1, text.index(END)
     assert text[start:end] == as_markdown(policies), (
-        "README's policy catalog is stale: run `preflight policies --format md --update README.md`")
+        "docs/policies.md is stale: run `preflight policies --format md --update docs/policies.md`")
 
 
 def test_every_policy_has_protocol_tests(policies):
