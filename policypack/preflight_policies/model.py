@@ -146,7 +146,8 @@ class PolicyMeta:
         problems = []
         if not NAME_RE.match(self.name or ""):
             problems.append("name must be kebab-case with at least two words (e.g. s3-bucket-encrypted)")
-        if not self.title or len(self.title) > 120 or self.title != self.title.strip():
+        # Same rule as the audit's Check.validate (tests/test_metadata_parity.py keeps them in step).
+        if not self.title or len(self.title) > 120 or "\n" in self.title or self.title != self.title.strip():
             problems.append("title must be a one-line sentence of at most 120 characters")
         if not self.checklist:
             problems.append("checklist must cite at least one checklist id")
