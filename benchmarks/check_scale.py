@@ -98,7 +98,8 @@ for i in range(SERVICES):
                                    retention_in_days=0 if sloppy else 365, tags=tags)
     aws.lambda_.Function(f"{{svc}}-fn", name=f"{{svc}}-fn", role=role.arn, runtime="python3.12",
                          handler="app.handler", memory_size=512, timeout=30,
-                         code=pulumi.AssetArchive({{"app.py": pulumi.StringAsset("def handler(e, c):\\n    return 1\\n")}}),
+                         code=pulumi.AssetArchive(
+                             {{"app.py": pulumi.StringAsset("def handler(e, c):\\n    return 1\\n")}}),
                          environment={{"variables": {{"TABLE": f"{{svc}}-items"}}}},
                          tracing_config={{"mode": "PassThrough" if sloppy else "Active"}}, kms_key_arn=key.arn,
                          logging_config={{"log_format": "JSON", "log_group": logs.name}}, tags=tags)

@@ -65,7 +65,7 @@ class DatabaseArgs:
             try:
                 net = ipaddress.ip_network(cidr)
             except ValueError:
-                raise ValueError(f"DatabaseArgs.allowed_cidrs has {cidr!r}, which is not a CIDR")
+                raise ValueError(f"DatabaseArgs.allowed_cidrs has {cidr!r}, which is not a CIDR") from None
             require(net.is_private, f"DatabaseArgs.allowed_cidrs has {cidr}, which is not private; a database is "
                                     f"reached from inside the VPC only (use a private CIDR or a security group)")
         require(bool(self.allowed_security_group_ids) or bool(self.allowed_cidrs),

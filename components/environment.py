@@ -13,7 +13,7 @@ from typing import Mapping, Optional, Sequence
 
 import pulumi
 
-from ._base import BACKUP_TAG, child, merge_tags, require, token, validate_name_prefix
+from ._base import BACKUP_TAG, merge_tags, require, token, validate_name_prefix
 from .account import AccountBaseline, AccountBaselineArgs, SecurityContact
 from .agents import AgentAccess, AgentAccessArgs, AgentStatement
 from .alerting import AlarmSpec, Alerting, AlertingArgs
@@ -176,7 +176,8 @@ class Environment(pulumi.ComponentResource):
                                          sid="ReadAppData"),
                           AgentStatement(actions=["kms:Decrypt"], resources=[self.data_key.arn], sid="DecryptAppData")]
             if args.agent_model_arns:
-                statements.append(AgentStatement(actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                statements.append(AgentStatement(actions=["bedrock:InvokeModel",
+                                                          "bedrock:InvokeModelWithResponseStream"],
                                                  resources=list(args.agent_model_arns), sid="InvokeApprovedModels"))
             self.agent = AgentAccess(f"{name}-agent", AgentAccessArgs(
                 role_name=f"{args.prefix}-agent", statements=statements,

@@ -46,7 +46,8 @@ class NetworkArgs:
         try:
             net = ipaddress.ip_network(self.cidr_block)
         except ValueError:
-            raise ValueError(f"NetworkArgs.cidr_block {self.cidr_block!r} is not a CIDR; use e.g. '10.20.0.0/16'")
+            raise ValueError(
+                f"NetworkArgs.cidr_block {self.cidr_block!r} is not a CIDR; use e.g. '10.20.0.0/16'") from None
         require(net.version == 4 and net.is_private and 16 <= net.prefixlen <= 24,
                 f"NetworkArgs.cidr_block {self.cidr_block} must be a private IPv4 range from /16 to /24 "
                 f"(e.g. 10.20.0.0/16)")
@@ -54,7 +55,7 @@ class NetworkArgs:
             try:
                 other_net = ipaddress.ip_network(other)
             except ValueError:
-                raise ValueError(f"NetworkArgs.other_environment_cidrs has {other!r}, which is not a CIDR")
+                raise ValueError(f"NetworkArgs.other_environment_cidrs has {other!r}, which is not a CIDR") from None
             require(not net.overlaps(other_net),
                     f"NetworkArgs.cidr_block {net} overlaps another environment's {other_net}; give each "
                     f"environment its own range (e.g. dev 10.10.0.0/16, prod 10.20.0.0/16)")

@@ -6,7 +6,7 @@ encrypted in state; a secret without rotation needs a stated reason.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Mapping, Optional
 
 import pulumi
 import pulumi_aws as aws

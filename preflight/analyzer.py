@@ -125,7 +125,7 @@ class PolicyPackProcess:
         self.process: Optional[subprocess.Popen] = None
         self.channel: Optional[grpc.Channel] = None
         self.stub: Optional[analyzer_pb2_grpc.AnalyzerStub] = None
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- outlives the process: stderr_tail() reads it after close()
         self.info: Optional[proto.AnalyzerInfo] = None
         self.startup_seconds = 0.0
 
@@ -167,7 +167,7 @@ class PolicyPackProcess:
             grpc.channel_ready_future(self.channel).result(timeout=self.start_timeout)
         except grpc.FutureTimeoutError:
             self.close()
-            raise PackStartError(f"the policy pack printed port {port} but did not answer on it")
+            raise PackStartError(f"the policy pack printed port {port} but did not answer on it") from None
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
         self.startup_seconds = time.perf_counter() - started
 
@@ -194,7 +194,7 @@ class PolicyPackProcess:
             raise PackStartError(
                 "the policy pack failed to start: " + detail.splitlines()[-1][:500]
                 + f"\n  (run `{self.python} -m pulumi.policy 127.0.0.1:0 {self.pack_dir}` to see its full output; "
-                "install the pack's requirements.txt into that interpreter if a module is missing)")
+                "install the pack's requirements.txt into that interpreter if a module is missing)") from None
         # Drain anything else the pack prints so it never blocks on a full pipe.
         threading.Thread(target=self._drain_stdout, daemon=True).start()
         return port

@@ -7,7 +7,7 @@ import stat
 import sys
 import tempfile
 import textwrap
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 from .errors import UsageError
 

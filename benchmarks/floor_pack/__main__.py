@@ -5,7 +5,6 @@ is the Python gRPC stack's, which no pack written in Python can go below.
 """
 import os
 import signal
-import sys
 import threading
 from concurrent import futures
 

@@ -33,7 +33,7 @@ def unknown_during_preview(what: str, verb: str = "is") -> None:
     raise NotApplicable(f"{what} {verb} {UNKNOWN_DURING_PREVIEW}")
 
 
-# The stable ids of ../shared/checklist.md; every policy cites at least one.
+# The stable checklist ids (their meaning: docs/checklist.md); every policy cites at least one.
 CHECKLIST_IDS: Tuple[str, ...] = (
     "infra.separation",
     "infra.iac",
@@ -72,8 +72,9 @@ FRAMEWORKS: Dict[str, Tuple[str, str, "re.Pattern[str]"]] = {
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 TYPE_TOKEN_RE = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9/._-]+:[A-Za-z0-9]+$")
 
-# Where each policy's documentation lives: its anchor in the generated README catalog.
-DOCS_BASE = "README.md"
+# Where each policy's documentation lives: its anchor in the generated reference (docs/policies.md),
+# relative to the repository root (no public repository URL is configured; make it absolute when one is).
+DOCS_BASE = "docs/policies.md"
 
 # Mandatory where it matters, advisory in dev: the default for almost every policy.
 STRICT_EXCEPT_DEV: Mapping[str, str] = {"prod": "mandatory", "staging": "mandatory", "dev": "advisory"}
@@ -152,7 +153,8 @@ class PolicyMeta:
         problems = []
         if not NAME_RE.match(self.name or ""):
             problems.append("name must be kebab-case with at least two words (e.g. s3-bucket-encrypted)")
-        if not self.title or len(self.title) > 120 or self.title != self.title.strip():
+        # Same rule as the audit's Check.validate (tests/test_metadata_parity.py keeps them in step).
+        if not self.title or len(self.title) > 120 or "\n" in self.title or self.title != self.title.strip():
             problems.append("title must be a one-line sentence of at most 120 characters")
         if not self.checklist:
             problems.append("checklist must cite at least one checklist id")

@@ -102,7 +102,7 @@ def _decode_value(value: Any, kind: Optional[str], secret_paths: Optional[Set[Tu
                 inner = fields.get("value")
                 return None if inner is None else _decode_value(inner, inner.WhichOneof("kind"), secret_paths,
                                                                parent, key)
-            if sig == ASSET_SIG or sig == ARCHIVE_SIG:
+            if sig in (ASSET_SIG, ARCHIVE_SIG):
                 # Assets and archives are judged by what they are, not what they hold.
                 return _decode_fields(fields, None, path)
         return _decode_fields(fields, secret_paths, path)
@@ -139,8 +139,7 @@ def _walk(root: Any, parts: Tuple[Any, ...], raise_unknown: bool) -> Any:
         if raise_unknown:
             raise UnknownValueError(current, [str(p) for p in parts])
         return UNKNOWN
-    depth = 0
-    for key in parts:
+    for depth, key in enumerate(parts, 1):
         if isinstance(current, dict):
             if not isinstance(key, str):
                 return _MISSING
@@ -153,7 +152,6 @@ def _walk(root: Any, parts: Tuple[Any, ...], raise_unknown: bool) -> Any:
             return _MISSING
         if current is None:
             return _MISSING
-        depth += 1
         if current is UNKNOWN or (isinstance(current, str) and current in UNKNOWN_SENTINELS):
             if raise_unknown:
                 raise UnknownValueError(current, [str(p) for p in parts[:depth]])

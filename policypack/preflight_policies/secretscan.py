@@ -111,9 +111,9 @@ def scan_value(name: str, value: Any, *, strict_values: bool = False) -> Optiona
     found = provider_key(value)
     if found:
         return found
-    if secret_looking_name(name) and not reference_or_placeholder(value):
-        if not strict_values or credential_like(value):
-            return "a literal value under a secret-looking name"
+    if (secret_looking_name(name) and not reference_or_placeholder(value)
+            and (not strict_values or credential_like(value))):
+        return "a literal value under a secret-looking name"
     return None
 
 

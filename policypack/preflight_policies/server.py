@@ -338,7 +338,8 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
             if policy.meta.account and not self.account_baseline:
                 level = "advisory"  # account-level controls never fail a stack that is not the baseline
             resource.config = dict(config)  # each check gets its own copy, as before
-            self._run(policy, level, response, lambda report: policy.check(resource, report), default_urn="")
+            self._run(policy, level, response, lambda report, policy=policy: policy.check(resource, report),
+                      default_urn="")
         self._finish(response, [resource], request.urn)
         return response
 
@@ -364,7 +365,7 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
                 level = "advisory"  # a resource this stack defines may still be judged, but never fails it
                 deferred = (lambda name: lambda message: stack.account_findings.append((name, message)))(
                     policy.meta.name)
-            self._run(policy, level, response, lambda report: policy.check(stack, report),
+            self._run(policy, level, response, lambda report, policy=policy: policy.check(stack, report),
                       default_urn="", exemption_list=policy_exemptions, stackwide=deferred)
         # Invalid exemptions are violations of the policy they would exempt from.
         for policy in self.policies:

@@ -62,8 +62,9 @@ class Check:
         problems: List[str] = []
         if not ID_RE.match(self.id or ""):
             problems.append("id must be kebab-case with at least two words")
-        if not self.title or len(self.title) > 100 or "\n" in self.title:
-            problems.append("title must be one line of at most 100 characters")
+        # Same rule as the pack's PolicyMeta.validate (tests/test_metadata_parity.py keeps them in step).
+        if not self.title or len(self.title) > 120 or "\n" in self.title or self.title != self.title.strip():
+            problems.append("title must be a one-line sentence of at most 120 characters")
         if not self.checklist:
             problems.append("checklist must cite at least one checklist id")
         for cid in self.checklist:

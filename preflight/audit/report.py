@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 from .checklist import CHECKLIST
 from .drill import DrillResult
@@ -121,11 +121,13 @@ def render_table(report: dict) -> str:
             out.append("  no RDS database is tagged preflight:restore-drill=true")
         for d in drills:
             if d["status"] == "restored":
-                out.append(f"  RESTORED  {d['kind']} {d['database']} ({d['environment']}): RTO {d['rtoSeconds']:.0f} s, "
+                out.append(f"  RESTORED  {d['kind']} {d['database']} ({d['environment']}): "
+                           f"RTO {d['rtoSeconds']:.0f} s, "
                            f"RPO achieved {d['rpoHours']:.2f} h (snapshot {d['snapshot']}), scratch "
                            f"{d['scratchInstance']} {'deleted' if d['cleanedUp'] else 'NOT deleted'}")
             else:
-                out.append(f"  {d['status'].upper():<9} {d['kind']} {d['database']} ({d['environment']}): {d['reason']}")
+                out.append(f"  {d['status'].upper():<9} {d['kind']} {d['database']} ({d['environment']}): "
+                           f"{d['reason']}")
     out.append("")
     counts = ", ".join(f"{n} {sev}" for sev, n in report["summary"].items())
     blocked = blocking(report)

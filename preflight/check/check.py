@@ -6,7 +6,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Optional
 
 # gRPC core logs connection events (a GOAWAY when the pack exits) to stderr at INFO; keep stderr to
 # what Preflight says. Read when grpc loads, so it is set before the import.
@@ -18,12 +18,12 @@ from .. import environment
 from ..analyzer import LEVEL_NAMES, SEVERITY_NAMES, PolicyPackProcess, StackContext
 from ..errors import UsageError
 from . import pack_config
+from ..pack import default_pack_dir
 from ..report import SEVERITY_ORDER
 from . import engine
 from .project import load_project, load_stack
 
-DEFAULT_PACK = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                            "policypack")
+DEFAULT_PACK = default_pack_dir()  # shipped in the wheel, or this checkout's policypack/
 ANALYZE_IN_FLIGHT = 8  # the engine analyzes steps in parallel too
 
 
@@ -187,9 +187,11 @@ def run_check(project_dir: str, stack_name: str, pack_dir: Optional[str] = None,
                 "level": LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
                 "severity": SEVERITY_NAMES.get(d.severity) or (SEVERITY_NAMES.get(policy.severity) if policy else ""),
                 "urn": urn,
-                "resourceType": by_urn[urn]["type"] if urn in by_urn else ("pulumi:pulumi:Stack" if urn == stack_urn else ""),
+                "resourceType": (by_urn[urn]["type"] if urn in by_urn
+                                 else ("pulumi:pulumi:Stack" if urn == stack_urn else "")),
                 "message": message,
-                "checklist": [t.split(":", 1)[1] for t in (policy.tags if policy else []) if t.startswith("checklist:")],
+                "checklist": [t.split(":", 1)[1] for t in (policy.tags if policy else [])
+                              if t.startswith("checklist:")],
             })
         for na in response.not_applicable:
             not_applicable.append({"policy": na.policy_name, "urn": default_urn, "reason": na.reason})
@@ -197,7 +199,8 @@ def run_check(project_dir: str, stack_name: str, pack_dir: Optional[str] = None,
     for resource, response in zip(recording.resources, responses):
         collect(response, resource["urn"])
     collect(stack_response, stack_urn)
-    violations.sort(key=lambda v: (v["level"] != "mandatory", SEVERITY_ORDER.get(v["severity"], 4), v["policy"], v["urn"]))
+    violations.sort(key=lambda v: (v["level"] != "mandatory", SEVERITY_ORDER.get(v["severity"], 4), v["policy"],
+                                   v["urn"]))
 
     policy_list = [{"name": p.name, "level": effective[p.name]["enforcementLevel"],
                     "severity": SEVERITY_NAMES.get(p.severity, "")} for p in info.policies]

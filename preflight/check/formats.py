@@ -42,7 +42,7 @@ def as_table(result: CheckResult) -> str:
     summary = f"{result.mandatory} mandatory, {result.advisory} advisory violation(s)"
     if result.mandatory:
         lines.append(f"FAILED: {summary}. Fix the mandatory ones before `pulumi up`; each policy is explained in "
-                     f"README.md under its name (`preflight policies` lists them all).")
+                     f"docs/policies.md under its name (`preflight policies` lists them all).")
     elif result.uninspected_blocks:
         lines.append(f"NOT PASSED: {summary} in what was inspected, but {len(result.remote_components)} remote "
                      f"component(s) were not inspected. Run `pulumi preview --policy-pack <preflight>/policypack` "
@@ -52,7 +52,7 @@ def as_table(result: CheckResult) -> str:
     elif result.advisory:
         lines.append(f"PASSED with advice: {summary}.")
     else:
-        lines.append(f"PASSED: no violations" + (" in what was inspected." if result.remote_components else "."))
+        lines.append("PASSED: no violations" + (" in what was inspected." if result.remote_components else "."))
     return "\n".join(lines)
 
 
@@ -70,7 +70,7 @@ def as_sarif(result: CheckResult) -> str:
                 "id": v["policy"],
                 "name": v["policy"],
                 "shortDescription": {"text": v["policy"]},
-                "helpUri": f"README.md#{v['policy']}",
+                "helpUri": f"docs/policies.md#{v['policy']}",
                 "properties": {"tags": [f"checklist:{c}" for c in v["checklist"]],
                                "security-severity": _SECURITY_SEVERITY.get(v["severity"], "5.0")},
             }

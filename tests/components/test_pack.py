@@ -7,7 +7,6 @@ be caught by the pack.
 from __future__ import annotations
 
 import os
-import textwrap
 
 import pytest
 

@@ -148,7 +148,7 @@ def random_stack(seed):
         kind = rng.choice([BUCKET, BUCKET_V2, OTHER])
         props = {}
         if rng.random() < 0.7:
-            props["bucket"] = rng.choice([f"b{i}", f"b{i % 7}", UNKNOWN_STRING_VALUE, f"shared"])
+            props["bucket"] = rng.choice([f"b{i}", f"b{i % 7}", UNKNOWN_STRING_VALUE, "shared"])
         if rng.random() < 0.2:
             props["arn"] = f"arn:aws:s3:::b{i % 5}"
         r = add(kind, rng.choice([f"n{i}", f"n{i % 9}"]), props)  # some names collide on purpose

@@ -1,6 +1,7 @@
 """Pack-wide machinery over the protocol: metadata on the wire, config, exemptions, levels."""
 import datetime
 
+from preflight import __version__
 from tests.conftest import res
 
 RDS = "aws:rds/instance:Instance"
@@ -10,7 +11,7 @@ BAD_DB = {"storageEncrypted": False, "backupRetentionPeriod": 7, "deletionProtec
 def test_analyzer_info_carries_metadata(pack):
     info = pack.info
     assert info.name == "preflight" and info.supportsConfig
-    assert info.version == "0.1.0"  # from PulumiPolicy.yaml, as the CLI reads it
+    assert info.version == __version__  # PulumiPolicy.yaml, as the CLI reads it (kept equal by test_packaging)
     by_name = {p.name: p for p in info.policies}
     p = by_name["rds-storage-encrypted"]
     assert p.remediation_steps and p.url.endswith("#rds-storage-encrypted")

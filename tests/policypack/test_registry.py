@@ -13,6 +13,11 @@ from preflight_policies import catalog as pack_catalog  # noqa: E402
 from preflight_policies.model import CHECKLIST_IDS, FRAMEWORKS, MetadataError, parse_framework  # noqa: E402
 
 
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
 @pytest.fixture(scope="module")
 def policies():
     return load_catalog(PACK_DIR)
@@ -29,7 +34,7 @@ def test_required_metadata_complete(policies):
     for p in policies:
         assert p["title"] and p["remediation"] and p["severity"] in ("low", "medium", "high", "critical"), p["name"]
         assert p["checklist"] and set(p["checklist"]) <= set(CHECKLIST_IDS), p["name"]
-        assert p["url"] == f"README.md#{p['name']}"
+        assert p["url"] == f"docs/policies.md#{p['name']}"
         assert set(p["levels"]) == {"prod", "staging", "dev"}
         assert all(level in ("mandatory", "advisory", "disabled") for level in p["levels"].values())
         for ref in p["frameworks"]:
@@ -38,7 +43,7 @@ def test_required_metadata_complete(policies):
 
 def test_checklist_ids_match_the_checklist():
     path = os.path.join(os.path.dirname(ROOT), "shared", "checklist.md")
-    ids = set(re.findall(r"^- \[ \] `([a-z.-]+)`", open(path).read(), re.M)) if os.path.exists(path) else set(CHECKLIST_IDS)
+    ids = set(re.findall(r"^- \[ \] `([a-z.-]+)`", _read(path), re.M)) if os.path.exists(path) else set(CHECKLIST_IDS)
     assert ids == set(CHECKLIST_IDS)
     from preflight.audit.checklist import CHECKLIST  # the CLI's copy (it cannot import the pack)
     assert set(CHECKLIST) == set(CHECKLIST_IDS)
@@ -63,16 +68,16 @@ def test_duplicate_names_rejected():
 
 
 def test_readme_catalog_is_generated_and_current(policies):
-    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    text = _read(os.path.join(ROOT, "docs", "policies.md"))
     start, end = text.index(BEGIN) + len(BEGIN) + 1, text.index(END)
     assert text[start:end] == as_markdown(policies), (
-        "README's policy catalog is stale: run `preflight policies --format md --update README.md`")
+        "docs/policies.md is stale: run `preflight policies --format md --update docs/policies.md`")
 
 
 def test_every_policy_has_protocol_tests(policies):
     """Each policy name must appear in the protocol tests (which assert a passing and a failing case)."""
     here = os.path.join(ROOT, "tests", "policypack")
-    corpus = "".join(open(os.path.join(here, f), encoding="utf-8").read()
+    corpus = "".join(_read(os.path.join(here, f))
                      for f in os.listdir(here) if f.startswith("test_") and f != "test_registry.py")
     missing = [p["name"] for p in policies if p["name"] not in corpus]
     assert not missing, f"policies without protocol tests: {missing}"
@@ -86,7 +91,7 @@ def test_components_named_in_policies_exist():
     for folder, _dirs, files in os.walk(rules):
         for f in files:
             if f.endswith(".py"):
-                named |= set(re.findall(r"components\.([A-Z][A-Za-z]+)", open(os.path.join(folder, f)).read()))
+                named |= set(re.findall(r"components\.([A-Z][A-Za-z]+)", _read(os.path.join(folder, f))))
     assert named, "expected policies to name the components that fix them"
     missing = sorted(n for n in named if not hasattr(components, n))
     assert not missing, f"policies name components that do not exist: {missing}"

@@ -34,7 +34,8 @@ def bedrock_guardrail_prompt_attack(r, report):
         unknown_during_preview("content_policy_config")
     attack = [f for f in _filters(r) if f.get("type") == "PROMPT_ATTACK"]
     if not attack:
-        report(f"guardrail '{r.name}' has no PROMPT_ATTACK filter, so jailbreaks and prompt injection pass through; add "
+        report(f"guardrail '{r.name}' has no PROMPT_ATTACK filter, so jailbreaks and prompt injection pass through; "
+               "add "
                f"a content filter of type PROMPT_ATTACK with input_strength='HIGH'")
     elif not any(f.get("inputStrength") == "HIGH" and f.get("inputEnabled", True) is not False for f in attack):
         report(f"guardrail '{r.name}' filters prompt attacks below HIGH input strength; set input_strength='HIGH'")
@@ -109,7 +110,7 @@ def bedrock_agent_role_not_shared(stack, report):
             keys = [value] if isinstance(value, str) and not is_unknown(value) else []
         for key in keys:
             by_role.setdefault(key, []).append(agent)
-    for key, agents in by_role.items():
+    for agents in by_role.values():
         if len(agents) > 1:
             names = ", ".join(sorted(a.name for a in agents))
             for agent in agents:
@@ -524,11 +525,13 @@ sagemaker_notebook_no_direct_internet = property_policy(
     name="sagemaker-notebook-no-direct-internet",
     title="SageMaker notebook instances must not have direct internet access",
     checklist=("security.api", "infra.separation"), severity="high",
-    frameworks=("AWS-FSBP:SageMaker.1", "Prowler:sagemaker_notebook_instance_without_direct_internet_access_configured"),
+    frameworks=("AWS-FSBP:SageMaker.1",
+                "Prowler:sagemaker_notebook_instance_without_direct_internet_access_configured"),
     types=T.SAGEMAKER_NOTEBOOK, path="directInternetAccess", expect=lambda v: v == "Disabled", missing="Enabled",
     message="notebook instance '{name}' has direct internet access (the default), so data can leave without passing "
             "your network controls; set direct_internet_access='Disabled' with subnet_id and security_groups",
-    remediation="Set direct_internet_access='Disabled', subnet_id and security_groups on aws.sagemaker.NotebookInstance "
+    remediation="Set direct_internet_access='Disabled', subnet_id and security_groups on "
+                "aws.sagemaker.NotebookInstance "
                 "and reach the internet, if needed, through a NAT gateway or VPC endpoints.",
 )
 

@@ -433,9 +433,9 @@ def api_custom_domain_tls12(r, report):
 
 def _http_redirects_to_https(listener) -> bool:
     for action in as_list(listener.peek("defaultActions")):
-        if isinstance(action, dict) and action.get("type") == "redirect":
-            if ((action.get("redirect") or {}).get("protocol") or "").upper() == "HTTPS":
-                return True
+        if (isinstance(action, dict) and action.get("type") == "redirect"
+                and ((action.get("redirect") or {}).get("protocol") or "").upper() == "HTTPS"):
+            return True
     return False
 
 

@@ -55,7 +55,8 @@ cloudtrail_cloudwatch_logs = property_policy(
     message="trail '{name}' does not deliver to CloudWatch Logs, so no metric filter or alarm can watch it; set "
             "cloud_watch_logs_group_arn and cloud_watch_logs_role_arn",
     remediation="Set cloud_watch_logs_group_arn=f\"{log_group.arn}:*\" and cloud_watch_logs_role_arn=role.arn (a role "
-                "cloudtrail.amazonaws.com can assume, allowed logs:CreateLogStream/PutLogEvents) on aws.cloudtrail.Trail.",
+                "cloudtrail.amazonaws.com can assume, allowed logs:CreateLogStream/PutLogEvents) on "
+                "aws.cloudtrail.Trail.",
 )
 
 cloudtrail_logging_enabled = property_policy(
@@ -155,10 +156,11 @@ def cloudtrail_bucket_access_logging(stack, report):
             if not links_to(trail, "s3BucketName", bucket, "bucket"):
                 continue
             inline = bucket.peek("logging.targetBucket") or as_list(bucket.peek("loggings"))
-            split = [l for l in stack.of_type(*T.S3_BUCKET_LOGGING) if links_to(l, "bucket", bucket, "bucket")]
+            split = [lg for lg in stack.of_type(*T.S3_BUCKET_LOGGING) if links_to(lg, "bucket", bucket, "bucket")]
             if not inline and not split:
                 report(f"bucket '{bucket.name}' receives CloudTrail logs from '{trail.name}' but has no access "
-                       f"logging, so reads of the audit log leave no trace; add aws.s3.BucketLogging for it", bucket.urn)
+                       "logging, so reads of the audit log leave no trace; add aws.s3.BucketLogging for it",
+                       bucket.urn)
 
 
 cloudtrail_present = presence_policy(

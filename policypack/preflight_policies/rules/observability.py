@@ -257,7 +257,8 @@ def ecs_container_insights(r, report):
                 "latency and error rate per route.",
 )
 def api_detailed_metrics(r, report):
-    path = "settings.metricsEnabled" if r.type == T.APIGW_METHOD_SETTINGS else "defaultRouteSettings.detailedMetricsEnabled"
+    path = ("settings.metricsEnabled" if r.type == T.APIGW_METHOD_SETTINGS
+            else "defaultRouteSettings.detailedMetricsEnabled")
     on = r.peek(path, False)
     if on is UNKNOWN:
         unknown_during_preview("the metrics setting")

@@ -70,7 +70,8 @@ def ecs_task_env_no_secrets(r, report):
     name="ec2-user-data-no-secrets",
     title="EC2 and launch template user data must not hold credentials",
     checklist="security.secrets", severity="critical",
-    frameworks=("Checkov:CKV_AWS_46", "Prowler:ec2_instance_secrets_user_data", "Prowler:ec2_launch_template_no_secrets"),
+    frameworks=("Checkov:CKV_AWS_46", "Prowler:ec2_instance_secrets_user_data",
+                "Prowler:ec2_launch_template_no_secrets"),
     types=(T.EC2_INSTANCE, T.EC2_LAUNCH_TEMPLATE),
     remediation="Have the boot script fetch the credential at start-up (aws secretsmanager get-secret-value / aws "
                 "ssm get-parameter --with-decryption) with the instance role; user data is readable by anyone "
@@ -171,7 +172,8 @@ secretsmanager_secret_rotation = companion_policy(
     name="secretsmanager-secret-rotation",
     title="Secrets Manager secrets must have automatic rotation",
     checklist="security.secrets", severity="medium",
-    frameworks=("AWS-FSBP:SecretsManager.1", "Checkov:CKV2_AWS_57", "Prowler:secretsmanager_automatic_rotation_enabled"),
+    frameworks=("AWS-FSBP:SecretsManager.1", "Checkov:CKV2_AWS_57",
+                "Prowler:secretsmanager_automatic_rotation_enabled"),
     subjects=(T.SECRET,), companions=(T.SECRET_ROTATION,), link="secretId", judge=_judge_rotation,
     remediation="Add aws.secretsmanager.SecretRotation(secret_id=secret.id, rotation_lambda_arn=fn.arn, "
                 "rotation_rules={'automatically_after_days': 30}); for RDS master passwords use "

@@ -3,7 +3,8 @@
 The real captures (pulumi-preview.json, pulumi-update-plan.json) come from /work/shared/reference/.
 Re-run after changing a scenario: `python tests/gate/data/make_captures.py`.
 """
-import json, copy
+import json
+import copy
 from pathlib import Path
 
 OUT = Path(__file__).parent
@@ -213,7 +214,7 @@ write("prod-update-plan-destructive.json", plan)
 creates = {stack_urn("prod"): rp({"type": "pulumi:pulumi:Stack", "name": "shop-prod", "custom": False,
                                    "inputDiff": {}, "outputDiff": {}, "protect": False, "customTimeouts": {}},
                                   ["create"], {})}
-for i, (typ, name) in enumerate([(RDS, "orders-db"), (DDB, "orders"), (BUCKET, "invoices"),
+for _i, (typ, name) in enumerate([(RDS, "orders-db"), (DDB, "orders"), (BUCKET, "invoices"),
                                   (KMS, "data-key"), (LOG, "app-logs"), (LAMBDA, "api"),
                                   (SG, "web"), ("aws:ec2/vpc:Vpc", "main")]):
     creates[urn("prod", typ, name)] = rp(

@@ -1,0 +1,1 @@
+"""Compliance maps, kept apart from the checks (one JSON data file per framework version)."""
