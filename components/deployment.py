@@ -10,7 +10,6 @@ versions (README: Shipping an LLM feature); CodeDeploy moves the alias, so Pulum
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
 

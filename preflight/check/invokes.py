@@ -12,7 +12,7 @@ import base64
 import hashlib
 import json
 import re
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Optional
 
 # Physical names the provider's Check fills in before a preview (tfbridge AutoName: `<name>-<7 hex>`),
 # so they are known in a preview. type -> (property, max length, lower-case).

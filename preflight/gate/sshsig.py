@@ -15,13 +15,12 @@ are reported as unsupported rather than accepted.
 from __future__ import annotations
 
 import base64
-import binascii
 import calendar
 import hashlib
 import struct
 import time
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes

@@ -3,11 +3,9 @@ subprocess. Each test asserts what a real `pulumi preview` would hand the policy
 unknown computed outputs, known autonames, invoke answers) and the verdict."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 
-import pytest
 
 from tests.conftest import ROOT
 

@@ -128,7 +128,7 @@ def test_gateway_authenticates_validates_protects_and_limits_the_function():
         f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{NOVA}",
         "arn:aws:bedrock:*::foundation-model/amazon.nova-lite-v1:0"]
     assert stmts["ApplyTheGuardrail"]["Resource"] == [GUARDRAIL_ARN]
-    assert all("*" != r for s in stmts.values() if s["Sid"] != "WriteTraces" for r in s["Resource"])
+    assert all(r != "*" for s in stmts.values() if s["Sid"] != "WriteTraces" for r in s["Resource"])
 
     alias = run.one("aws:lambda/alias:Alias").inputs
     assert alias["name"] == "live"

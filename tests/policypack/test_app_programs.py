@@ -3,7 +3,6 @@
 The hand review's complaints, each as a program: application stacks failed for account-level controls,
 findings about AWS defaults that are secure today, and crashes presented as findings.
 """
-import pytest
 
 from preflight.check.check import run_check
 from tests.conftest import write_project

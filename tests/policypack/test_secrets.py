@@ -1,7 +1,7 @@
 """No message, in any format, carries a value the program or the stack config marked secret."""
 import json
 
-from tests.conftest import link, res, secret
+from tests.conftest import res, secret
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 SG = "aws:ec2/securityGroup:SecurityGroup"

@@ -8,7 +8,6 @@ One prod stack is brought up once; each scenario is one config change, previewed
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path

@@ -2,7 +2,6 @@
 import base64
 import json
 
-import pulumi
 import pulumi_aws as aws
 
 ami = aws.ec2.get_ami(most_recent=True, owners=["amazon"],
