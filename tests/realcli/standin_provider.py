@@ -28,7 +28,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-from preflight.check.runner import _Invokes  # noqa: E402  (the offline engine's answers)
+from preflight.check.invokes import Answers  # noqa: E402  (the offline engine's answers)
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 VERSION = os.environ.get("PREFLIGHT_STANDIN_VERSION", "7.51.1")
@@ -216,10 +216,10 @@ class StandInAws(provider_pb2_grpc.ResourceProviderServicer):
             except ValueError:
                 allowed = None
         account = allowed[0] if isinstance(allowed, list) and allowed else "123456789012"
-        invokes = _Invokes(str(account), self.config.get("region") or "us-east-1")
-        result = invokes(request.tok, args)
-        _log("Invoke", tok=request.tok, known=request.tok not in invokes.unknown)
-        if request.tok in invokes.unknown:
+        answers = Answers(str(account), self.config.get("region") or "us-east-1")
+        result = answers.answer(request.tok, args)
+        _log("Invoke", tok=request.tok, known=result is not None)
+        if result is None:
             return provider_pb2.InvokeResponse(failures=[provider_pb2.CheckFailure(
                 reason=f"the stand-in provider does not answer {request.tok}")])
         return provider_pb2.InvokeResponse(**{"return": _to_struct(result)})

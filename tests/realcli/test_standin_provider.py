@@ -84,4 +84,6 @@ def test_invoke_answers_what_the_offline_engine_answers(provider):
     r = provider.Invoke(provider_pb2.InvokeRequest(tok="aws:index/getRegion:getRegion", args=_s({})))
     assert r.failures == [] and getattr(r, "return")["name"] == "eu-west-1"
     r = provider.Invoke(provider_pb2.InvokeRequest(tok="aws:ec2/getAmi:getAmi", args=_s({})))
+    assert r.failures == [] and getattr(r, "return")["id"].startswith("ami-")
+    r = provider.Invoke(provider_pb2.InvokeRequest(tok="aws:rds/getEngineVersion:getEngineVersion", args=_s({})))
     assert r.failures and "does not answer" in r.failures[0].reason
