@@ -26,19 +26,11 @@ SUPERSEDES: Dict[str, Tuple[str, ...]] = {
     "sns-topic-kms": ("sns-topic-encrypted",),
     # One world-open all-traffic rule: "every port" says it all; SSH/RDP and database ports are part of it.
     "security-group-no-world-all-ports": ("security-group-no-world-admin-ports",
-                                          "security-group-no-world-database-ports",
-                                          "security-group-no-world-ingress"),
+                                          "security-group-no-world-database-ports"),
     # One "s3:*" statement on Resource "*": the service wildcard is the defect; its writes are part of it.
     "iam-no-service-wildcard-actions": ("iam-no-write-on-all-resources",),
     # One "*" on "*" statement: full administrator covers everything narrower.
-    "iam-no-wildcard-admin": ("iam-no-service-wildcard-actions", "iam-no-write-on-all-resources",
-                              "iam-no-passrole-on-all"),
-    # A world-open rule on SSH/RDP, a database port or every port: the named exposure is the specific finding;
-    # "world-open on some non-web port" is part of it.
-    "security-group-no-world-admin-ports": ("security-group-no-world-ingress",),
-    "security-group-no-world-database-ports": ("security-group-no-world-ingress",),
-    # A literal master password: "not plain" names the leak; "use a managed password" is the general advice.
-    "database-password-not-plain": ("rds-managed-master-password",),
+    "iam-no-wildcard-admin": ("iam-no-service-wildcard-actions", "iam-no-write-on-all-resources"),
 }
 
 

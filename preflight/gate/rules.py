@@ -39,6 +39,8 @@ STATEFUL_TYPES: Mapping[str, str] = {
     "aws:rds/globalCluster:GlobalCluster": "database",
     "aws:rds/snapshot:Snapshot": "backup",
     "aws:rds/clusterSnapshot:ClusterSnapshot": "backup",
+    "aws:rds/snapshotCopy:SnapshotCopy": "backup",
+    "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy": "backup",
     "aws:docdb/cluster:Cluster": "database",
     "aws:docdb/globalCluster:GlobalCluster": "database",
     "aws:docdb/elasticCluster:ElasticCluster": "database",

@@ -68,7 +68,12 @@ def test_every_data_store_the_pack_protects_is_stateful_for_the_gate():
     from preflight_policies import catalog
     not_data = {  # protected by a data-related policy, but holding no data themselves
         "aws:apigateway/methodSettings:MethodSettings", "aws:apigatewayv2/stage:Stage",
-        "aws:bedrock/guardrail:Guardrail", "aws:cfg/recorder:Recorder", "aws:macie2/account:Account"}
+        "aws:bedrock/guardrail:Guardrail", "aws:cfg/recorder:Recorder", "aws:macie2/account:Account",
+        # sharing grants (snapshot-not-public): deleting one un-shares, it destroys nothing
+        "aws:ec2/amiLaunchPermission:AmiLaunchPermission",
+        "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission",
+        # code, judged for secrets in its environment; redeployed from source, not data
+        "aws:lambda/function:Function"}
     protected = {t for p in catalog.all_policies()
                  if set(p.meta.checklist) & {"infra.backups", "compliance.data"} for t in p.types}
     assert len(protected) > 30

@@ -239,7 +239,14 @@ def test_agent_roles_not_shared(pack):
 
 
 # -- stack-level presence: invocation logging, budgets, anomaly detection -------------------------------------
-def test_bedrock_invocation_logging_in_prod(pack, dev_pack):
+def test_bedrock_invocation_logging_in_prod(baseline_pack, pack, dev_pack):
+    # One setting per account and region: required of the account baseline; an application stack that uses
+    # Bedrock is not failed for it (it appears in the account-baseline summary instead).
+    guardrail = res(GUARDRAIL, "g", {"contentPolicyConfig": {"filtersConfigs": [PROMPT_ATTACK]}})
+    app = pack.analyze_stack([guardrail])
+    assert not app.violations("bedrock-invocation-logging")
+    assert "bedrock-invocation-logging" in app.violations("account-baseline-controls")[0].message
+    pack = baseline_pack
     guardrail = res(GUARDRAIL, "g", {"contentPolicyConfig": {"filtersConfigs": [PROMPT_ATTACK]}})
     [d] = pack.analyze_stack([guardrail]).violations("bedrock-invocation-logging")
     assert d.level == "mandatory"
