@@ -23,7 +23,7 @@ from pulumi.runtime import proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy.proxy import UnknownValueError
 
-from . import environment, exemptions, packconfig
+from . import environment, exemptions, packconfig, stackconfig
 from .model import NotApplicable, ResourcePolicy, StackPolicy
 from .resource import Resource, Stack, secret_leaves
 from .rules.account import ACCOUNT_BASELINE_KEY
@@ -308,6 +308,7 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         self.account_baseline = self.account_baseline or is_account_baseline(config)
         self._config_secrets = sorted(set(self._config_secrets)
                                       | set(_secret_config_values(config, request.config_secret_keys)))
+        stackconfig.learn(config, request.config_secret_keys)
         return proto.AnalyzerStackConfigureResponse()
 
     def Handshake(self, request, context):

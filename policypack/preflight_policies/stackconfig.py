@@ -15,9 +15,24 @@ from .resource import is_unknown
 OFFLINE_ACCOUNT = "123456789012"
 
 
+# What the engine's ConfigureStack adds. The Pulumi CLI's Python host starts a pack with the decrypted config in
+# PULUMI_CONFIG but without PULUMI_CONFIG_SECRET_KEYS (sdk/policy_proxy.go); which keys are secret arrives only in
+# ConfigureStack's config_secret_keys. Without it every `secure:` value would look like plain config.
+_LEARNED_CONFIG: Dict[str, str] = {}
+_LEARNED_SECRET_KEYS: Set[str] = set()
+
+
+def learn(stack_config: Dict[str, str], stack_secret_keys) -> None:
+    """Called by the server on ConfigureStack: config the environment lacks, and the secret keys."""
+    _LEARNED_CONFIG.update({str(k): v for k, v in stack_config.items()})
+    _LEARNED_SECRET_KEYS.update(str(k) for k in stack_secret_keys)
+    config.cache_clear()
+    secret_keys.cache_clear()
+
+
 @functools.lru_cache(maxsize=1)
 def config() -> Dict[str, str]:
-    return parse_pulumi_config(os.environ.get("PULUMI_CONFIG"))
+    return {**_LEARNED_CONFIG, **parse_pulumi_config(os.environ.get("PULUMI_CONFIG"))}
 
 
 @functools.lru_cache(maxsize=1)
@@ -26,7 +41,8 @@ def secret_keys() -> FrozenSet[str]:
         keys = json.loads(os.environ.get("PULUMI_CONFIG_SECRET_KEYS") or "[]")
     except ValueError:
         keys = []
-    return frozenset(str(k) for k in keys) if isinstance(keys, list) else frozenset()
+    keys = keys if isinstance(keys, list) else []
+    return frozenset(str(k) for k in keys) | frozenset(_LEARNED_SECRET_KEYS)
 
 
 def plain_values() -> Dict[str, str]:

@@ -145,3 +145,25 @@ def test_secrets_found_by_value_under_innocent_names(pack, value):
     ok = pack.analyze("aws:lambda/function:Function", {"environment": {"variables": {
         "DATABASE_URL": "postgres://app@db.internal:5432/app", "MAX_TOKENS": "4096", "TOKENIZER": "cl100k"}}})
     assert not ok.violations("lambda-env-no-secrets")
+
+
+def test_secure_config_is_not_plain_when_only_configure_stack_names_the_secret_keys():
+    # Pulumi's Python host starts a pack with the decrypted config in PULUMI_CONFIG but no
+    # PULUMI_CONFIG_SECRET_KEYS (sdk/policy_proxy.go): which keys are secret arrives in ConfigureStack only.
+    # Found by the real-CLI parity test (tests/realcli): a `secure:` value was reported as plain text there.
+    config = {"preflight:environment": "prod", "app:securePassword": "S3cure-from-secret-config",
+              "app:openaiKey": OPENAI}
+    context = StackContext(project="app", stack="prod", config=config, secret_keys=[])
+    with PolicyPackProcess(PACK_DIR, context) as process:
+        context.secret_keys = ["app:securePassword", "app:openaiKey"]  # sent with ConfigureStack only
+        client = PackClient(process)
+        r = client.analyze_stack([res("aws:s3/bucket:Bucket", "b")])
+        assert not r.violations("stack-config-no-plaintext-secrets"), _messages(r, "stack-config-no-plaintext-secrets")
+        version = client.analyze("aws:secretsmanager/secretVersion:SecretVersion",
+                                 {"secretId": "s", "secretString": secret("S3cure-from-secret-config")})
+        assert not version.violations("secret-version-no-literal")
+    # The same config with no secret keys anywhere is plain text in the stack file: a finding.
+    context = StackContext(project="app", stack="prod", config=config, secret_keys=[])
+    with PolicyPackProcess(PACK_DIR, context) as process:
+        r = PackClient(process).analyze_stack([res("aws:s3/bucket:Bucket", "b")])
+        assert r.violations("stack-config-no-plaintext-secrets")
