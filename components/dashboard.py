@@ -227,7 +227,8 @@ class ServiceDashboard(pulumi.ComponentResource):
                      [a.metric_namespace, "OutputRejected", *emf, {"label": "handler: outputs rejected"}]]
         tokens: List[Any] = []
         for i, model in enumerate(a.models):
-            tokens.append(["AWS/Bedrock", "InputTokenCount", "ModelId", model, {"id": f"in{i}", "label": f"{model} in"}])
+            tokens.append(["AWS/Bedrock", "InputTokenCount", "ModelId", model,
+                           {"id": f"in{i}", "label": f"{model} in"}])
             tokens.append(["AWS/Bedrock", "OutputTokenCount", "ModelId", model,
                            {"id": f"out{i}", "label": f"{model} out"}])
         cost = [*[[*t[:4], {**t[4], "visible": False}] for t in tokens],

@@ -3,8 +3,8 @@ config may only make a stack stricter.
 
 1. An environment *assigned* by configuration that lives with the guard (the policy pack config
    for the pack and `check`, the gate's `--config` for the gate), else the stack name (prod,
-   production, prd, *-prod, *-production -> prod; dev, test, sandbox, *-dev -> dev; staging, stage, stg, *-staging -> staging), else prod:
-   unknown means strict.
+   production, prd, *-prod, *-production -> prod; dev, test, sandbox, *-dev -> dev; staging, stage,
+   stg, *-staging -> staging), else prod: unknown means strict.
 2. Stack config `preflight:environment` (a file any pull request can edit) may make the stack
    stricter than that, never more lenient. A set but unrecognised or empty value means prod.
 

@@ -63,7 +63,8 @@ def write_output(text: str, path: Optional[str]) -> None:
         return
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise UsageError(f"cannot write {path}: folder {directory} does not exist; create it or choose another --output")
+        raise UsageError(f"cannot write {path}: folder {directory} does not exist; "
+                         f"create it or choose another --output")
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".preflight-", suffix=".tmp")
     except OSError as e:

@@ -30,7 +30,8 @@ PROVIDER_PATTERNS = (
     ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
     ("a SendGrid API key", re.compile(r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}")),
     ("a URL with a password", re.compile(
-        r"\b[a-z][a-z0-9+.\-]*://[^\s/:@'\"]*:(?![^\s@]*(?:\$\{|\{\{|%\(|<|\*\*\*|\[secret\]))[^\s/@'\"]{3,}@[^\s/'\"]+", re.I)),
+        r"\b[a-z][a-z0-9+.\-]*://[^\s/:@'\"]*:"
+        r"(?![^\s@]*(?:\$\{|\{\{|%\(|<|\*\*\*|\[secret\]))[^\s/@'\"]{3,}@[^\s/'\"]+", re.I)),
 )
 
 # Words that make a name secret-looking (matched on the name's word parts, any case or style).
@@ -218,7 +219,7 @@ def _walk_tree(node: Any, where: str, out: List[Finding], depth: int) -> None:
             out.extend(Finding(f"{where} {f.where}".strip(), f.what, f.key)
                        for f in scan_name_value_pairs(node))
             return
-        for i, item in enumerate(node):
+        for _i, item in enumerate(node):
             _walk_tree(item, where, out, depth + 1)
         return
     if isinstance(node, Mapping):

@@ -264,7 +264,7 @@ def check_endpoint() -> None:
     shown = url.encode("unicode_escape").decode("ascii")[:100]
     try:
         parts = urlsplit(url)
-        parts.port  # raises ValueError on a bad port
+        _ = parts.port  # raises ValueError on a bad port
     except ValueError:
         parts = None
     if not parts or parts.scheme not in ("http", "https") or not parts.hostname:

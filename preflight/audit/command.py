@@ -19,8 +19,9 @@ credentials, a bad region or AWS_ENDPOINT_URL, an endpoint that cannot be reache
 or output that could not be written; 3 incomplete: no blocking finding, but some checks could not run
 (throttled, server errors, timeouts, denied), so the audit does not pass. Region: --region, then
 AWS_REGION, then AWS_DEFAULT_REGION, then the profile's. Credentials come from boto3's standard chain
-(AWS_PROFILE, AWS_ACCESS_KEY_ID..., SSO, instance roles); AWS_ENDPOINT_URL points it at an emulator. --restore-drill restores each RDS
-instance tagged {DRILL_TAG}=true into a scratch instance and deletes it again.
+(AWS_PROFILE, AWS_ACCESS_KEY_ID..., SSO, instance roles); AWS_ENDPOINT_URL points it at an emulator.
+--restore-drill restores each RDS instance tagged {DRILL_TAG}=true into a scratch instance and deletes it
+again.
 """
 
 

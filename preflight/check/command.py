@@ -30,7 +30,8 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=sorted(FORMATS), default="table", help="output format (default: table)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--stack-outputs", metavar="FILE",
-                   help="JSON outputs for the stacks the program references: {\"org/project/stack\": {\"name\": value}}; "
+                   help="JSON outputs for the stacks the program references: "
+                        "{\"org/project/stack\": {\"name\": value}}; "
                         "without it a StackReference's outputs are unknown, as for a stack that does not exist yet")
     p.add_argument("--allow-uninspected", action="store_true",
                    help="let a prod stack pass although it has remote components (awsx, eks...) whose children "

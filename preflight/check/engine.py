@@ -169,7 +169,7 @@ def record(project: Project, stack: StackConfig, organization: str = "organizati
                                 f"the program did not finish within {int(timeout)} seconds on the offline engine",
                                 origin="timeout",
                                 hint="If it waits on something outside the program (a network call, input), remove "
-                                     "that; if it is just large, raise --timeout.")
+                                     "that; if it is just large, raise --timeout.") from None
                         if not noticed and elapsed > SLOW_NOTICE and notice is not None:
                             noticed = True
                             notice(f"the program is still running after {int(SLOW_NOTICE)}s (limit: --timeout "

@@ -19,7 +19,8 @@ from typing import Any, Callable, Dict, Optional
 AUTONAMED: Dict[str, tuple] = {}
 for _t, _p, _max, _lower in [
     ("aws:s3/bucket:Bucket", "bucket", 63, True), ("aws:s3/bucketV2:BucketV2", "bucket", 63, True),
-    ("aws:lambda/function:Function", "name", 64, False), ("aws:lambda/layerVersion:LayerVersion", "layerName", 140, False),
+    ("aws:lambda/function:Function", "name", 64, False),
+    ("aws:lambda/layerVersion:LayerVersion", "layerName", 140, False),
     ("aws:iam/role:Role", "name", 64, False), ("aws:iam/policy:Policy", "name", 128, False),
     ("aws:iam/user:User", "name", 64, False), ("aws:iam/group:Group", "name", 128, False),
     ("aws:iam/instanceProfile:InstanceProfile", "name", 128, False),
@@ -28,7 +29,8 @@ for _t, _p, _max, _lower in [
     ("aws:dynamodb/table:Table", "name", 255, False),
     ("aws:rds/instance:Instance", "identifier", 63, True), ("aws:rds/cluster:Cluster", "clusterIdentifier", 63, True),
     ("aws:rds/clusterInstance:ClusterInstance", "identifier", 63, True),
-    ("aws:rds/subnetGroup:SubnetGroup", "name", 255, True), ("aws:rds/parameterGroup:ParameterGroup", "name", 255, True),
+    ("aws:rds/subnetGroup:SubnetGroup", "name", 255, True),
+    ("aws:rds/parameterGroup:ParameterGroup", "name", 255, True),
     ("aws:rds/clusterParameterGroup:ClusterParameterGroup", "name", 255, True),
     ("aws:rds/optionGroup:OptionGroup", "name", 255, True),
     ("aws:ec2/securityGroup:SecurityGroup", "name", 255, False),
@@ -38,7 +40,8 @@ for _t, _p, _max, _lower in [
     ("aws:elb/loadBalancer:LoadBalancer", "name", 32, False),
     ("aws:ecs/cluster:Cluster", "name", 255, False), ("aws:ecs/service:Service", "name", 255, False),
     ("aws:ecs/capacityProvider:CapacityProvider", "name", 255, False),
-    ("aws:cloudwatch/logGroup:LogGroup", "name", 512, False), ("aws:cloudwatch/metricAlarm:MetricAlarm", "name", 255, False),
+    ("aws:cloudwatch/logGroup:LogGroup", "name", 512, False),
+    ("aws:cloudwatch/metricAlarm:MetricAlarm", "name", 255, False),
     ("aws:cloudwatch/eventRule:EventRule", "name", 64, False), ("aws:cloudwatch/eventBus:EventBus", "name", 256, False),
     ("aws:kinesis/stream:Stream", "name", 128, False),
     ("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "name", 64, False),
@@ -50,7 +53,8 @@ for _t, _p, _max, _lower in [
     ("aws:eks/fargateProfile:FargateProfile", "fargateProfileName", 63, False),
     ("aws:elasticache/subnetGroup:SubnetGroup", "name", 255, True),
     ("aws:elasticache/parameterGroup:ParameterGroup", "name", 255, True),
-    ("aws:sfn/stateMachine:StateMachine", "name", 80, False), ("aws:appsync/graphQLApi:GraphQLApi", "name", 65536, False),
+    ("aws:sfn/stateMachine:StateMachine", "name", 80, False),
+    ("aws:appsync/graphQLApi:GraphQLApi", "name", 65536, False),
     ("aws:cognito/userPool:UserPool", "name", 128, False), ("aws:codebuild/project:Project", "name", 255, False),
     ("aws:wafv2/webAcl:WebAcl", "name", 128, False), ("aws:backup/vault:Vault", "name", 50, False),
     ("aws:backup/plan:Plan", "name", 50, False), ("aws:athena/workgroup:Workgroup", "name", 128, False),
@@ -71,7 +75,8 @@ def autonames(type_: str, name: str, urn: str, props: Dict[str, Any]) -> Dict[st
     suffix = hashlib.sha256(urn.encode()).hexdigest()[:7]
     base = name.lower() if lower else name
     value = f"{base}-{suffix}"
-    if type_ in ("aws:sqs/queue:Queue", "aws:sns/topic:Topic") and props.get("fifoQueue" if "sqs" in type_ else "fifoTopic") is True:
+    if (type_ in ("aws:sqs/queue:Queue", "aws:sns/topic:Topic")
+            and props.get("fifoQueue" if "sqs" in type_ else "fifoTopic") is True):
         value = value[:max_len - 5] + ".fifo"
     if len(value) > max_len:
         value = value[:max_len - 8] + "-" + suffix
@@ -128,7 +133,8 @@ class Answers:
     def __init__(self, account: str, region: str):
         self.account = account
         self.region = region
-        self.partition = "aws-cn" if region.startswith("cn-") else ("aws-us-gov" if region.startswith("us-gov-") else "aws")
+        self.partition = ("aws-cn" if region.startswith("cn-")
+                          else ("aws-us-gov" if region.startswith("us-gov-") else "aws"))
         self.answered: Dict[str, int] = {}
         self.unknown: Dict[str, int] = {}
         self.placeholders: Dict[str, int] = {}
@@ -239,7 +245,8 @@ class Answers:
         name = a.get("name") or f"{self.region}a"
         return {"name": name, "zoneId": self._zone_ids()[0], "id": name, "region": self.region,
                 "state": "available", "nameSuffix": name[-1:], "groupName": self.region,
-                "networkBorderGroup": self.region, "optInStatus": "opt-in-not-required", "zoneType": "availability-zone"}
+                "networkBorderGroup": self.region, "optInStatus": "opt-in-not-required",
+                "zoneType": "availability-zone"}
 
     def policy_document(self, a):
         doc = policy_document(a)
@@ -256,7 +263,8 @@ class Answers:
         name = str(name).replace("*", "0")
         arch = _filter(a, "architecture") or ("arm64" if "arm64" in name else "x86_64")
         return {"id": ident, "imageId": ident, "arn": self.arn("ec2", f"image/{ident}", account=""),
-                "name": name, "ownerId": owner, "owners": a.get("owners") or [], "mostRecent": bool(a.get("mostRecent")),
+                "name": name, "ownerId": owner, "owners": a.get("owners") or [],
+                "mostRecent": bool(a.get("mostRecent")),
                 "filters": a.get("filters") or [], "architecture": arch, "blockDeviceMappings": [
                     {"deviceName": "/dev/xvda", "ebs": {"encrypted": "false", "volume_size": "8",
                                                          "volume_type": "gp3", "delete_on_termination": "true",
@@ -282,7 +290,8 @@ class Answers:
 
     def _vpc_id(self, a):
         return a.get("id") or _filter(a, "vpc-id") or self._rid("vpc", {"default": a.get("default"),
-                                                                      "tags": a.get("tags"), "filters": a.get("filters")})
+                                                                      "tags": a.get("tags"),
+                                                                      "filters": a.get("filters")})
 
     def vpc(self, a):
         ident = self._vpc_id(a)
@@ -314,7 +323,8 @@ class Answers:
         cidr = a.get("cidrBlock") or f"10.0.{index * 16}.0/20"
         return {"id": ident, "arn": self.arn("ec2", f"subnet/{ident}"), "vpcId": vpc, "availabilityZone": az,
                 "availabilityZoneId": self._zone_ids()[index], "availableIpAddressCount": 4091, "cidrBlock": cidr,
-                "assignIpv6AddressOnCreation": False, "customerOwnedIpv4Pool": "", "defaultForAz": bool(a.get("defaultForAz")),
+                "assignIpv6AddressOnCreation": False, "customerOwnedIpv4Pool": "",
+                "defaultForAz": bool(a.get("defaultForAz")),
                 "enableDns64": False, "enableLniAtDeviceIndex": 0, "enableResourceNameDnsARecordOnLaunch": False,
                 "enableResourceNameDnsAaaaRecordOnLaunch": False, "filters": a.get("filters") or [],
                 "ipv6CidrBlock": "", "ipv6CidrBlockAssociationId": "", "ipv6Native": False,
@@ -391,7 +401,8 @@ class Answers:
     def ecr_image(self, a):
         repo = a.get("repositoryName") or "app"
         registry = a.get("registryId") or self.account
-        digest = a.get("imageDigest") or ("sha256:" + hashlib.sha256(json.dumps(a, sort_keys=True).encode()).hexdigest())
+        digest = a.get("imageDigest") or (
+            "sha256:" + hashlib.sha256(json.dumps(a, sort_keys=True).encode()).hexdigest())
         tag = a.get("imageTag") or ("latest" if not a.get("imageDigest") else "")
         return {"id": digest, "imageDigest": digest, "imagePushedAt": 1735689600, "imageSizeInBytes": 52428800,
                 "imageTag": a.get("imageTag"), "imageTags": [tag] if tag else [], "mostRecent": a.get("mostRecent"),
@@ -412,7 +423,8 @@ class Answers:
         ident = self.arn("acm", f"certificate/{_uuid(domain + json.dumps(a, sort_keys=True))}")
         return {"arn": ident, "id": ident, "domain": domain, "certificate": "", "certificateChain": "",
                 "keyTypes": a.get("keyTypes") or ["RSA_2048"], "mostRecent": bool(a.get("mostRecent")),
-                "status": "ISSUED", "statuses": a.get("statuses") or ["ISSUED"], "types": a.get("types") or ["AMAZON_ISSUED"],
+                "status": "ISSUED", "statuses": a.get("statuses") or ["ISSUED"],
+                "types": a.get("types") or ["AMAZON_ISSUED"],
                 "tags": a.get("tags") or {}, "region": self.region}
 
     def ssm_parameter(self, a):
@@ -484,7 +496,8 @@ class Answers:
                 "uniqueId": "AROA" + _hex(name, 17).upper()}
 
     def iam_policy(self, a):
-        arn = a.get("arn") or f"arn:{self.partition}:iam::{self.account}:policy/{a.get('pathPrefix') or ''}{a.get('name') or 'offline-policy'}"
+        arn = a.get("arn") or (f"arn:{self.partition}:iam::{self.account}:policy/"
+                               f"{a.get('pathPrefix') or ''}{a.get('name') or 'offline-policy'}")
         name = a.get("name") or arn.rsplit("/", 1)[-1]
         doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
         return {"arn": arn, "attachmentCount": 1, "description": "", "id": arn, "name": name,
@@ -500,7 +513,8 @@ class Answers:
         name = a.get("name") or "Managed-CachingOptimized"
         ident = a.get("id") or CACHE_POLICIES.get(name) or _uuid(name)
         return {"id": ident, "name": name, "comment": "", "defaultTtl": 86400, "maxTtl": 31536000, "minTtl": 1,
-                "etag": "E" + _hex(ident, 13).upper(), "arn": f"arn:{self.partition}:cloudfront::{self.account}:cache-policy/{ident}",
+                "etag": "E" + _hex(ident, 13).upper(),
+                "arn": f"arn:{self.partition}:cloudfront::{self.account}:cache-policy/{ident}",
                 "parametersInCacheKeyAndForwardedToOrigins": [{
                     "cookiesConfigs": [{"cookieBehavior": "none", "cookies": []}],
                     "headersConfigs": [{"headerBehavior": "none", "headers": []}],
@@ -523,16 +537,19 @@ class Answers:
         vpc = self._rid("vpc", {"eks": name})
         return {"id": name, "name": name, "arn": self.arn("eks", f"cluster/{name}"), "clusterId": "",
                 "endpoint": f"https://{host}.gr7.{self.region}.eks.amazonaws.com", "status": "ACTIVE",
-                "version": "1.31", "platformVersion": "eks.1", "roleArn": f"arn:{self.partition}:iam::{self.account}:role/{name}-role",
+                "version": "1.31", "platformVersion": "eks.1",
+                "roleArn": f"arn:{self.partition}:iam::{self.account}:role/{name}-role",
                 "createdAt": "2025-01-01T00:00:00Z", "deletionProtection": False,
                 "enabledClusterLogTypes": ["api", "audit"], "certificateAuthorities": [{"data": ca}],
                 "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/{host}"}]}],
                 "vpcConfig": {"clusterSecurityGroupId": self._rid("sg", {"eks": name}), "endpointPrivateAccess": True,
                               "endpointPublicAccess": False, "publicAccessCidrs": [], "securityGroupIds": [],
                               "subnetIds": [self._rid("subnet", [name, i]) for i in range(2)], "vpcId": vpc},
-                "accessConfigs": [{"authenticationMode": "API_AND_CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": True}],
-                "computeConfigs": [], "kubernetesNetworkConfigs": [{"ipFamily": "ipv4", "serviceIpv4Cidr": "172.20.0.0/16",
-                                                                    "serviceIpv6Cidr": "", "elasticLoadBalancings": []}],
+                "accessConfigs": [{"authenticationMode": "API_AND_CONFIG_MAP",
+                                   "bootstrapClusterCreatorAdminPermissions": True}],
+                "computeConfigs": [],
+                "kubernetesNetworkConfigs": [{"ipFamily": "ipv4", "serviceIpv4Cidr": "172.20.0.0/16",
+                                              "serviceIpv6Cidr": "", "elasticLoadBalancings": []}],
                 "outpostConfigs": [], "remoteNetworkConfigs": [], "storageConfigs": [],
                 "upgradePolicies": [{"supportType": "STANDARD"}], "zonalShiftConfigs": [],
                 "tags": a.get("tags") or {}, "region": self.region}

@@ -247,7 +247,8 @@ def main(argv=None) -> int:
                 # The SDK builds these from sets (their order changes from run to run); the engine treats
                 # them as sets. Sorted, so that the same program always gives the same recording.
                 "dependencies": sorted(set(request.dependencies)),
-                "propertyDependencies": {k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())},
+                "propertyDependencies": {k: sorted(set(v.urns))
+                                         for k, v in sorted(request.propertyDependencies.items())},
                 "pluginDownloadURL": request.pluginDownloadURL,
                 "protect": bool(request.protect) if request.HasField("protect") else False,
                 "retainOnDelete": bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
@@ -398,7 +399,8 @@ def main(argv=None) -> int:
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump({"resources": recorded, "warnings": warnings, "error": error, "exited": exited,
                    "remoteComponents": remote, "stackReferences": references, "reads": reads,
-                   "transforms": transforms, "invokes": answers.report(), "stackOutputsUsed": sorted(used_names), "account": account,
+                   "transforms": transforms, "invokes": answers.report(), "stackOutputsUsed": sorted(used_names),
+                   "account": account,
                    "region": region, "exports": sorted(stack_exports)}, f)
     return 3 if error else 0
 

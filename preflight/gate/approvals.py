@@ -225,8 +225,8 @@ def count(approvals_dir: str, signers: sshsig.AllowedSigners, message: str,
                 result.rejected.append(Rejection(name, reason, who, fingerprint))
                 continue
             if not candidates:
-                on_ca_line = any(l.public_key is not None and l.public_key.blob == key.blob
-                                 and l.options.cert_authority for l in signers.lines if not l.error)
+                on_ca_line = any(line.public_key is not None and line.public_key.blob == key.blob
+                                 and line.options.cert_authority for line in signers.lines if not line.error)
                 reason = (f"key {fingerprint} is listed only as a cert-authority, which vouches for "
                           "certificates, not for signatures by the key itself; list the approver's own key"
                           if on_ca_line else

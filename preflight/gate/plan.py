@@ -313,12 +313,11 @@ def _check(value: Any, schema: Any, where: str, depth: int, top: bool = False) -
         raise _Refused(f"it nests deeper than {MAX_DEPTH} levels")
     if value is None:
         return  # null: the zero value in Go, absent here
-    if isinstance(value, str):
-        if _SURROGATE.search(value):
-            raise _Refused(f"a string in {where} holds an unpaired UTF-16 surrogate")
+    if isinstance(value, str) and _SURROGATE.search(value):
+        raise _Refused(f"a string in {where} holds an unpaired UTF-16 surrogate")
     if schema == ANY:
         if isinstance(value, dict):
-            for key, item in value.items():
+            for _key, item in value.items():
                 _check(item, ANY, where, depth + 1)
         elif isinstance(value, list):
             for item in value:

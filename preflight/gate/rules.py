@@ -824,11 +824,13 @@ def stateful_markdown() -> str:
 
 def update_docs(path: str) -> bool:
     """Rewrite the generated block of PATH; True when it changed."""
-    text = open(path, encoding="utf-8").read()
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
     start, end = text.index(DOCS_BEGIN) + len(DOCS_BEGIN), text.index(DOCS_END)
     new = text[:start] + "\n" + stateful_markdown() + text[end:]
     if new != text:
-        open(path, "w", encoding="utf-8").write(new)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(new)
     return new != text
 
 

@@ -573,14 +573,15 @@ class AllowedSigners:
 
     @property
     def problems(self) -> List[str]:
-        out = [f"{self.source} line {l.number}: {l.error}; OpenSSH ignores this line" for l in self.lines if l.error]
-        out += [f"{self.source} line {l.number}: cert-authority lines only vouch for certificates, "
-                "which Preflight does not accept; list each approver's own key" for l in self.lines
-                if not l.error and l.options.cert_authority]
+        out = [f"{self.source} line {line.number}: {line.error}; OpenSSH ignores this line"
+               for line in self.lines if line.error]
+        out += [f"{self.source} line {line.number}: cert-authority lines only vouch for certificates, "
+                "which Preflight does not accept; list each approver's own key" for line in self.lines
+                if not line.error and line.options.cert_authority]
         return out
 
     def usable(self) -> bool:
-        return any(not l.error and not l.options.cert_authority for l in self.lines)
+        return any(not line.error and not line.options.cert_authority for line in self.lines)
 
     def candidates(self, key: PublicKey) -> List[str]:
         """Principal names written next to this key (the names an approval can count for)."""

@@ -277,7 +277,7 @@ def test_components_urns_applies_and_dry_run(tmp_path):
 def test_resource_inputs_are_deterministic(tmp_path):
     """A Resource passed as an input used to fail about half the runs ("attached to a different loop")."""
     seen = set()
-    for i in range(10):
+    for _i in range(10):
         code, report, rec, err = check(tmp_path, "resource_input", "dev")
         assert code == 0, err
         resources = sorted(rec["resources"], key=lambda x: x["urn"])

@@ -149,7 +149,6 @@ def test_undecryptable_secret_read_as_plain_text_blames_the_engine(tmp_path):
     """, config={"aws:region": "us-east-1", "app:dbPort": {"secure": "v1:AAAAAAAAAAAAAAAA:AAAA"}})
     with open(tmp_path / "Pulumi.prod.yaml", "a") as f:
         f.write("encryptionsalt: v1:ThS5UPxP9qc=:v1:UZYAXF+ylaJ0rGhv:9OTvBnOEDFgxs7btjzSu+LZ470vLpg==\n")
-    env = {k: "" for k in ()}
     proc = subprocess.run([sys.executable, "-m", "preflight", "check", str(tmp_path), "--stack", "prod"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300,
                           env={k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG_PASSPHRASE")})

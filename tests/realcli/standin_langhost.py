@@ -83,7 +83,7 @@ class _AnalyzerProxy:
             try:
                 port = int(port_line.strip())
             except ValueError:
-                raise RuntimeError(f"policy pack wrote an invalid port to stdout: {port_line!r}")
+                raise RuntimeError(f"policy pack wrote an invalid port to stdout: {port_line!r}") from None
             self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=[
                 ("grpc.max_receive_message_length", 400 * 1024 * 1024)])
             grpc.channel_ready_future(self.channel).result(timeout=30)

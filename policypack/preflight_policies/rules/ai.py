@@ -179,8 +179,8 @@ def bedrock_action_group_human_approval(r, report):
         return
     free_form = _free_form_parameters(r)
     if free_form:
-        report(f"action group '{r.name}' takes free-form {', '.join(free_form[:3])} from the model and runs it without a "
-               f"human: an injected prompt becomes a query or command; set action_group_executor "
+        report(f"action group '{r.name}' takes free-form {', '.join(free_form[:3])} from the model and runs it "
+               f"without a human: an injected prompt becomes a query or command; set action_group_executor "
                f"custom_control='RETURN_CONTROL' (or replace the free-form input with narrow, typed parameters)")
         return
     text = _action_group_text(r)
@@ -769,7 +769,8 @@ def sagemaker_endpoint_instance_approved(r, report):
     checklist=("ai.agents", "infra.separation", "security.api"), severity="high",
     frameworks=("AWS-FSBP:BedrockAgentCore.1",),
     types=(T.AGENTCORE_RUNTIME, T.AGENTCORE_CODE_INTERPRETER, T.AGENTCORE_BROWSER),
-    remediation="Set network_configuration={'network_mode': 'VPC', 'network_mode_config': {'subnets': private_subnet_ids, "
+    remediation="Set network_configuration={'network_mode': 'VPC', 'network_mode_config': "
+                "{'subnets': private_subnet_ids, "
                 "'security_groups': [sg.id]}} on aws.bedrock.AgentcoreAgentRuntime (and code interpreters / "
                 "browsers), so the agent's outbound traffic passes your network controls.",
 )

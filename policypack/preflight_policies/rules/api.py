@@ -538,11 +538,10 @@ def cloudfront_viewer_https(r, report):
 )
 def apigatewayv2_no_quick_create(r, report):
     target = r.peek("target")
-    if is_unknown(target) or target not in (None, ""):
-        if r.peek("protocolType", "HTTP") == "HTTP":
-            report(f"HTTP API '{r.name}' is quick-created (target=...): API Gateway adds a $default route with no "
-                   f"authorization and a $default stage with no throttling and no access logs; declare the route "
-                   f"(with an authorizer) and the stage (throttling, access logs) yourself")
+    if (is_unknown(target) or target not in (None, "")) and r.peek("protocolType", "HTTP") == "HTTP":
+        report(f"HTTP API '{r.name}' is quick-created (target=...): API Gateway adds a $default route with no "
+               f"authorization and a $default stage with no throttling and no access logs; declare the route "
+               f"(with an authorizer) and the stage (throttling, access logs) yourself")
 
 
 POLICIES = [

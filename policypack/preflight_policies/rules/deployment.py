@@ -98,7 +98,8 @@ def default_provider_allowed_account_ids(stack, report):
 # -- the stack's environment -----------------------------------------------------------------------------
 @stack_policy(
     name="stack-environment",
-    title="A stack's environment comes from its name or the policy pack config, never from stack config that relaxes it",
+    title=("A stack's environment comes from its name or the policy pack config, "
+           "never from stack config that relaxes it"),
     checklist=("infra.separation", "ai.agents"), severity="high",
     frameworks=("Preflight:stack-environment",),
     levels=ADVISORY_EVERYWHERE,

@@ -435,8 +435,8 @@ def backup_plan_retention(r, report):
                f"lifecycle delete_after to {minimum} days or more")
 
 
-_NOT_DATA = ("log", "logs", "logging", "trail", "cloudtrail", "audit", "flowlogs", "tmp", "temp", "cache", "scratch", "artifact", "artifacts", "build", "upload",
-             "uploads", "staging", "athena", "results", "cdn")
+_NOT_DATA = ("log", "logs", "logging", "trail", "cloudtrail", "audit", "flowlogs", "tmp", "temp", "cache", "scratch",
+             "artifact", "artifacts", "build", "upload", "uploads", "staging", "athena", "results", "cdn")
 
 
 def _is_data_bucket(bucket) -> bool:

@@ -448,7 +448,8 @@ from .. import secretscan as _secretscan  # noqa: E402
     checklist="observability.logging", severity="medium",
     frameworks=("AWS-FSBP:ECS.9", "Checkov:CKV_AWS_97", "Prowler:ecs_task_definitions_logging_enabled"),
     types=(T.ECS_TASK_DEFINITION,),
-    remediation="Add \"logConfiguration\": {\"logDriver\": \"awslogs\", \"options\": {\"awslogs-group\": log_group.name, "
+    remediation="Add \"logConfiguration\": {\"logDriver\": \"awslogs\", \"options\": "
+                "{\"awslogs-group\": log_group.name, "
                 "\"awslogs-region\": region, \"awslogs-stream-prefix\": \"app\"}} (or awsfirelens) to every container "
                 "definition of aws.ecs.TaskDefinition.",
 )
@@ -469,7 +470,8 @@ def ecs_container_logging(r, report):
     name="stepfunctions-logging",
     title="Step Functions state machines must log executions to CloudWatch Logs",
     checklist="observability.logging", severity="medium",
-    frameworks=("AWS-FSBP:StepFunctions.1", "Checkov:CKV_AWS_285", "Prowler:stepfunctions_statemachine_logging_enabled"),
+    frameworks=("AWS-FSBP:StepFunctions.1", "Checkov:CKV_AWS_285",
+                "Prowler:stepfunctions_statemachine_logging_enabled"),
     types=(T.SFN_STATE_MACHINE,),
     remediation="Set logging_configuration={'level': 'ERROR' (or 'ALL'), 'include_execution_data': False, "
                 "'log_destination': f\"{log_group.arn}:*\"} on aws.sfn.StateMachine (the default level is OFF).",

@@ -346,7 +346,8 @@ def secret_version_no_literal(r, report):
         bad = [k for k, v in parsed.items() if isinstance(v, str)
                and (secretscan.scan_value(str(k), v) or secretscan.provider_key(v)) and _literal_origin(v)]
         if bad:
-            report(f"secret version '{r.name}' stores {', '.join(map(repr, bad[:3]))} as {_literal_origin(parsed[bad[0]])}; "
+            report(f"secret version '{r.name}' stores {', '.join(map(repr, bad[:3]))} as "
+                   f"{_literal_origin(parsed[bad[0]])}; "
                    f"generate it or pass config.require_secret(...)")
         return
     origin = _literal_origin(value)
