@@ -56,15 +56,6 @@ def is_account_baseline(config: Any) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
-def _secret_config_values(config: Any, secret_keys: Any) -> List[str]:
-    out = []
-    for key in secret_keys or ():
-        value = (config or {}).get(key)
-        if isinstance(value, str) and value:
-            out.append(value)
-    return out
-
-
 class Redactor:
     """Replaces every secret leaf value (from the program's inputs or the stack's secret config) in a text.
 
@@ -178,14 +169,7 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         self._config: Dict[str, Dict[str, Any]] = {}
         self._exemptions: Dict[str, List[exemptions.Exemption]] = {}
         self._stack_tags: Dict[str, str] = {}
-        process_config = environment.parse_pulumi_config(os.environ.get("PULUMI_CONFIG"))
-        self.account_baseline = is_account_baseline(process_config)
-        try:
-            secret_keys = json.loads(os.environ.get("PULUMI_CONFIG_SECRET_KEYS") or "[]")
-        except ValueError:
-            secret_keys = []
-        self._config_secrets = _secret_config_values(process_config, secret_keys if isinstance(secret_keys, list)
-                                                     else [])
+        self.account_baseline = is_account_baseline(stackconfig.config())
         self._by_name = {p.meta.name: p for p in self.policies}
         # name -> every policy that supersedes it, directly or through a chain
         self._superseded_by: Dict[str, set] = {}
@@ -306,8 +290,7 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         config = dict(request.config)
         # Stricter only: a stack that declares itself the baseline in either place is one.
         self.account_baseline = self.account_baseline or is_account_baseline(config)
-        self._config_secrets = sorted(set(self._config_secrets)
-                                      | set(_secret_config_values(config, request.config_secret_keys)))
+        # Secret config values (redacted from messages) are read through stackconfig, which learns the keys here.
         stackconfig.learn(config, request.config_secret_keys)
         return proto.AnalyzerStackConfigureResponse()
 
@@ -418,7 +401,7 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
                 policy_name=name, reason=f"{where}the same defect is reported by the more specific policy {winner}"))
 
     def _redact(self, response, resources: Sequence[Resource]) -> None:
-        values = list(self._config_secrets)
+        values = [v for v in stackconfig.secret_values() if v]
         for r in resources:
             values.extend(secret_leaves(r))
             if r.provider is not None:
