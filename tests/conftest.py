@@ -239,3 +239,17 @@ def write_project(directory, source: str, stack: str = "prod", config: Optional[
     with open(os.path.join(directory, "__main__.py"), "w") as f:
         f.write(textwrap.dedent(source))
     return directory
+
+
+def processes_with(marker: str) -> List[str]:
+    """Pids of live processes whose command line contains `marker` (for "no orphans left" checks)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if marker.encode() in f.read():
+                        found.append(pid)
+            except OSError:
+                pass
+    return found

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT, write_project
+from tests.conftest import ROOT, processes_with, write_project
 
 
 def preflight(*args, env=None, timeout=300):
@@ -21,19 +21,6 @@ def recorded(tmp_path, *extra, stack="prod", env=None):
     proc = preflight("check", str(tmp_path), "--stack", stack, "--format", "json", "--save-recording", str(rec),
                      *extra, env=env)
     return proc, (json.loads(rec.read_text()) if rec.exists() else None)
-
-
-def _processes_with(marker):
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    if marker.encode() in f.read():
-                        found.append(pid)
-            except OSError:
-                pass
-    return found
 
 
 def test_program_gets_no_credentials_or_tokens(tmp_path):
@@ -71,9 +58,9 @@ def test_background_child_is_ended_and_not_waited_for(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["resources"] == 1
     deadline = time.time() + 10
-    while _processes_with(marker) and time.time() < deadline:
+    while processes_with(marker) and time.time() < deadline:
         time.sleep(0.2)
-    assert not _processes_with(marker)
+    assert not processes_with(marker)
 
 
 def test_timeout_ends_the_program_and_says_so(tmp_path):
@@ -88,9 +75,9 @@ def test_timeout_ends_the_program_and_says_so(tmp_path):
     assert "did not finish within 3 seconds" in proc.stderr and "--timeout" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     deadline = time.time() + 10
-    while _processes_with(marker) and time.time() < deadline:
+    while processes_with(marker) and time.time() < deadline:
         time.sleep(0.2)
-    assert not _processes_with(marker)
+    assert not processes_with(marker)
 
 
 def test_sys_exit_before_any_resource_does_not_pass_silently(tmp_path):

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, write_project
+from tests.conftest import ROOT, processes_with, write_project
 
 SAMPLE = os.path.join(ROOT, "tests", "data", "sample_project")
 SECURE_CIPHERTEXT = "AAABAKc0bWlvBpbK3r0MpUhMWyKZ5Yf0bk1mmWc3cGFzc3dvcmQ="
@@ -149,19 +149,6 @@ def test_bad_input_exit_2_one_line(tmp_path, setup, args, expected):
     assert proc.stderr.startswith("preflight check: error:")
 
 
-def _pack_processes(marker):
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    if marker.encode() in f.read():
-                        found.append(pid)
-            except OSError:
-                pass
-    return found
-
-
 def test_pack_that_fails_to_start_exit_2_and_no_orphans(tmp_path):
     write_project(tmp_path, "import pulumi\n")
     pack = tmp_path / "broken-pack-unique"
@@ -171,7 +158,7 @@ def test_pack_that_fails_to_start_exit_2_and_no_orphans(tmp_path):
     proc = preflight("check", str(tmp_path), "--stack", "prod", "--policy-pack", str(pack))
     assert proc.returncode == 2
     assert "policy pack failed to start" in proc.stderr and "no_such_module_for_preflight" in proc.stderr
-    assert not _pack_processes(str(pack))
+    assert not processes_with(str(pack))
 
 
 def test_no_pack_process_left_after_a_run(tmp_path):
@@ -179,7 +166,7 @@ def test_no_pack_process_left_after_a_run(tmp_path):
     shutil.copytree(os.path.join(ROOT, "policypack"), pack, ignore=shutil.ignore_patterns("venv", "__pycache__"))
     proc = preflight("check", SAMPLE, "--stack", "prod", "--policy-pack", str(pack), "--format", "json")
     assert proc.returncode == 1
-    assert not _pack_processes(str(pack))
+    assert not processes_with(str(pack))
 
 
 def test_stack_without_a_file_runs_with_empty_config(tmp_path):
@@ -219,10 +206,10 @@ def test_pack_exits_when_its_parent_dies(tmp_path):
         "print(p.stdout.readline().decode().strip(), flush=True)\n"
         "time.sleep(600)\n")], stdout=subprocess.PIPE, text=True)
     assert parent.stdout.readline().strip().isdigit()  # the pack printed its port
-    assert _pack_processes(str(pack))
+    assert processes_with(str(pack))
     parent.send_signal(signal.SIGKILL)
     parent.wait()
     deadline = time.time() + 30  # generous: the machine may be busy
-    while _pack_processes(str(pack)) and time.time() < deadline:
+    while processes_with(str(pack)) and time.time() < deadline:
         time.sleep(0.2)
-    assert not _pack_processes(str(pack))
+    assert not processes_with(str(pack))
