@@ -5,6 +5,7 @@ import dataclasses
 import os
 from typing import Any, Dict, List, Tuple
 
+from . import compliance as compliance_maps
 from .model import MetadataError
 from .rules import (account, ai, api, compliance, deployment, infrastructure, infrastructure_data, observability,
                     resource_policies, security_encryption, security_iam, security_network, security_s3,
@@ -39,8 +40,17 @@ def all_policies() -> List[Any]:
     for module in RULE_MODULES:
         policies.extend(module.POLICIES)
     policies = apply_supersedes(policies, SUPERSEDES)
-    validate(policies)
+    maps = compliance_maps.load()
+    policies = apply_compliance(policies, maps)
+    validate(policies, compliance_maps.unknown_policies(maps, (p.meta.name for p in policies)))
     return policies
+
+
+def apply_compliance(policies: List[Any], maps: List[compliance_maps.FrameworkMap]) -> List[Any]:
+    """Copies of the policies with `frameworks` filled from the compliance maps (the only place they live)."""
+    refs = compliance_maps.frameworks_by_policy(maps)
+    return [dataclasses.replace(p, meta=dataclasses.replace(p.meta, frameworks=refs[p.meta.name]))
+            if p.meta.name in refs else p for p in policies]
 
 
 def apply_supersedes(policies: List[Any], table: Dict[str, Tuple[str, ...]]) -> List[Any]:
@@ -59,9 +69,9 @@ def apply_supersedes(policies: List[Any], table: Dict[str, Tuple[str, ...]]) -> 
     return out
 
 
-def validate(policies: List[Any]) -> None:
+def validate(policies: List[Any], extra_problems: List[str] = ()) -> None:
     """Every policy's metadata is complete and well formed; names are unique."""
-    problems = []
+    problems = list(extra_problems)
     seen = set()
     for p in policies:
         try:

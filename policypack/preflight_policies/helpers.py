@@ -59,7 +59,7 @@ def short_type(type_token: str) -> str:
 
 def property_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
                     remediation: str, types: Sequence[str] | str, path: str, expect: Expect,
-                    message: str, frameworks: Iterable[str] = (), levels: Optional[Mapping[str, str]] = None,
+                    message: str, cross_references: Iterable[str] = (), levels: Optional[Mapping[str, str]] = None,
                     missing: Any = None):
     """One line for the common shape: `path` on `types` must satisfy `expect`.
 
@@ -74,7 +74,8 @@ def property_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
             report(message.format(name=r.name, type=short_type(r.type)))
     check.__name__ = f"check_{name.replace('-', '_')}"
     return resource_policy(name=name, title=title, checklist=checklist, severity=severity,
-                           remediation=remediation, types=types, frameworks=frameworks, levels=levels)(check)
+                           remediation=remediation, types=types, cross_references=cross_references,
+                           levels=levels)(check)
 
 
 # IAM policy documents are read by one module only: iamdoc.
@@ -101,7 +102,7 @@ def at_most(n: float) -> Expect:
 # -- "every X needs a Y that points at it" (split-out S3 settings, flow logs, rotations...) ------
 def companion_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
                      remediation: str, subjects: Sequence[str], companions: Sequence[str], link: str,
-                     judge: Callable[[Resource, List[Resource]], Any], frameworks: Iterable[str] = (),
+                     judge: Callable[[Resource, List[Resource]], Any], cross_references: Iterable[str] = (),
                      levels: Optional[Mapping[str, str]] = None,
                      config: Optional[Mapping[str, Mapping[str, Any]]] = None,
                      applies: Optional[Callable[[Resource], bool]] = None):
@@ -126,7 +127,7 @@ def companion_policy(*, name: str, title: str, checklist: Sequence[str] | str, s
             report(verdict, subject.urn)
     check.__name__ = f"check_{name.replace('-', '_')}"
     return stack_policy(name=name, title=title, checklist=checklist, severity=severity,
-                        remediation=remediation, frameworks=frameworks, levels=levels, config=config,
+                        remediation=remediation, cross_references=cross_references, levels=levels, config=config,
                         types=tuple(subjects) + tuple(companions))(check)
 
 
@@ -176,7 +177,7 @@ def uses_aws(stack) -> bool:
 
 
 def presence_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
-                    remediation: str, types: Sequence[str], message: str, frameworks: Iterable[str] = (),
+                    remediation: str, types: Sequence[str], message: str, cross_references: Iterable[str] = (),
                     levels: Optional[Mapping[str, str]] = None, environments: Sequence[str] = ("prod",),
                     satisfied_by: Optional[Callable[[Resource], bool]] = None,
                     when: Callable[[Any], bool] = uses_aws, account: bool = False):
@@ -197,7 +198,7 @@ def presence_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
             report(message)
     check.__name__ = f"check_{name.replace('-', '_')}"
     return stack_policy(name=name, title=title, checklist=checklist, severity=severity, remediation=remediation,
-                        frameworks=frameworks, types=tuple(types), levels=levels, account=account)(check)
+                        cross_references=cross_references, types=tuple(types), levels=levels, account=account)(check)
 
 
 def json_keys(document: Any) -> set:

@@ -58,15 +58,18 @@ CHECKLIST_IDS: Tuple[str, ...] = (
 SEVERITIES: Tuple[str, ...] = ("low", "medium", "high", "critical")
 LEVELS: Tuple[str, ...] = ("advisory", "mandatory", "disabled")
 
-# Framework references are "<FRAMEWORK>:<control>"; the control must have the framework's shape.
+# Compliance frameworks: which policies serve which control is kept apart from the checks, in one data file per
+# framework version (compliance/*.json, Prowler's way); the catalog fills PolicyMeta.frameworks from them at load.
+# key: (display name, version, control id pattern)
 FRAMEWORKS: Dict[str, Tuple[str, str, "re.Pattern[str]"]] = {
-    # key: (display name, version, control pattern)
     "CIS-AWS-3.0": ("CIS AWS Foundations Benchmark", "3.0.0", re.compile(r"^\d+(\.\d+){1,3}$")),
-    "AWS-FSBP": ("AWS Foundational Security Best Practices", "1.0.0",
-                 re.compile(r"^[A-Za-z][A-Za-z0-9]*\.\d+$")),
-    "Checkov": ("Checkov", "3", re.compile(r"^CKV2?_AWS_\d+$")),
-    "Prowler": ("Prowler", "5", re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")),
-    "Preflight": ("Preflight", "1", re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")),
+    "AWS-FSBP": ("AWS Foundational Security Best Practices", "1.0.0", re.compile(r"^[A-Za-z][A-Za-z0-9]*\.\d+$")),
+}
+# Cross-references to other tools' checks for the same thing (not compliance controls): "<tool>:<check id>".
+# tests/policypack/test_compliance_maps.py checks every id against the tools' own published check lists.
+TOOLS: Dict[str, "re.Pattern[str]"] = {
+    "Checkov": re.compile(r"^CKV2?_AWS_\d+$"),
+    "Prowler": re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$"),
 }
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
@@ -105,6 +108,15 @@ class Framework:
         return f"{self.key}:{self.control}"
 
 
+def parse_cross_reference(ref: str) -> Tuple[str, str]:
+    tool, sep, check = ref.partition(":")
+    if not sep or tool not in TOOLS:
+        raise MetadataError(f"cross reference {ref!r} must be '<tool>:<check id>' with tool one of {', '.join(TOOLS)}")
+    if not TOOLS[tool].match(check):
+        raise MetadataError(f"cross reference {ref!r}: {check!r} is not a valid {tool} check id")
+    return tool, check
+
+
 def parse_framework(ref: str) -> Framework:
     key, sep, control = ref.partition(":")
     if not sep or key not in FRAMEWORKS:
@@ -122,8 +134,12 @@ class PolicyMeta:
     title: str
     checklist: Tuple[str, ...]
     severity: str
-    frameworks: Tuple[str, ...]
     remediation: str
+    # Compliance controls this policy serves ("CIS-AWS-3.0:2.1.4"): filled by the catalog from compliance/*.json,
+    # never written in the policy's code.
+    frameworks: Tuple[str, ...] = ()
+    # Other tools' checks for the same thing ("Checkov:CKV_AWS_19", "Prowler:s3_bucket_default_encryption").
+    cross_references: Tuple[str, ...] = ()
     levels: Mapping[str, str] = field(default_factory=lambda: dict(STRICT_EXCEPT_DEV))
     # An account-level control (one budget, one trail... per AWS account): required of the stack that
     # declares itself the account baseline (`preflight:accountBaseline: true`), summarised elsewhere.
@@ -145,8 +161,9 @@ class PolicyMeta:
 
     @property
     def tags(self) -> List[str]:
-        """Wire tags: one per checklist id, one per framework reference after the primary."""
+        """Wire tags: one per checklist id, one per framework reference after the primary, one per tool check."""
         return ([f"checklist:{c}" for c in self.checklist] + [f"framework:{f}" for f in self.frameworks[1:]]
+                + [f"see:{ref}" for ref in self.cross_references]
                 + (["scope:account"] if self.account else []) + [f"supersedes:{n}" for n in self.supersedes])
 
     def validate(self) -> None:
@@ -170,6 +187,13 @@ class PolicyMeta:
                 problems.append(str(e))
         if len(set(self.frameworks)) != len(self.frameworks):
             problems.append("framework references must be unique")
+        for ref in self.cross_references:
+            try:
+                parse_cross_reference(ref)
+            except MetadataError as e:
+                problems.append(str(e))
+        if len(set(self.cross_references)) != len(self.cross_references):
+            problems.append("cross references must be unique")
         if not self.remediation or len(self.remediation) < 20:
             problems.append("remediation must say what to change (at least 20 characters)")
         if set(self.levels) != set(ENVIRONMENTS):
@@ -234,31 +258,31 @@ def _validate_config(name: str, config: Mapping[str, Mapping[str, Any]]) -> None
 
 
 def _meta(name: str, title: str, checklist: Sequence[str] | str, severity: str, remediation: str,
-          frameworks: Iterable[str] = (), levels: Optional[Mapping[str, str]] = None, account: bool = False,
+          cross_references: Iterable[str] = (), levels: Optional[Mapping[str, str]] = None, account: bool = False,
           supersedes: Iterable[str] = ()) -> PolicyMeta:
     return PolicyMeta(
         name=name, title=title,
         checklist=(checklist,) if isinstance(checklist, str) else tuple(checklist),
-        severity=severity, frameworks=tuple(frameworks), remediation=remediation,
+        severity=severity, cross_references=tuple(cross_references), remediation=remediation,
         levels=dict(levels if levels is not None else STRICT_EXCEPT_DEV), account=account,
         supersedes=tuple(supersedes))
 
 
 def resource_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
-                    remediation: str, types: Sequence[str] | str, frameworks: Iterable[str] = (),
+                    remediation: str, types: Sequence[str] | str, cross_references: Iterable[str] = (),
                     levels: Optional[Mapping[str, str]] = None,
                     config: Optional[Mapping[str, Mapping[str, Any]]] = None, supersedes: Iterable[str] = ()):
     """Decorator: turns `def check(resource, report)` into a ResourcePolicy."""
     def wrap(fn: Callable[[Any, Report], None]) -> ResourcePolicy:
         return ResourcePolicy(
-            meta=_meta(name, title, checklist, severity, remediation, frameworks, levels, supersedes=supersedes),
+            meta=_meta(name, title, checklist, severity, remediation, cross_references, levels, supersedes=supersedes),
             types=(types,) if isinstance(types, str) else tuple(types),
             check=fn, config=dict(config or {}))
     return wrap
 
 
 def stack_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
-                 remediation: str, frameworks: Iterable[str] = (), types: Sequence[str] = (),
+                 remediation: str, cross_references: Iterable[str] = (), types: Sequence[str] = (),
                  levels: Optional[Mapping[str, str]] = None,
                  config: Optional[Mapping[str, Mapping[str, Any]]] = None, account: bool = False,
                  supersedes: Iterable[str] = ()):
@@ -266,6 +290,6 @@ def stack_policy(*, name: str, title: str, checklist: Sequence[str] | str, sever
     control (see PolicyMeta.account)."""
     def wrap(fn: Callable[[Any, Report], None]) -> StackPolicy:
         return StackPolicy(
-            meta=_meta(name, title, checklist, severity, remediation, frameworks, levels, account, supersedes),
+            meta=_meta(name, title, checklist, severity, remediation, cross_references, levels, account, supersedes),
             check=fn, config=dict(config or {}), types=tuple(types))
     return wrap

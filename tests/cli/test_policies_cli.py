@@ -36,6 +36,6 @@ def test_update_needs_markers_and_md(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("# no markers\n")
     proc = preflight("policies", "--format", "md", "--update", str(readme))
-    assert proc.returncode == 2 and "no catalog markers" in proc.stderr
+    assert proc.returncode == 2 and "no generated-section markers" in proc.stderr
     proc = preflight("policies", "--update", str(readme))
     assert proc.returncode == 2 and "--format md" in proc.stderr

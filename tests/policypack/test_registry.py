@@ -53,11 +53,12 @@ def test_invalid_metadata_is_rejected_at_load():
     from preflight_policies.helpers import is_true, property_policy
     bad = property_policy(name="Bad_Name", title="t", checklist="no.such-item", severity="extreme",
                           remediation="short", types="aws:s3/bucket:Bucket", path="x", expect=is_true,
-                          message="m", frameworks=("CIS-AWS-3.0:not-a-control",))
+                          message="m", cross_references=("Checkov:not-a-check", "Snyk:SNYK-1"))
     with pytest.raises(MetadataError) as e:
         pack_catalog.validate([bad])
     text = str(e.value)
-    for fragment in ("kebab-case", "unknown checklist id", "severity", "not a valid CIS-AWS-3.0 control", "remediation"):
+    for fragment in ("kebab-case", "unknown checklist id", "severity", "not a valid Checkov check id",
+                     "tool one of Checkov, Prowler", "remediation"):
         assert fragment in text
 
 

@@ -21,7 +21,7 @@ ACCOUNT_BASELINE_KEY = "preflight:accountBaseline"
     name="account-baseline-controls",
     title="Account-level controls belong to the account baseline stack (summary for other stacks)",
     checklist=("compliance.audit-logging", "infra.separation"), severity="low",
-    frameworks=("Preflight:account-baseline",), levels=ADVISORY_EVERYWHERE,
+    levels=ADVISORY_EVERYWHERE,
     config={"coveredBy": {
         "type": "string", "default": "",
         "description": "The stack (e.g. 'acme/preflight/prod') that is this account's baseline and provides its "

@@ -24,7 +24,7 @@ def _filters(r):
     name="bedrock-guardrail-prompt-attack",
     title="Bedrock guardrails must filter prompt attacks at HIGH input strength",
     checklist=("ai.prompt-injection", "ai.agents"), severity="high",
-    frameworks=("Prowler:bedrock_guardrail_prompt_attack_filter_enabled",),
+    cross_references=("Prowler:bedrock_guardrail_prompt_attack_filter_enabled",),
     types=T.BEDROCK_GUARDRAIL,
     remediation="Add {'type': 'PROMPT_ATTACK', 'input_strength': 'HIGH', 'output_strength': 'NONE'} to "
                 "content_policy_config.filters_configs on aws.bedrock.Guardrail.",
@@ -45,7 +45,7 @@ bedrock_guardrail_sensitive_info = property_policy(
     name="bedrock-guardrail-sensitive-info",
     title="Bedrock guardrails should mask or block sensitive information (PII)",
     checklist=("compliance.data", "ai.prompt-injection"), severity="medium",
-    frameworks=("Prowler:bedrock_guardrail_sensitive_information_filter_enabled",),
+    cross_references=("Prowler:bedrock_guardrail_sensitive_information_filter_enabled",),
     types=T.BEDROCK_GUARDRAIL, path="sensitiveInformationPolicyConfig", expect=non_empty,
     levels=ADVISORY_EVERYWHERE,
     message="guardrail '{name}' has no sensitive information policy, so personal data can flow into and out of the "
@@ -58,7 +58,6 @@ bedrock_guardrail_kms = property_policy(
     name="bedrock-guardrail-kms",
     title="Bedrock guardrails should be encrypted with a customer managed KMS key",
     checklist="security.encryption", severity="low",
-    frameworks=("Preflight:bedrock-guardrail-kms",),
     types=T.BEDROCK_GUARDRAIL, path="kmsKeyArn", expect=non_empty, levels=ADVISORY_EVERYWHERE,
     message="guardrail '{name}' is encrypted with an AWS owned key; set kms_key_arn to control who can read its "
             "configuration (denied topics and words reveal what you protect against)",
@@ -70,7 +69,7 @@ bedrock_agent_guardrail = property_policy(
     name="bedrock-agent-guardrail",
     title="Bedrock agents must be tied to a guardrail",
     checklist=("ai.agents", "ai.prompt-injection"), severity="high",
-    frameworks=("Checkov:CKV_AWS_383", "Prowler:bedrock_agent_guardrail_enabled"),
+    cross_references=("Checkov:CKV_AWS_383", "Prowler:bedrock_agent_guardrail_enabled"),
     types=T.BEDROCK_AGENT, path="guardrailConfigurations.0.guardrailIdentifier", expect=non_empty,
     message="agent '{name}' runs without a guardrail, so prompt injection reaches the model and its tools "
             "unfiltered; set guardrail_configurations=[{{'guardrail_identifier': g.guardrail_id, "
@@ -83,7 +82,7 @@ bedrock_agent_kms = property_policy(
     name="bedrock-agent-kms",
     title="Bedrock agents must encrypt their sessions with a customer managed KMS key",
     checklist=("security.encryption", "ai.agents"), severity="medium",
-    frameworks=("Checkov:CKV_AWS_373",),
+    cross_references=("Checkov:CKV_AWS_373",),
     types=T.BEDROCK_AGENT, path="customerEncryptionKeyArn", expect=non_empty,
     message="agent '{name}' encrypts its session data with an AWS owned key; set customer_encryption_key_arn",
     remediation="Set customer_encryption_key_arn=key.arn on aws.bedrock.AgentAgent (the agent role needs "
@@ -95,7 +94,7 @@ bedrock_agent_kms = property_policy(
     name="bedrock-agent-role-not-shared",
     title="Each Bedrock agent must have its own IAM role",
     checklist=("ai.agents", "security.iam"), severity="medium",
-    frameworks=("Prowler:bedrock_agent_role_not_shared_across_agents",),
+    cross_references=("Prowler:bedrock_agent_role_not_shared_across_agents",),
     types=(T.BEDROCK_AGENT, T.IAM_ROLE),
     remediation="Create one aws.iam.Role per aws.bedrock.AgentAgent (agent_resource_role_arn), scoped to that "
                 "agent's models, knowledge bases and action-group functions.",
@@ -161,7 +160,6 @@ def _free_form_parameters(r) -> list:
     name="bedrock-action-group-human-approval",
     title="Bedrock action groups that destroy data or run free-form SQL/code/commands must return control to a human",
     checklist=("ai.agents", "ai.prompt-injection"), severity="high",
-    frameworks=("Preflight:agent-human-approval",),
     types=T.BEDROCK_ACTION_GROUP,
     config={"destructiveWords": {
         "type": "array", "items": {"type": "string"}, "default": list(DESTRUCTIVE_WORDS),
@@ -318,7 +316,7 @@ def _role_documents(stack, role):
     name="agent-role-no-destructive-actions",
     title="AI agent roles must not allow destructive actions",
     checklist=("ai.agents", "security.iam"), severity="critical",
-    frameworks=("Prowler:bedrock_agent_role_least_privilege",),
+    cross_references=("Prowler:bedrock_agent_role_least_privilege",),
     types=(T.IAM_ROLE, T.IAM_ROLE_POLICY, T.IAM_ROLE_POLICY_ATTACHMENT, T.IAM_MANAGED_POLICY, T.BEDROCK_ACTION_GROUP,
            T.LAMBDA_FUNCTION),
     config={
@@ -347,7 +345,6 @@ def agent_role_no_destructive_actions(stack, report):
     name="agent-role-permissions-boundary",
     title="AI agent roles must have a permissions boundary",
     checklist=("ai.agents", "security.iam"), severity="high",
-    frameworks=("Preflight:agent-permissions-boundary",),
     types=(T.IAM_ROLE, T.BEDROCK_AGENT, T.BEDROCK_INVOCATION_LOGGING),
     config={"agentTagKeys": {"type": "array", "items": {"type": "string"}, "default": list(AGENT_TAG_KEYS),
                              "description": "Tag keys that, set to 'true', mark a role as an AI agent's role."}},
@@ -407,7 +404,6 @@ def expensive_grants(document, patterns, allowed) -> list:
     name="bedrock-expensive-model-access",
     title="IAM grants to invoke expensive models (or every model) need an explicit allow-list",
     checklist=("ai.cost", "security.iam"), severity="high",
-    frameworks=("Preflight:expensive-model-allow-list",),
     types=T.IAM_POLICY_DOCUMENT_HOLDERS + (T.IAM_ROLE,),
     config={
         "expensiveModels": {"type": "array", "items": {"type": "string"}, "default": list(EXPENSIVE_MODELS),
@@ -436,7 +432,6 @@ def bedrock_expensive_model_access(r, report):
     name="bedrock-provisioned-throughput-approved",
     title="Bedrock provisioned throughput (a fixed hourly commitment) must be approved in config",
     checklist="ai.cost", severity="high",
-    frameworks=("Preflight:provisioned-throughput-approval",),
     types=(T.BEDROCK_PROVISIONED_THROUGHPUT, T.BEDROCK_MODEL_AGREEMENT),
     config={"approved": {"type": "array", "items": {"type": "string"}, "default": [],
                          "description": "Logical names (or provisioned_model_name / model_id) approved to be "
@@ -476,7 +471,7 @@ bedrock_invocation_logging = presence_policy(
     name="bedrock-invocation-logging",
     title="Production stacks that use Bedrock must configure model invocation logging",
     checklist=("ai.prompt-injection", "compliance.audit-logging", "observability.logging"), severity="high",
-    frameworks=("Prowler:bedrock_model_invocation_logging_enabled",),
+    cross_references=("Prowler:bedrock_model_invocation_logging_enabled",),
     # One setting per account and region (a second configuration overwrites the first), so it is the account
     # baseline's to make; application stacks that use Bedrock see it in the account-baseline summary.
     types=(T.BEDROCK_INVOCATION_LOGGING,), levels=PROD_ONLY, when=uses_bedrock, account=True,
@@ -493,7 +488,7 @@ bedrock_invocation_logging = presence_policy(
     name="bedrock-invocation-logging-destination",
     title="Bedrock model invocation logging must deliver text data to CloudWatch Logs or S3",
     checklist=("compliance.audit-logging", "observability.logging"), severity="medium",
-    frameworks=("Prowler:bedrock_model_invocation_logging_text_data_enabled",),
+    cross_references=("Prowler:bedrock_model_invocation_logging_text_data_enabled",),
     types=T.BEDROCK_INVOCATION_LOGGING,
     remediation="Set logging_config with cloudwatch_config (log_group_name, role_arn) and/or s3_config (bucket_name) "
                 "and text_data_delivery_enabled=True on aws.bedrockmodel.InvocationLoggingConfiguration.",
@@ -515,7 +510,7 @@ sagemaker_notebook_kms = property_policy(
     name="sagemaker-notebook-kms",
     title="SageMaker notebook instances must encrypt their storage with a KMS key",
     checklist=("security.encryption", "ai.agents"), severity="medium",
-    frameworks=("Checkov:CKV_AWS_22", "Prowler:sagemaker_notebook_instance_encryption_enabled"),
+    cross_references=("Checkov:CKV_AWS_22", "Prowler:sagemaker_notebook_instance_encryption_enabled"),
     types=T.SAGEMAKER_NOTEBOOK, path="kmsKeyId", expect=non_empty,
     message="notebook instance '{name}' stores data unencrypted by your key; set kms_key_id",
     remediation="Set kms_key_id=key.arn on aws.sagemaker.NotebookInstance.",
@@ -525,8 +520,7 @@ sagemaker_notebook_no_direct_internet = property_policy(
     name="sagemaker-notebook-no-direct-internet",
     title="SageMaker notebook instances must not have direct internet access",
     checklist=("security.api", "infra.separation"), severity="high",
-    frameworks=("AWS-FSBP:SageMaker.1",
-                "Prowler:sagemaker_notebook_instance_without_direct_internet_access_configured"),
+    cross_references=("Prowler:sagemaker_notebook_instance_without_direct_internet_access_configured",),
     types=T.SAGEMAKER_NOTEBOOK, path="directInternetAccess", expect=lambda v: v == "Disabled", missing="Enabled",
     message="notebook instance '{name}' has direct internet access (the default), so data can leave without passing "
             "your network controls; set direct_internet_access='Disabled' with subnet_id and security_groups",
@@ -539,7 +533,6 @@ sagemaker_notebook_root_disabled = property_policy(
     name="sagemaker-notebook-root-disabled",
     title="SageMaker notebook instances must not give users root access",
     checklist=("security.iam", "ai.agents"), severity="medium",
-    frameworks=("Preflight:sagemaker-notebook-root",),
     types=T.SAGEMAKER_NOTEBOOK, path="rootAccess", expect=lambda v: v == "Disabled", missing="Enabled",
     message="notebook instance '{name}' gives its users root (the default); set root_access='Disabled'",
     remediation="Set root_access='Disabled' on aws.sagemaker.NotebookInstance; install packages through a lifecycle "
@@ -550,7 +543,7 @@ sagemaker_endpoint_config_kms = property_policy(
     name="sagemaker-endpoint-config-kms",
     title="SageMaker endpoint configurations must encrypt with a KMS key",
     checklist="security.encryption", severity="medium",
-    frameworks=("Checkov:CKV_AWS_98",),
+    cross_references=("Checkov:CKV_AWS_98",),
     types=T.SAGEMAKER_ENDPOINT_CONFIG, path="kmsKeyArn", expect=non_empty,
     message="endpoint configuration '{name}' does not encrypt the endpoint's storage with your key; set kms_key_arn",
     remediation="Set kms_key_arn=key.arn on aws.sagemaker.EndpointConfiguration.",
@@ -560,7 +553,7 @@ sagemaker_model_network_isolation = property_policy(
     name="sagemaker-model-network-isolation",
     title="SageMaker models must run with network isolation",
     checklist=("security.api", "ai.prompt-injection"), severity="medium",
-    frameworks=("AWS-FSBP:SageMaker.5", "Prowler:sagemaker_models_network_isolation_enabled"),
+    cross_references=("Prowler:sagemaker_models_network_isolation_enabled",),
     types=T.SAGEMAKER_MODEL, path="enableNetworkIsolation", expect=is_true,
     message="model '{name}' can make outbound network calls from its container (data exfiltration if the model or "
             "its input is hostile); set enable_network_isolation=True",
@@ -583,7 +576,6 @@ budget_present = presence_policy(
     name="prod-budget-present",
     title="Production accounts must have a cost budget with notifications (in the account baseline stack)",
     checklist="ai.cost", severity="high",
-    frameworks=("Preflight:prod-budget",),
     types=(T.BUDGET,), levels=PROD_ONLY, satisfied_by=_notifies, account=True,
     message="this account baseline stack has no aws.budgets.Budget with a notification, so a runaway model bill "
             "is discovered on the invoice; add a COST budget with ACTUAL and FORECASTED notifications",
@@ -598,7 +590,6 @@ budget_present = presence_policy(
     name="budget-has-notifications",
     title="Budgets must notify someone",
     checklist=("ai.cost", "observability.alerting"), severity="medium",
-    frameworks=("Preflight:budget-notifications",),
     types=T.BUDGET,
     remediation="Add notifications=[{'comparison_operator': 'GREATER_THAN', 'threshold': 80, 'threshold_type': "
                 "'PERCENTAGE', 'notification_type': 'FORECASTED', 'subscriber_sns_topic_arns': [topic.arn]}] "
@@ -616,7 +607,6 @@ def budget_has_notifications(r, report):
     name="cost-anomaly-detection",
     title="Production accounts must watch for cost anomalies (a monitor with a subscription)",
     checklist=("ai.cost", "observability.alerting"), severity="low",
-    frameworks=("Preflight:cost-anomaly-detection",),
     types=(T.ANOMALY_MONITOR, T.ANOMALY_SUBSCRIPTION), levels=PROD_ONLY, account=True,
     remediation="Add aws.costexplorer.AnomalyMonitor(monitor_type='DIMENSIONAL', monitor_dimension='SERVICE') and an "
                 "aws.costexplorer.AnomalySubscription(monitor_arn_lists=[monitor.arn], frequency='IMMEDIATE', "
@@ -687,7 +677,6 @@ def _detect_only(r) -> list:
     name="bedrock-guardrail-blocks",
     title="Bedrock guardrail filters must block, not only detect (input_action NONE)",
     checklist=("ai.prompt-injection", "ai.agents"), severity="high",
-    frameworks=("Preflight:bedrock-guardrail-blocks",),
     types=T.BEDROCK_GUARDRAIL,
     remediation="Remove input_action='NONE' (the default is BLOCK) from the content filters, denied topics and word "
                 "filters of aws.bedrock.Guardrail; detect mode only records what it would have blocked.",
@@ -705,7 +694,6 @@ def bedrock_guardrail_blocks(r, report):
     name="bedrock-agent-model-approved",
     title="Bedrock agents must not run on expensive foundation models without a recorded approval",
     checklist=("ai.cost", "ai.agents"), severity="high",
-    frameworks=("Preflight:expensive-model-allow-list",),
     types=(T.BEDROCK_AGENT,),
     config={
         "expensiveModels": {"type": "array", "items": {"type": "string"}, "default": list(EXPENSIVE_MODELS),
@@ -737,7 +725,6 @@ LARGE_INSTANCES = ("ml.p*", "ml.trn*", "ml.inf2.24xlarge", "ml.inf2.48xlarge", "
     name="sagemaker-endpoint-instance-approved",
     title="SageMaker endpoints on large GPU/accelerator instances need a recorded approval",
     checklist="ai.cost", severity="high",
-    frameworks=("Preflight:sagemaker-endpoint-instance-approved",),
     types=(T.SAGEMAKER_ENDPOINT_CONFIG,),
     config={
         "expensiveInstances": {"type": "array", "items": {"type": "string"}, "default": list(LARGE_INSTANCES),
@@ -767,7 +754,6 @@ def sagemaker_endpoint_instance_approved(r, report):
     name="agentcore-runtime-vpc",
     title="Bedrock AgentCore runtimes must run in your VPC, not in PUBLIC network mode",
     checklist=("ai.agents", "infra.separation", "security.api"), severity="high",
-    frameworks=("AWS-FSBP:BedrockAgentCore.1",),
     types=(T.AGENTCORE_RUNTIME, T.AGENTCORE_CODE_INTERPRETER, T.AGENTCORE_BROWSER),
     remediation="Set network_configuration={'network_mode': 'VPC', 'network_mode_config': "
                 "{'subnets': private_subnet_ids, "
@@ -787,7 +773,6 @@ def agentcore_runtime_vpc(r, report):
     name="agentcore-gateway-authorization",
     title="Bedrock AgentCore gateways must authorize inbound calls (no authorizer_type NONE)",
     checklist=("ai.agents", "security.api"), severity="critical",
-    frameworks=("AWS-FSBP:BedrockAgentCore.2",),
     types=(T.AGENTCORE_GATEWAY,),
     remediation="Set authorizer_type='CUSTOM_JWT' (with authorizer_configuration: discovery_url, allowed_audience / "
                 "allowed_clients) or 'AWS_IAM' on aws.bedrock.AgentcoreGateway; with NONE anyone can call the tools "
@@ -818,7 +803,6 @@ def _client_secrets(value, path="oauth2ProviderConfig"):
     name="agentcore-credential-not-literal",
     title="AgentCore credential providers must not take API keys or client secrets from literals or plain config",
     checklist=("security.secrets", "ai.agents"), severity="critical",
-    frameworks=("Preflight:agentcore-credential-not-literal",),
     types=(T.AGENTCORE_API_KEY_PROVIDER, T.AGENTCORE_OAUTH2_PROVIDER),
     remediation="Use api_key_secret_config (an existing Secrets Manager secret) or api_key_wo with "
                 "config.require_secret(...) on aws.bedrock.AgentcoreApiKeyCredentialProvider; pass OAuth2 client "

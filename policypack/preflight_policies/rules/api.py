@@ -17,7 +17,7 @@ from .. import tokens as T
     name="apigateway-method-authorization",
     title="API Gateway REST methods must require an authorizer, IAM auth or an API key",
     checklist="security.api", severity="high",
-    frameworks=("Checkov:CKV2_AWS_70", "Checkov:CKV_AWS_59", "Prowler:apigateway_restapi_authorizers_enabled"),
+    cross_references=("Checkov:CKV2_AWS_70", "Checkov:CKV_AWS_59", "Prowler:apigateway_restapi_authorizers_enabled"),
     types=T.APIGW_METHOD,
     remediation="Set authorization='AWS_IAM', 'COGNITO_USER_POOLS' or 'CUSTOM' (with authorizer_id) on "
                 "aws.apigateway.Method, or at least api_key_required=True with a usage plan; only CORS "
@@ -48,7 +48,7 @@ def _route_needs_auth(route_key, protocol) -> bool:
     name="apigatewayv2-route-authorization",
     title="API Gateway HTTP routes and WebSocket $connect routes must specify an authorization type",
     checklist="security.api", severity="high",
-    frameworks=("AWS-FSBP:APIGateway.8", "Checkov:CKV_AWS_309", "Prowler:apigatewayv2_api_authorizers_enabled"),
+    cross_references=("Checkov:CKV_AWS_309", "Prowler:apigatewayv2_api_authorizers_enabled"),
     types=(T.APIGWV2_ROUTE, T.APIGWV2_API),
     remediation="Set authorization_type='JWT' (with authorizer_id), 'AWS_IAM' or 'CUSTOM' on "
                 "aws.apigatewayv2.Route; on WebSocket APIs on the $connect route.",
@@ -69,7 +69,7 @@ lambda_function_url_iam_auth = property_policy(
     name="lambda-function-url-iam-auth",
     title="Lambda function URLs must use AWS_IAM authorization",
     checklist=("security.api", "ai.cost"), severity="critical",
-    frameworks=("Checkov:CKV_AWS_258", "Prowler:awslambda_function_url_public"),
+    cross_references=("Checkov:CKV_AWS_258", "Prowler:awslambda_function_url_public"),
     types=T.LAMBDA_FUNCTION_URL, path="authorizationType", expect=lambda v: v == "AWS_IAM",
     message="function URL '{name}' is public (authorization_type NONE): anyone on the internet can invoke the "
             "function and run up its bill; set authorization_type='AWS_IAM' or put API Gateway with an "
@@ -83,8 +83,8 @@ lambda_function_url_iam_auth = property_policy(
     name="lambda-permission-not-public",
     title="Lambda permissions must not let any principal invoke a function without a source condition",
     checklist="security.api", severity="critical",
-    frameworks=("AWS-FSBP:Lambda.1", "Checkov:CKV_AWS_301", "Checkov:CKV_AWS_364",
-                "Prowler:awslambda_function_not_publicly_accessible"),
+    cross_references=("Checkov:CKV_AWS_301", "Checkov:CKV_AWS_364",
+                      "Prowler:awslambda_function_not_publicly_accessible"),
     types=T.LAMBDA_PERMISSION,
     remediation="Set principal to the calling service or account (e.g. 'apigateway.amazonaws.com') and pin it "
                 "with source_arn (or source_account / principal_org_id) on aws.lambda_.Permission.",
@@ -109,7 +109,7 @@ _BODY_METHODS = ("POST", "PUT", "PATCH", "ANY")
     name="apigateway-method-request-validation",
     title="API Gateway methods that accept a body should validate requests",
     checklist=("security.api", "ai.prompt-injection"), severity="medium",
-    frameworks=("Checkov:CKV2_AWS_53",),
+    cross_references=("Checkov:CKV2_AWS_53",),
     types=T.APIGW_METHOD, levels=ADVISORY_EVERYWHERE,
     remediation="Create an aws.apigateway.RequestValidator(validate_request_body=True, "
                 "validate_request_parameters=True) with a request model, and set request_validator_id on "
@@ -131,7 +131,6 @@ def apigateway_request_validation(r, report):
     name="apigateway-request-validator-validates",
     title="API Gateway request validators must validate the body or the parameters",
     checklist="security.api", severity="low",
-    frameworks=("Preflight:request-validator-validates",),
     types=T.APIGW_REQUEST_VALIDATOR, levels=ADVISORY_EVERYWHERE,
     remediation="Set validate_request_body=True and/or validate_request_parameters=True on "
                 "aws.apigateway.RequestValidator; a validator with both off validates nothing.",
@@ -187,7 +186,6 @@ def _plan_throttled(plan) -> bool:
     name="apigateway-stage-throttled",
     title="API Gateway REST stages must be rate limited (method settings or a usage plan)",
     checklist=("security.api", "ai.cost"), severity="high",
-    frameworks=("Preflight:api-rate-limits",),
     types=(T.APIGW_STAGE, T.APIGW_METHOD_SETTINGS, T.APIGW_USAGE_PLAN),
     remediation="Add aws.apigateway.MethodSettings(rest_api=api.id, stage_name=stage.stage_name, method_path='*/*', "
                 "settings={'throttling_rate_limit': 100, 'throttling_burst_limit': 200}) or an "
@@ -212,7 +210,6 @@ def apigateway_stage_throttled(stack, report):
     name="apigatewayv2-stage-throttled",
     title="API Gateway HTTP/WebSocket stages must set default route throttling",
     checklist=("security.api", "ai.cost"), severity="high",
-    frameworks=("Preflight:api-rate-limits-v2",),
     types=T.APIGWV2_STAGE,
     remediation="Set default_route_settings={'throttling_rate_limit': 100, 'throttling_burst_limit': 200} on "
                 "aws.apigatewayv2.Stage (route_settings can tune single routes).",
@@ -231,7 +228,6 @@ def apigatewayv2_stage_throttled(r, report):
     name="apigateway-usage-plan-throttled",
     title="API Gateway usage plans must set a rate and burst limit",
     checklist=("security.api", "ai.cost"), severity="medium",
-    frameworks=("Preflight:usage-plan-throttle",),
     types=T.APIGW_USAGE_PLAN,
     remediation="Set throttle_settings={'rate_limit': 50, 'burst_limit': 100} on aws.apigateway.UsagePlan (or "
                 "per-stage throttles in api_stages), so each API key gets its own rate limit.",
@@ -248,7 +244,6 @@ def apigateway_usage_plan_throttled(r, report):
     name="apigateway-usage-plan-quota",
     title="API Gateway usage plans must cap requests per key with a quota",
     checklist=("ai.cost", "security.api"), severity="medium",
-    frameworks=("Preflight:usage-plan-quota",),
     types=T.APIGW_USAGE_PLAN,
     remediation="Set quota_settings={'limit': 10000, 'period': 'DAY'} on aws.apigateway.UsagePlan: a per-user "
                 "cap on requests is the per-user cost limit for an LLM-backed API.",
@@ -266,7 +261,7 @@ lambda_reserved_concurrency = property_policy(
     name="lambda-reserved-concurrency",
     title="Lambda functions should cap their concurrency",
     checklist=("ai.cost", "security.api"), severity="low",
-    frameworks=("Checkov:CKV_AWS_115",),
+    cross_references=("Checkov:CKV_AWS_115",),
     types=T.LAMBDA_FUNCTION, path="reservedConcurrentExecutions", expect=lambda v: _positive(v),
     levels=ADVISORY_EVERYWHERE,
     message="function '{name}' has no concurrency cap: a traffic spike (or a loop) scales it, and what it "
@@ -291,7 +286,7 @@ def _public_alb(lb) -> bool:
     name="apigateway-stage-waf",
     title="API Gateway REST stages must be protected by a WAF web ACL",
     checklist="security.api", severity="high",
-    frameworks=("AWS-FSBP:APIGateway.4", "Checkov:CKV2_AWS_29", "Prowler:apigateway_restapi_waf_acl_attached"),
+    cross_references=("Checkov:CKV2_AWS_29", "Prowler:apigateway_restapi_waf_acl_attached"),
     types=(T.APIGW_STAGE, T.WAF_ASSOCIATION),
     remediation="Add aws.wafv2.WebAclAssociation(resource_arn=stage.arn, web_acl_arn=acl.arn) with a REGIONAL "
                 "aws.wafv2.WebAcl carrying managed rule groups and a rate-based rule.",
@@ -307,7 +302,7 @@ def apigateway_stage_waf(stack, report):
     name="alb-waf",
     title="Internet-facing Application Load Balancers must be protected by a WAF web ACL",
     checklist="security.api", severity="high",
-    frameworks=("AWS-FSBP:ELB.16", "Checkov:CKV2_AWS_28", "Prowler:elbv2_waf_acl_attached"),
+    cross_references=("Checkov:CKV2_AWS_28", "Prowler:elbv2_waf_acl_attached"),
     types=T.LOAD_BALANCERS + (T.WAF_ASSOCIATION,),
     remediation="Add aws.wafv2.WebAclAssociation(resource_arn=lb.arn, web_acl_arn=acl.arn) for every internet-facing "
                 "aws.lb.LoadBalancer of type 'application'.",
@@ -354,7 +349,7 @@ def _load(raw):
     name="waf-web-acl-has-rules",
     title="WAF web ACLs must contain rules",
     checklist="security.api", severity="medium",
-    frameworks=("AWS-FSBP:WAF.10", "Checkov:CKV_AWS_175", "Prowler:wafv2_webacl_with_rules"),
+    cross_references=("Checkov:CKV_AWS_175", "Prowler:wafv2_webacl_with_rules"),
     types=(T.WAF_WEB_ACL, T.WAF_WEB_ACL_RULE),
     remediation="Add rules to aws.wafv2.WebAcl: AWS managed rule groups (AWSManagedRulesCommonRuleSet, "
                 "AWSManagedRulesKnownBadInputsRuleSet) and a rate_based_statement.",
@@ -371,7 +366,6 @@ def waf_web_acl_has_rules(stack, report):
     name="waf-web-acl-rate-based-rule",
     title="WAF web ACLs must include a rate-based rule",
     checklist=("security.api", "ai.cost"), severity="high",
-    frameworks=("Preflight:waf-rate-based-rule",),
     types=(T.WAF_WEB_ACL, T.WAF_WEB_ACL_RULE),
     remediation="Add a rule with statement={'rate_based_statement': {'limit': 1000, 'aggregate_key_type': 'IP'}} "
                 "and action={'block': {}} to aws.wafv2.WebAcl (or an aws.wafv2.WebAclRule): it caps requests per "
@@ -391,7 +385,7 @@ def waf_web_acl_rate_based_rule(stack, report):
     name="waf-web-acl-logging",
     title="WAF web ACLs must log requests",
     checklist=("security.api", "observability.logging"), severity="medium",
-    frameworks=("AWS-FSBP:WAF.11", "Checkov:CKV2_AWS_31", "Prowler:wafv2_webacl_logging_enabled"),
+    cross_references=("Checkov:CKV2_AWS_31", "Prowler:wafv2_webacl_logging_enabled"),
     types=(T.WAF_WEB_ACL, T.WAF_LOGGING),
     remediation="Add aws.wafv2.WebAclLoggingConfiguration(resource_arn=acl.arn, log_destination_configs=["
                 "log_group.arn]) (the log group name must start with 'aws-waf-logs-').",
@@ -415,7 +409,7 @@ def _modern_tls(policy, allowed) -> bool:
     name="api-custom-domain-tls12",
     title="API Gateway custom domains must use a TLS 1.2+ security policy",
     checklist=("security.api", "security.encryption"), severity="medium",
-    frameworks=("Checkov:CKV_AWS_206",),
+    cross_references=("Checkov:CKV_AWS_206",),
     types=(T.APIGW_DOMAIN, T.APIGWV2_DOMAIN),
     remediation="Set security_policy='TLS_1_2' (or a TLS 1.3 'SecurityPolicy_TLS13_*' policy) on "
                 "aws.apigateway.DomainName, or domain_name_configuration.security_policy='TLS_1_2' on "
@@ -443,7 +437,7 @@ def _http_redirects_to_https(listener) -> bool:
     name="lb-listener-https",
     title="Load balancer HTTP listeners must redirect to HTTPS",
     checklist=("security.api", "security.encryption"), severity="high",
-    frameworks=("AWS-FSBP:ELB.1", "Checkov:CKV2_AWS_20", "Checkov:CKV_AWS_2", "Prowler:elbv2_ssl_listeners"),
+    cross_references=("Checkov:CKV2_AWS_20", "Checkov:CKV_AWS_2", "Prowler:elbv2_ssl_listeners"),
     types=T.LB_LISTENERS,
     remediation="Serve traffic on an HTTPS listener (protocol='HTTPS', certificate_arn, a TLS 1.2+ ssl_policy) and "
                 "make the port-80 listener's default action {'type': 'redirect', 'redirect': {'protocol': 'HTTPS', "
@@ -465,7 +459,7 @@ def lb_listener_https(r, report):
     name="lb-listener-modern-tls",
     title="Load balancer HTTPS/TLS listeners must use a TLS 1.2+ security policy",
     checklist=("security.api", "security.encryption"), severity="medium",
-    frameworks=("Checkov:CKV_AWS_103", "Checkov:CKV2_AWS_74", "Prowler:elbv2_insecure_ssl_ciphers"),
+    cross_references=("Checkov:CKV_AWS_103", "Checkov:CKV2_AWS_74", "Prowler:elbv2_insecure_ssl_ciphers"),
     types=T.LB_LISTENERS,
     config={"allowedSslPolicies": {
         "type": "array", "items": {"type": "string"}, "default": [],
@@ -488,7 +482,6 @@ def lb_listener_modern_tls(r, report):
     name="alb-drop-invalid-headers",
     title="Application Load Balancers should drop invalid HTTP header fields",
     checklist="security.api", severity="low",
-    frameworks=("Preflight:alb-drop-invalid-headers",),
     types=T.LOAD_BALANCERS, levels=ADVISORY_EVERYWHERE,
     remediation="Set drop_invalid_header_fields=True on aws.lb.LoadBalancer (application load balancers).",
 )
@@ -510,7 +503,7 @@ _VIEWER_OK = ("redirect-to-https", "https-only")
     name="cloudfront-viewer-https",
     title="CloudFront distributions must send viewers to HTTPS on every cache behavior",
     checklist=("security.api", "security.encryption"), severity="high",
-    frameworks=("AWS-FSBP:CloudFront.3", "Checkov:CKV_AWS_34", "Prowler:cloudfront_distributions_https_enabled"),
+    cross_references=("Checkov:CKV_AWS_34", "Prowler:cloudfront_distributions_https_enabled"),
     types=(T.CLOUDFRONT_DISTRIBUTION,),
     remediation="Set viewer_protocol_policy='redirect-to-https' (or 'https-only') on default_cache_behavior and on "
                 "every ordered_cache_behaviors entry of aws.cloudfront.Distribution.",
@@ -530,7 +523,6 @@ def cloudfront_viewer_https(r, report):
     name="apigatewayv2-no-quick-create",
     title="HTTP APIs must not be quick-created (an open $default route and stage, no throttling, no logs)",
     checklist=("security.api", "observability.logging", "ai.cost"), severity="high",
-    frameworks=("Preflight:apigatewayv2-no-quick-create",),
     types=(T.APIGWV2_API,),
     remediation="Remove target (and route_key) from aws.apigatewayv2.Api; declare an aws.apigatewayv2.Integration, "
                 "aws.apigatewayv2.Route with authorization_type='JWT'/'AWS_IAM'/'CUSTOM', and an "

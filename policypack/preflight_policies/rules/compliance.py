@@ -11,8 +11,7 @@ cloudtrail_multi_region = property_policy(
     name="cloudtrail-multi-region",
     title="CloudTrail trails must record every region",
     checklist="compliance.audit-logging", severity="high",
-    frameworks=("CIS-AWS-3.0:3.1", "AWS-FSBP:CloudTrail.1", "Checkov:CKV_AWS_67",
-                "Prowler:cloudtrail_multi_region_enabled"),
+    cross_references=("Checkov:CKV_AWS_67", "Prowler:cloudtrail_multi_region_enabled"),
     types=T.CLOUDTRAIL_TRAIL, path="isMultiRegionTrail", expect=is_true,
     message="trail '{name}' records one region only; set is_multi_region_trail=True "
             "(components.AuditTrail does)",
@@ -24,8 +23,7 @@ cloudtrail_log_validation = property_policy(
     name="cloudtrail-log-file-validation",
     title="CloudTrail trails must validate their log files",
     checklist="compliance.audit-logging", severity="medium",
-    frameworks=("CIS-AWS-3.0:3.2", "AWS-FSBP:CloudTrail.4", "Checkov:CKV_AWS_36",
-                "Prowler:cloudtrail_log_file_validation_enabled"),
+    cross_references=("Checkov:CKV_AWS_36", "Prowler:cloudtrail_log_file_validation_enabled"),
     types=T.CLOUDTRAIL_TRAIL, path="enableLogFileValidation", expect=is_true,
     message="trail '{name}' does not validate its log files, so tampering goes unnoticed; set "
             "enable_log_file_validation=True (components.AuditTrail does)",
@@ -37,8 +35,7 @@ cloudtrail_kms = property_policy(
     name="cloudtrail-kms-encryption",
     title="CloudTrail trails must encrypt their logs with a KMS key",
     checklist=("compliance.audit-logging", "security.encryption"), severity="medium",
-    frameworks=("CIS-AWS-3.0:3.5", "AWS-FSBP:CloudTrail.2", "Checkov:CKV_AWS_35",
-                "Prowler:cloudtrail_kms_encryption_enabled"),
+    cross_references=("Checkov:CKV_AWS_35", "Prowler:cloudtrail_kms_encryption_enabled"),
     types=T.CLOUDTRAIL_TRAIL, path="kmsKeyId", expect=non_empty,
     message="trail '{name}' stores its logs with S3-managed keys only; set kms_key_id to a customer managed key "
             "(components.AuditTrail does) so reading the audit log takes kms:Decrypt too",
@@ -50,7 +47,7 @@ cloudtrail_cloudwatch_logs = property_policy(
     name="cloudtrail-cloudwatch-logs",
     title="CloudTrail trails must deliver to CloudWatch Logs",
     checklist=("compliance.audit-logging", "observability.alerting"), severity="medium",
-    frameworks=("AWS-FSBP:CloudTrail.5", "Checkov:CKV2_AWS_10", "Prowler:cloudtrail_cloudwatch_logging_enabled"),
+    cross_references=("Checkov:CKV2_AWS_10", "Prowler:cloudtrail_cloudwatch_logging_enabled"),
     types=T.CLOUDTRAIL_TRAIL, path="cloudWatchLogsGroupArn", expect=non_empty,
     message="trail '{name}' does not deliver to CloudWatch Logs, so no metric filter or alarm can watch it; set "
             "cloud_watch_logs_group_arn and cloud_watch_logs_role_arn",
@@ -63,7 +60,7 @@ cloudtrail_logging_enabled = property_policy(
     name="cloudtrail-logging-enabled",
     title="CloudTrail trails must be logging",
     checklist="compliance.audit-logging", severity="high",
-    frameworks=("Checkov:CKV_AWS_251",),
+    cross_references=("Checkov:CKV_AWS_251",),
     types=T.CLOUDTRAIL_TRAIL, path="enableLogging", expect=lambda v: v is not False, missing=True,
     message="trail '{name}' has enable_logging=False: it exists but records nothing; remove it or set True",
     remediation="Remove enable_logging=False from aws.cloudtrail.Trail (logging is on by default); a trail that "
@@ -93,7 +90,7 @@ def _selectors_record_management(r):
     name="cloudtrail-management-events",
     title="CloudTrail trails must record read and write management events",
     checklist="compliance.audit-logging", severity="high",
-    frameworks=("AWS-FSBP:CloudTrail.1", "Prowler:cloudtrail_multi_region_enabled_logging_management_events"),
+    cross_references=("Prowler:cloudtrail_multi_region_enabled_logging_management_events",),
     types=T.CLOUDTRAIL_TRAIL,
     remediation="Leave event_selectors unset, or include one with include_management_events=True and "
                 "read_write_type='All' on aws.cloudtrail.Trail (advanced selectors: eventCategory equals Management).",
@@ -125,8 +122,8 @@ def _records_s3_data_events(r):
     name="cloudtrail-s3-data-events",
     title="CloudTrail should record S3 object-level (data) events",
     checklist=("compliance.audit-logging", "compliance.data"), severity="low",
-    frameworks=("CIS-AWS-3.0:3.8", "CIS-AWS-3.0:3.9", "Prowler:cloudtrail_s3_dataevents_write_enabled",
-                "Prowler:cloudtrail_s3_dataevents_read_enabled"),
+    cross_references=("Prowler:cloudtrail_s3_dataevents_write_enabled",
+                      "Prowler:cloudtrail_s3_dataevents_read_enabled"),
     types=T.CLOUDTRAIL_TRAIL, levels=ADVISORY_EVERYWHERE,
     remediation="Add event_selectors=[{'read_write_type': 'All', 'include_management_events': True, "
                 "'data_resources': [{'type': 'AWS::S3::Object', 'values': ['arn:aws:s3:::customer-data/']}]}] on "
@@ -144,8 +141,7 @@ def cloudtrail_s3_data_events(r, report):
     name="cloudtrail-bucket-access-logging",
     title="The S3 bucket that receives CloudTrail logs must have server access logging",
     checklist="compliance.audit-logging", severity="medium",
-    frameworks=("CIS-AWS-3.0:3.4", "AWS-FSBP:CloudTrail.7", "Checkov:CKV_AWS_18",
-                "Prowler:cloudtrail_logs_s3_bucket_access_logging_enabled"),
+    cross_references=("Checkov:CKV_AWS_18", "Prowler:cloudtrail_logs_s3_bucket_access_logging_enabled"),
     types=(T.CLOUDTRAIL_TRAIL,) + T.S3_BUCKETS + T.S3_BUCKET_LOGGING,
     remediation="Add aws.s3.BucketLogging(bucket=trail_bucket.id, target_bucket=access_logs_bucket.id, "
                 "target_prefix='cloudtrail/') for the bucket named in the trail's s3_bucket_name.",
@@ -167,7 +163,7 @@ cloudtrail_present = presence_policy(
     name="cloudtrail-present",
     title="Production accounts must have a CloudTrail trail (in the account baseline stack)",
     checklist="compliance.audit-logging", severity="medium",
-    frameworks=("CIS-AWS-3.0:3.1", "Prowler:cloudtrail_multi_region_enabled"),
+    cross_references=("Prowler:cloudtrail_multi_region_enabled",),
     types=(T.CLOUDTRAIL_TRAIL,), levels=PROD_ONLY, account=True,
     message="this account baseline stack defines no aws.cloudtrail.Trail; without one, API activity in the account "
             "is kept only as 90 days of CloudTrail event history (management events, no data events)",
@@ -179,8 +175,7 @@ cloudtrail_present = presence_policy(
     name="config-recorder-all-resources",
     title="AWS Config recorders must record all supported resource types, including global ones",
     checklist=("compliance.audit-logging", "compliance.data"), severity="medium",
-    frameworks=("CIS-AWS-3.0:3.3", "AWS-FSBP:Config.1", "Checkov:CKV2_AWS_48",
-                "Prowler:config_recorder_all_regions_enabled"),
+    cross_references=("Checkov:CKV2_AWS_48", "Prowler:config_recorder_all_regions_enabled"),
     types=T.CONFIG_RECORDER,
     remediation="Set recording_group={'all_supported': True, 'include_global_resource_types': True} on "
                 "aws.cfg.Recorder (global types in one region only) and start it with aws.cfg.RecorderStatus.",
@@ -199,7 +194,7 @@ config_recorder_present = presence_policy(
     name="config-recorder-present",
     title="Production accounts must record configuration changes with AWS Config",
     checklist=("compliance.audit-logging", "compliance.data"), severity="low",
-    frameworks=("CIS-AWS-3.0:3.3", "Checkov:CKV2_AWS_45", "Prowler:config_recorder_all_regions_enabled"),
+    cross_references=("Checkov:CKV2_AWS_45", "Prowler:config_recorder_all_regions_enabled"),
     types=(T.CONFIG_RECORDER,), levels=PROD_ONLY, account=True,
     message="this account baseline stack defines no aws.cfg.Recorder; AWS Config records nothing until a recorder "
             "is created and started, so resource configuration history is not kept",
@@ -211,7 +206,7 @@ securityhub_enabled = presence_policy(
     name="securityhub-enabled",
     title="Production accounts must enable Security Hub",
     checklist=("compliance.incident-response", "observability.alerting"), severity="low",
-    frameworks=("CIS-AWS-3.0:4.16", "Prowler:securityhub_enabled"),
+    cross_references=("Prowler:securityhub_enabled",),
     types=T.SECURITY_HUB, levels=PROD_ONLY, account=True,
     message="this account baseline stack enables no Security Hub (aws.securityhub.Account); it is off until "
             "enabled, so findings from GuardDuty, Config and Inspector are not collected in one place",
@@ -223,7 +218,7 @@ access_analyzer_present = presence_policy(
     name="access-analyzer-present",
     title="Production accounts must run IAM Access Analyzer",
     checklist=("security.iam", "compliance.audit-logging"), severity="low",
-    frameworks=("CIS-AWS-3.0:1.20", "Prowler:accessanalyzer_enabled"),
+    cross_references=("Prowler:accessanalyzer_enabled",),
     types=(T.ACCESS_ANALYZER,), levels=PROD_ONLY, account=True,
     message="this account baseline stack defines no aws.accessanalyzer.Analyzer; none exists until one is created, "
             "so resources shared outside the account go unnoticed",
@@ -241,7 +236,7 @@ security_contact_registered = presence_policy(
     name="security-contact-registered",
     title="Production accounts must register a security contact",
     checklist="compliance.incident-response", severity="low",
-    frameworks=("CIS-AWS-3.0:1.2", "AWS-FSBP:Account.1", "Prowler:account_security_contact_information_is_registered"),
+    cross_references=("Prowler:account_security_contact_information_is_registered",),
     types=(T.ALTERNATE_CONTACT,), levels=PROD_ONLY, satisfied_by=_security_contact, account=True,
     message="this account baseline stack registers no security contact (aws.account.AlternativeContact with "
             "alternate_contact_type='SECURITY'); AWS then sends abuse and security notices to the root e-mail only",
@@ -253,7 +248,7 @@ macie_enabled = presence_policy(
     name="macie-enabled",
     title="Production accounts holding customer data must run Macie",
     checklist="compliance.data", severity="low",
-    frameworks=("CIS-AWS-3.0:2.1.3", "Prowler:macie_is_enabled"),
+    cross_references=("Prowler:macie_is_enabled",),
     types=(T.MACIE_ACCOUNT,), levels=PROD_ONLY, account=True,
     satisfied_by=lambda r: r.peek("status", "ENABLED") != "PAUSED",
     when=lambda stack: bool(stack.of_type(*T.S3_BUCKETS)),

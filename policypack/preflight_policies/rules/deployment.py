@@ -56,7 +56,6 @@ def _is_default_provider(provider) -> bool:
     name="provider-allowed-account-ids",
     title="Explicit AWS providers in production must be pinned to the account (allowedAccountIds)",
     checklist=("infra.separation", "ai.agents"), severity="high",
-    frameworks=("Preflight:provider-account-pinning",),
     types=T.AWS_PROVIDER, levels=PROD_ONLY, config=_ACCOUNTS_CONFIG,
     remediation=_PIN_REMEDIATION,
 )
@@ -74,7 +73,6 @@ def provider_allowed_account_ids(r, report):
     name="default-provider-allowed-account-ids",
     title="The default AWS provider in production must be pinned to the account (aws:allowedAccountIds)",
     checklist=("infra.separation", "ai.agents"), severity="high",
-    frameworks=("Preflight:provider-account-pinning-default",),
     types=(T.AWS_PROVIDER,), levels=PROD_ONLY, config=_ACCOUNTS_CONFIG,
     remediation=_PIN_REMEDIATION,
 )
@@ -101,7 +99,6 @@ def default_provider_allowed_account_ids(stack, report):
     title=("A stack's environment comes from its name or the policy pack config, "
            "never from stack config that relaxes it"),
     checklist=("infra.separation", "ai.agents"), severity="high",
-    frameworks=("Preflight:stack-environment",),
     levels=ADVISORY_EVERYWHERE,
     config={"environments": {
         "type": "object", "additionalProperties": {"type": "string", "enum": list(ENV.ENVIRONMENTS)},
@@ -135,7 +132,6 @@ def stack_environment(stack, report):
     name="ecs-service-circuit-breaker",
     title="ECS services must roll back failed deployments automatically (circuit breaker with rollback)",
     checklist="infra.rollback", severity="medium",
-    frameworks=("Preflight:ecs-circuit-breaker",),
     types=T.ECS_SERVICE,
     remediation="Set deployment_circuit_breaker={'enable': True, 'rollback': True} on aws.ecs.Service (or deploy with "
                 "CodeDeploy blue/green, deployment_controller={'type': 'CODE_DEPLOY'}).",
@@ -157,7 +153,6 @@ def ecs_service_circuit_breaker(r, report):
     name="codedeploy-auto-rollback",
     title="CodeDeploy deployment groups must roll back automatically when a deployment fails",
     checklist="infra.rollback", severity="medium",
-    frameworks=("Preflight:codedeploy-auto-rollback",),
     types=T.CODEDEPLOY_GROUP,
     remediation="Set auto_rollback_configuration={'enabled': True, 'events': ['DEPLOYMENT_FAILURE', "
                 "'DEPLOYMENT_STOP_ON_ALARM']} (with alarm_configuration) on aws.codedeploy.DeploymentGroup.",
@@ -176,7 +171,6 @@ def codedeploy_auto_rollback(r, report):
     name="lambda-alias-for-canary",
     title="Production Lambda functions should be invoked through an alias (weighted canary, instant rollback)",
     checklist="infra.rollback", severity="low",
-    frameworks=("Preflight:lambda-alias-canary",),
     types=(T.LAMBDA_FUNCTION, T.LAMBDA_ALIAS), levels=ADVISORY_EVERYWHERE,
     remediation="Publish versions (publish=True on aws.lambda_.Function) and point callers at an aws.lambda_.Alias; "
                 "shift traffic with routing_config={'additional_version_weights': {...}} and roll back by moving "
@@ -196,7 +190,6 @@ def lambda_alias_for_canary(stack, report):
     name="sagemaker-endpoint-auto-rollback",
     title="SageMaker endpoints should roll back deployments on alarm",
     checklist=("infra.rollback", "ai.agents"), severity="low",
-    frameworks=("Preflight:sagemaker-endpoint-rollback",),
     types=T.SAGEMAKER_ENDPOINT, levels=ADVISORY_EVERYWHERE,
     remediation="Set deployment_config={'blue_green_update_policy': {...}, 'auto_rollback_configuration': {'alarms': "
                 "[{'alarm_name': error_alarm.name}]}} on aws.sagemaker.Endpoint.",

@@ -13,7 +13,6 @@ from .. import tokens as T
     name="prod-data-stores-protected",
     title="Production data stores must be protected from deletion by Pulumi (protect=True)",
     checklist=("infra.iac", "infra.backups", "ai.agents"), severity="critical",
-    frameworks=("Preflight:protect-data-stores",),
     types=T.DATA_STORES, levels=PROD_ONLY,
     remediation="Pass opts=pulumi.ResourceOptions(protect=True) to every database, table, bucket, file "
                 "system, key, secret and backup vault in a prod stack (components do so in prod); "
@@ -41,7 +40,6 @@ backup_vault_locked = companion_policy(
     name="backup-vault-locked",
     title="Production backup vaults must be locked so recovery points cannot be deleted",
     checklist=("infra.backups", "ai.agents"), severity="high",
-    frameworks=("Preflight:backup-vault-locked",),
     subjects=(T.BACKUP_VAULT,), companions=(T.BACKUP_VAULT_LOCK,), link="backupVaultName",
     judge=_vault_lock_verdict, levels=PROD_ONLY,
     remediation="Add aws.backup.VaultLockConfiguration(backup_vault_name=vault.name, min_retention_days=7, "
@@ -54,7 +52,6 @@ backup_vault_locked = companion_policy(
     name="backup-restore-tested",
     title="Production backup plans must have a scheduled restore test",
     checklist="infra.backups", severity="high",
-    frameworks=("Preflight:backup-restore-tested",),
     types=(T.BACKUP_PLAN, T.BACKUP_RESTORE_TESTING_PLAN, T.BACKUP_RESTORE_TESTING_SELECTION), levels=PROD_ONLY,
     remediation="Add aws.backup.RestoreTestingPlan (e.g. weekly, LATEST_WITHIN_WINDOW over the plan's vault) and an "
                 "aws.backup.RestoreTestingSelection per protected resource type (RDS, DynamoDB, EBS...), so every "

@@ -17,7 +17,6 @@ _SNAPSHOT_ON_DELETE = (T.RDS_INSTANCE, T.RDS_CLUSTER, T.DOCDB_CLUSTER, T.NEPTUNE
     name="database-final-snapshot",
     title="Databases must take a final snapshot when they are deleted",
     checklist=("infra.backups", "infra.iac"), severity="high",
-    frameworks=("Preflight:final-snapshot",),
     types=_SNAPSHOT_ON_DELETE,
     remediation="Remove skip_final_snapshot=True and set final_snapshot_identifier on aws.rds.Instance / "
                 "aws.rds.Cluster (and the DocumentDB, Neptune and Redshift clusters), so a delete leaves a "
@@ -38,7 +37,7 @@ rds_storage_encrypted = property_policy(
     name="rds-storage-encrypted",
     title="RDS instances and Aurora clusters must encrypt storage",
     checklist="security.encryption", severity="high",
-    frameworks=("CIS-AWS-3.0:2.3.1", "AWS-FSBP:RDS.3", "Checkov:CKV_AWS_16", "Prowler:rds_instance_storage_encrypted"),
+    cross_references=("Checkov:CKV_AWS_16", "Prowler:rds_instance_storage_encrypted"),
     types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="storageEncrypted", expect=is_true,
     message="{type} '{name}' stores data unencrypted; set storage_encrypted=True with kms_key_id "
             "(components.Database does)",
@@ -51,7 +50,7 @@ rds_backup_retention = property_policy(
     name="rds-backup-retention",
     title="RDS instances and Aurora clusters must keep automated backups for at least 7 days",
     checklist="infra.backups", severity="high",
-    frameworks=("AWS-FSBP:RDS.11", "Checkov:CKV_AWS_133", "Prowler:rds_instance_backup_enabled"),
+    cross_references=("Checkov:CKV_AWS_133", "Prowler:rds_instance_backup_enabled"),
     types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="backupRetentionPeriod", expect=at_least(7),
     message="{type} '{name}' keeps automated backups for less than 7 days (or not at all); set "
             "backup_retention_period to 7 or more (components.Database uses the environment's RPO profile)",
@@ -63,7 +62,7 @@ rds_deletion_protection = property_policy(
     name="rds-deletion-protection",
     title="RDS instances and Aurora clusters must have deletion protection on",
     checklist=("infra.iac", "infra.backups"), severity="high",
-    frameworks=("AWS-FSBP:RDS.8", "Checkov:CKV_AWS_293", "Prowler:rds_instance_deletion_protection"),
+    cross_references=("Checkov:CKV_AWS_293", "Prowler:rds_instance_deletion_protection"),
     types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="deletionProtection", expect=is_true,
     message="{type} '{name}' can be deleted by a single API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.rds.Instance / aws.rds.Cluster; turning it off then "
@@ -75,7 +74,6 @@ rds_multi_az = property_policy(
     name="rds-multi-az",
     title="Production RDS instances must run Multi-AZ",
     checklist=("infra.backups", "infra.rollback"), severity="high", levels=PROD_ONLY,
-    frameworks=("Preflight:rds-multi-az",),
     types=T.RDS_INSTANCE, path="multiAz", expect=is_true,
     message="RDS instance '{name}' runs in a single availability zone; set multi_az=True in prod "
             "(components.Database does)",
@@ -87,7 +85,7 @@ rds_not_public = property_policy(
     name="rds-not-publicly-accessible",
     title="RDS instances must not be publicly accessible",
     checklist=("infra.separation", "security.api"), severity="critical",
-    frameworks=("CIS-AWS-3.0:2.3.3", "AWS-FSBP:RDS.2", "Checkov:CKV_AWS_17", "Prowler:rds_instance_no_public_access"),
+    cross_references=("Checkov:CKV_AWS_17", "Prowler:rds_instance_no_public_access"),
     types=(T.RDS_INSTANCE, T.RDS_CLUSTER_INSTANCE), path="publiclyAccessible", expect=not_true,
     message="{type} '{name}' gets a public endpoint; set publicly_accessible=False and reach it from inside the VPC",
     remediation="Set publicly_accessible=False on aws.rds.Instance / aws.rds.ClusterInstance and place it in "
@@ -101,7 +99,6 @@ _IAM_AUTH_ENGINES = ("mysql", "postgres", "mariadb", "aurora", "aurora-mysql", "
     name="rds-iam-authentication",
     title="RDS and Aurora databases must enable IAM database authentication",
     checklist=("security.iam", "security.secrets"), severity="medium",
-    frameworks=("Preflight:rds-iam-authentication",),
     types=(T.RDS_INSTANCE, T.RDS_CLUSTER),
     remediation="Set iam_database_authentication_enabled=True on aws.rds.Instance / aws.rds.Cluster and grant "
                 "rds-db:connect to the application role, so applications connect with short-lived tokens.",
@@ -127,7 +124,6 @@ _PASSWORD_INPUTS = {T.RDS_INSTANCE: ("password", "passwordWo"), T.RDS_CLUSTER: (
     name="rds-managed-master-password",
     title="RDS and Aurora master passwords must be managed by AWS (Secrets Manager), not set in code",
     checklist="security.secrets", severity="high",
-    frameworks=("Preflight:rds-managed-master-password",),
     types=(T.RDS_INSTANCE, T.RDS_CLUSTER),
     remediation="Remove password / master_password and set manage_master_user_password=True (optionally "
                 "master_user_secret_kms_key_id): RDS keeps the password in Secrets Manager and rotates it.",
@@ -149,7 +145,6 @@ rds_copy_tags = property_policy(
     name="rds-copy-tags-to-snapshot",
     title="RDS instances and Aurora clusters must copy their tags to snapshots",
     checklist=("infra.backups", "compliance.data"), severity="low", levels=ADVISORY_EVERYWHERE,
-    frameworks=("Preflight:rds-copy-tags-to-snapshot",),
     types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="copyTagsToSnapshot", expect=is_true,
     message="{type} '{name}' does not copy tags to snapshots, so snapshots lose their owner and data "
             "classification; set copy_tags_to_snapshot=True",
@@ -160,7 +155,6 @@ rds_keep_automated_backups = property_policy(
     name="rds-keep-automated-backups",
     title="Production databases must keep automated backups after the database is deleted",
     checklist=("infra.backups", "infra.iac"), severity="medium", levels=PROD_ONLY,
-    frameworks=("Preflight:rds-keep-automated-backups",),
     types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="deleteAutomatedBackups", expect=equals(False), missing=True,
     message="{type} '{name}' deletes its automated backups together with the database (the provider default); "
             "set delete_automated_backups=False",
@@ -173,7 +167,7 @@ dynamodb_pitr = property_policy(
     name="dynamodb-point-in-time-recovery",
     title="DynamoDB tables must have point-in-time recovery",
     checklist="infra.backups", severity="high",
-    frameworks=("AWS-FSBP:DynamoDB.2", "Checkov:CKV_AWS_28", "Prowler:dynamodb_tables_pitr_enabled"),
+    cross_references=("Checkov:CKV_AWS_28", "Prowler:dynamodb_tables_pitr_enabled"),
     types=T.DYNAMODB_TABLE, path="pointInTimeRecovery.enabled", expect=is_true,
     message="DynamoDB table '{name}' has no point-in-time recovery; set point_in_time_recovery={{'enabled': True}}",
     remediation="Set point_in_time_recovery={'enabled': True} on aws.dynamodb.Table (35 days of per-second "
@@ -195,7 +189,7 @@ efs_backup_policy = companion_policy(
     name="efs-backup-policy",
     title="EFS file systems must have automatic backups enabled",
     checklist="infra.backups", severity="medium",
-    frameworks=("AWS-FSBP:EFS.2", "Checkov:CKV2_AWS_18", "Prowler:efs_have_backup_enabled"),
+    cross_references=("Checkov:CKV2_AWS_18", "Prowler:efs_have_backup_enabled"),
     subjects=(T.EFS_FILE_SYSTEM,), companions=(T.EFS_BACKUP_POLICY,), link="fileSystemId",
     judge=_judge_efs_backup,
     remediation="Add aws.efs.BackupPolicy(file_system_id=fs.id, backup_policy={'status': 'ENABLED'}) (AWS Backup's "
@@ -207,7 +201,7 @@ efs_backup_policy = companion_policy(
     name="elasticache-automatic-backups",
     title="Redis and Valkey caches must keep automatic snapshots",
     checklist="infra.backups", severity="medium",
-    frameworks=("AWS-FSBP:ElastiCache.1", "Checkov:CKV_AWS_134", "Prowler:elasticache_redis_cluster_backup_enabled"),
+    cross_references=("Checkov:CKV_AWS_134", "Prowler:elasticache_redis_cluster_backup_enabled"),
     types=(T.ELASTICACHE_REPLICATION_GROUP, T.ELASTICACHE_CLUSTER, T.ELASTICACHE_SERVERLESS),
     remediation="Set snapshot_retention_limit=7 (days, or more) on aws.elasticache.ReplicationGroup / Cluster / "
                 "ServerlessCache; memcached cannot snapshot and is not judged.",
@@ -231,7 +225,7 @@ redshift_automated_snapshots = property_policy(
     name="redshift-automated-snapshots",
     title="Redshift clusters must keep automated snapshots",
     checklist="infra.backups", severity="medium",
-    frameworks=("Checkov:CKV_AWS_343",),
+    cross_references=("Checkov:CKV_AWS_343",),
     types=T.REDSHIFT_CLUSTER, path="automatedSnapshotRetentionPeriod", expect=at_least(1), missing=1,
     message="Redshift cluster '{name}' turns automated snapshots off; set automated_snapshot_retention_period "
             "to 7 or more",
@@ -242,7 +236,7 @@ docdb_backup_retention = property_policy(
     name="docdb-backup-retention",
     title="DocumentDB clusters must keep backups for at least 7 days",
     checklist="infra.backups", severity="medium",
-    frameworks=("AWS-FSBP:DocumentDB.2", "Checkov:CKV_AWS_360", "Prowler:documentdb_cluster_backup_enabled"),
+    cross_references=("Checkov:CKV_AWS_360", "Prowler:documentdb_cluster_backup_enabled"),
     types=T.DOCDB_CLUSTER, path="backupRetentionPeriod", expect=at_least(7), missing=1,
     message="DocumentDB cluster '{name}' keeps backups for less than 7 days (default 1); set "
             "backup_retention_period=7 or more",
@@ -253,7 +247,7 @@ neptune_backup_retention = property_policy(
     name="neptune-backup-retention",
     title="Neptune clusters must keep backups for at least 7 days",
     checklist="infra.backups", severity="medium",
-    frameworks=("AWS-FSBP:Neptune.5", "Checkov:CKV_AWS_361", "Prowler:neptune_cluster_backup_enabled"),
+    cross_references=("Checkov:CKV_AWS_361", "Prowler:neptune_cluster_backup_enabled"),
     types=T.NEPTUNE_CLUSTER, path="backupRetentionPeriod", expect=at_least(7), missing=1,
     message="Neptune cluster '{name}' keeps backups for less than 7 days (default 1); set "
             "backup_retention_period=7 or more",
@@ -267,7 +261,7 @@ dynamodb_deletion_protection = property_policy(
     name="dynamodb-deletion-protection",
     title="Production DynamoDB tables must have deletion protection on",
     checklist=("infra.iac", "infra.backups"), severity="high", levels=PROD_ONLY,
-    frameworks=("AWS-FSBP:DynamoDB.6", "Prowler:dynamodb_table_deletion_protection_enabled"),
+    cross_references=("Prowler:dynamodb_table_deletion_protection_enabled",),
     types=(T.DYNAMODB_TABLE, T.DYNAMODB_TABLE_REPLICA), path="deletionProtectionEnabled", expect=is_true,
     message="{type} '{name}' can be deleted by one API call; set deletion_protection_enabled=True",
     remediation="Set deletion_protection_enabled=True on aws.dynamodb.Table / TableReplica" + _NATIVE + ".",
@@ -277,7 +271,7 @@ docdb_deletion_protection = property_policy(
     name="docdb-deletion-protection",
     title="Production DocumentDB clusters must have deletion protection on",
     checklist=("infra.iac", "infra.backups"), severity="high", levels=PROD_ONLY,
-    frameworks=("AWS-FSBP:DocumentDB.5", "Prowler:documentdb_cluster_deletion_protection"),
+    cross_references=("Prowler:documentdb_cluster_deletion_protection",),
     types=T.DOCDB_CLUSTER, path="deletionProtection", expect=is_true,
     message="DocumentDB cluster '{name}' can be deleted by one API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.docdb.Cluster" + _NATIVE + ".",
@@ -287,7 +281,7 @@ neptune_deletion_protection = property_policy(
     name="neptune-deletion-protection",
     title="Production Neptune clusters must have deletion protection on",
     checklist=("infra.iac", "infra.backups"), severity="high", levels=PROD_ONLY,
-    frameworks=("AWS-FSBP:Neptune.4", "Checkov:CKV2_AWS_58", "Prowler:neptune_cluster_deletion_protection"),
+    cross_references=("Checkov:CKV2_AWS_58", "Prowler:neptune_cluster_deletion_protection"),
     types=T.NEPTUNE_CLUSTER, path="deletionProtection", expect=is_true,
     message="Neptune cluster '{name}' can be deleted by one API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.neptune.Cluster" + _NATIVE + ".",
@@ -297,7 +291,6 @@ rds_global_cluster_deletion_protection = property_policy(
     name="rds-global-cluster-deletion-protection",
     title="Production Aurora global clusters must have deletion protection on",
     checklist=("infra.iac", "infra.backups"), severity="high", levels=PROD_ONLY,
-    frameworks=("Preflight:rds-global-cluster-deletion-protection",),
     types=T.RDS_GLOBAL_CLUSTER, path="deletionProtection", expect=is_true,
     message="global cluster '{name}' can be deleted by one API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.rds.GlobalCluster" + _NATIVE + ".",
@@ -307,7 +300,7 @@ load_balancer_deletion_protection = property_policy(
     name="load-balancer-deletion-protection",
     title="Production load balancers must have deletion protection on",
     checklist="infra.iac", severity="medium", levels=PROD_ONLY,
-    frameworks=("AWS-FSBP:ELB.6", "Checkov:CKV_AWS_150", "Prowler:elbv2_deletion_protection"),
+    cross_references=("Checkov:CKV_AWS_150", "Prowler:elbv2_deletion_protection"),
     types=T.LOAD_BALANCERS, path="enableDeletionProtection", expect=is_true,
     message="load balancer '{name}' can be deleted by one API call (and its DNS name with it); set "
             "enable_deletion_protection=True",
@@ -318,7 +311,7 @@ cognito_deletion_protection = property_policy(
     name="cognito-user-pool-deletion-protection",
     title="Production Cognito user pools must have deletion protection on",
     checklist=("infra.iac", "infra.backups"), severity="high", levels=PROD_ONLY,
-    frameworks=("Prowler:cognito_user_pool_deletion_protection_enabled",),
+    cross_references=("Prowler:cognito_user_pool_deletion_protection_enabled",),
     types=T.COGNITO_USER_POOL, path="deletionProtection", expect=equals("ACTIVE"),
     message="user pool '{name}' can be deleted with every user account in it (they cannot be restored); set "
             "deletion_protection='ACTIVE'",
@@ -329,7 +322,7 @@ eks_deletion_protection = property_policy(
     name="eks-cluster-deletion-protection",
     title="Production EKS clusters must have deletion protection on",
     checklist="infra.iac", severity="medium", levels=PROD_ONLY,
-    frameworks=("Prowler:eks_cluster_deletion_protection_enabled",),
+    cross_references=("Prowler:eks_cluster_deletion_protection_enabled",),
     types=T.EKS_CLUSTER, path="deletionProtection", expect=is_true,
     message="EKS cluster '{name}' can be deleted by one API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.eks.Cluster" + _NATIVE + ".",
@@ -339,7 +332,7 @@ network_firewall_deletion_protection = property_policy(
     name="network-firewall-deletion-protection",
     title="Production Network Firewalls must have deletion protection on",
     checklist=("infra.iac", "security.api"), severity="medium", levels=PROD_ONLY,
-    frameworks=("AWS-FSBP:NetworkFirewall.9", "Checkov:CKV_AWS_344", "Prowler:networkfirewall_deletion_protection"),
+    cross_references=("Checkov:CKV_AWS_344", "Prowler:networkfirewall_deletion_protection"),
     types=T.NETWORK_FIREWALL, path="deleteProtection", expect=is_true,
     message="network firewall '{name}' can be deleted by one API call, leaving traffic uninspected; set "
             "delete_protection=True",
@@ -350,7 +343,6 @@ backup_vault_no_force_destroy = property_policy(
     name="backup-vault-no-force-destroy",
     title="Production backup vaults must not set force_destroy",
     checklist=("infra.backups", "infra.iac"), severity="critical", levels=PROD_ONLY,
-    frameworks=("Preflight:no-force-destroy",),
     types=T.BACKUP_VAULT, path="forceDestroy", expect=not_true,
     message="backup vault '{name}' sets force_destroy=True: deleting it deletes every recovery point in it; "
             "remove force_destroy in prod",
@@ -362,7 +354,6 @@ ecr_no_force_delete = property_policy(
     name="ecr-repository-no-force-delete",
     title="Production ECR repositories must not set force_delete",
     checklist=("infra.rollback", "infra.iac"), severity="medium", levels=PROD_ONLY,
-    frameworks=("Preflight:no-force-destroy",),
     types=T.ECR_REPOSITORY, path="forceDelete", expect=not_true,
     message="ECR repository '{name}' sets force_delete=True: deleting it deletes every image, including the ones "
             "a rollback needs; remove force_delete in prod",
@@ -410,7 +401,6 @@ from ..model import stack_policy  # noqa: E402
     name="backup-plan-retention",
     title="AWS Backup plan rules must keep recovery points for the configured minimum (7 days by default)",
     checklist=("infra.backups", "compliance.data"), severity="high",
-    frameworks=("Preflight:backup-plan-retention",),
     types=(_T.BACKUP_PLAN,),
     config={"minimumDays": {"type": "integer", "minimum": 1, "default": 7,
                             "description": "Fewest days a backup rule may keep its recovery points."}},
@@ -476,7 +466,6 @@ def _current_expirations(bucket, configs) -> list:
     name="s3-data-bucket-no-current-expiration",
     title="Production data buckets must not expire current objects with lifecycle rules",
     checklist=("infra.backups", "compliance.data"), severity="high", levels=PROD_ONLY,
-    frameworks=("Preflight:s3-data-bucket-no-current-expiration",),
     types=_T.S3_BUCKETS + _T.S3_LIFECYCLE,
     remediation="Remove expiration from the lifecycle rules of a production data bucket (keep "
                 "noncurrent_version_expiration and abort_incomplete_multipart_upload), or scope it with a filter "

@@ -26,7 +26,7 @@ log_group_retention_set = property_policy(
     name="log-group-retention-set",
     title="CloudWatch log groups must set a retention period",
     checklist=("observability.logging", "compliance.data"), severity="low",
-    frameworks=("Checkov:CKV_AWS_66",),
+    cross_references=("Checkov:CKV_AWS_66",),
     types=T.LOG_GROUP, path="retentionInDays", expect=lambda v: isinstance(v, int) and v > 0,
     message="log group '{name}' keeps logs forever (no retention_in_days): personal data in logs is never deleted "
             "and storage grows without bound; set retention_in_days (e.g. 365)",
@@ -39,8 +39,7 @@ log_group_retention_set = property_policy(
     name="log-group-retention-minimum",
     title="CloudWatch log groups in production must keep logs for the configured minimum (365 days by default)",
     checklist=("compliance.audit-logging", "observability.logging"), severity="medium",
-    frameworks=("AWS-FSBP:CloudWatch.16", "Checkov:CKV_AWS_338",
-                "Prowler:cloudwatch_log_group_retention_policy_specific_days_enabled"),
+    cross_references=("Checkov:CKV_AWS_338", "Prowler:cloudwatch_log_group_retention_policy_specific_days_enabled"),
     types=T.LOG_GROUP, levels=PROD_ONLY,
     config={"minimumDays": {"type": "integer", "default": 365,
                             "description": "Fewest days a log group may keep its logs (0/absent = forever passes)."}},
@@ -61,7 +60,7 @@ log_group_kms = property_policy(
     name="log-group-kms",
     title="CloudWatch log groups must be encrypted with a KMS key",
     checklist=("security.encryption", "observability.logging"), severity="medium",
-    frameworks=("Checkov:CKV_AWS_158", "Prowler:cloudwatch_log_group_kms_encryption_enabled"),
+    cross_references=("Checkov:CKV_AWS_158", "Prowler:cloudwatch_log_group_kms_encryption_enabled"),
     types=T.LOG_GROUP, path="kmsKeyId", expect=non_empty,
     message="log group '{name}' is not encrypted with your KMS key, so anyone with logs:Get* reads it and you "
             "cannot revoke access by key; set kms_key_id (the key policy must allow logs.<region>.amazonaws.com)",
@@ -74,7 +73,7 @@ log_group_kms = property_policy(
     name="api-stage-access-logging",
     title="API Gateway stages must write access logs",
     checklist=("observability.logging", "security.api"), severity="medium",
-    frameworks=("AWS-FSBP:APIGateway.9", "Checkov:CKV_AWS_76", "Prowler:apigatewayv2_api_access_logging_enabled"),
+    cross_references=("Checkov:CKV_AWS_76", "Prowler:apigatewayv2_api_access_logging_enabled"),
     types=T.API_STAGES,
     remediation="Set access_log_settings={'destination_arn': log_group.arn, 'format': json.dumps({'requestId': "
                 "'$context.requestId', ...})} on aws.apigateway.Stage / aws.apigatewayv2.Stage.",
@@ -103,7 +102,6 @@ def _json_format(fmt: str) -> bool:
     name="api-access-log-json-request-id",
     title="API access logs must be JSON and carry the request id",
     checklist="observability.logging", severity="medium",
-    frameworks=("Preflight:json-access-logs",),
     types=T.API_STAGES,
     remediation="Set access_log_settings.format to a JSON object including \"requestId\": \"$context.requestId\" "
                 "(plus ip, requestTime, httpMethod, routeKey/resourcePath, status, responseLength, "
@@ -131,7 +129,7 @@ _LOGGING_LEVELS = ("ERROR", "INFO")
     name="apigateway-execution-logging",
     title="API Gateway method settings must turn on execution logging (ERROR or INFO)",
     checklist="observability.logging", severity="medium",
-    frameworks=("AWS-FSBP:APIGateway.1", "Checkov:CKV2_AWS_4", "Prowler:apigateway_restapi_logging_enabled"),
+    cross_references=("Checkov:CKV2_AWS_4", "Prowler:apigateway_restapi_logging_enabled"),
     types=(T.APIGW_METHOD_SETTINGS, T.APIGWV2_STAGE),
     remediation="Set settings={'logging_level': 'ERROR', ...} on aws.apigateway.MethodSettings (method_path='*/*'), "
                 "or default_route_settings={'logging_level': 'ERROR'} on a WebSocket aws.apigatewayv2.Stage.",
@@ -151,7 +149,7 @@ def apigateway_execution_logging(r, report):
     name="api-no-data-trace",
     title="API Gateway must not log full request and response bodies (data trace)",
     checklist=("compliance.data", "security.secrets", "observability.logging"), severity="medium",
-    frameworks=("Checkov:CKV_AWS_276",),
+    cross_references=("Checkov:CKV_AWS_276",),
     types=(T.APIGW_METHOD_SETTINGS, T.APIGWV2_STAGE),
     remediation="Set data_trace_enabled=False in aws.apigateway.MethodSettings settings (or the aws.apigatewayv2.Stage "
                 "default_route_settings); log request ids and metadata instead of bodies.",
@@ -170,7 +168,6 @@ lambda_json_logs = property_policy(
     name="lambda-json-logs",
     title="Lambda functions must write structured JSON logs",
     checklist="observability.logging", severity="medium",
-    frameworks=("Preflight:lambda-json-logs",),
     types=T.LAMBDA_FUNCTION, path="loggingConfig.logFormat", expect=lambda v: v == "JSON",
     message="function '{name}' writes plain-text logs; set logging_config={{'log_format': 'JSON'}} so every line "
             "carries the request id and can be queried by field",
@@ -182,7 +179,7 @@ lb_access_logs = property_policy(
     name="lb-access-logs",
     title="Load balancers must write access logs",
     checklist=("observability.logging", "security.api"), severity="medium",
-    frameworks=("AWS-FSBP:ELB.5", "Checkov:CKV_AWS_91", "Prowler:elbv2_logging_enabled"),
+    cross_references=("Checkov:CKV_AWS_91", "Prowler:elbv2_logging_enabled"),
     types=T.LOAD_BALANCERS, path="accessLogs.enabled", expect=is_true,
     message="load balancer '{name}' writes no access logs; set access_logs={{'bucket': ..., 'enabled': True}}",
     remediation="Set access_logs={'bucket': logs_bucket.bucket, 'prefix': 'alb', 'enabled': True} on "
@@ -194,7 +191,7 @@ lambda_xray_tracing = property_policy(
     name="lambda-xray-tracing",
     title="Lambda functions must send traces to X-Ray (tracing mode Active)",
     checklist="observability.tracing", severity="medium",
-    frameworks=("Checkov:CKV_AWS_50",),
+    cross_references=("Checkov:CKV_AWS_50",),
     types=T.LAMBDA_FUNCTION, path="tracingConfig.mode", expect=lambda v: v == "Active",
     message="function '{name}' is not traced; set tracing_config={{'mode': 'Active'}} (and allow "
             "xray:PutTraceSegments in its role)",
@@ -206,7 +203,7 @@ apigateway_stage_xray = property_policy(
     name="apigateway-stage-xray",
     title="API Gateway REST stages must have X-Ray tracing on",
     checklist="observability.tracing", severity="medium",
-    frameworks=("AWS-FSBP:APIGateway.3", "Checkov:CKV_AWS_73", "Prowler:apigateway_restapi_tracing_enabled"),
+    cross_references=("Checkov:CKV_AWS_73", "Prowler:apigateway_restapi_tracing_enabled"),
     types=T.APIGW_STAGE, path="xrayTracingEnabled", expect=is_true,
     message="stage '{name}' is not traced, so a slow request cannot be followed into the backend; set "
             "xray_tracing_enabled=True",
@@ -218,7 +215,7 @@ stepfunctions_xray_tracing = property_policy(
     name="stepfunctions-xray-tracing",
     title="Step Functions state machines must have X-Ray tracing on",
     checklist="observability.tracing", severity="low",
-    frameworks=("Checkov:CKV_AWS_284",),
+    cross_references=("Checkov:CKV_AWS_284",),
     types=T.SFN_STATE_MACHINE, path="tracingConfiguration.enabled", expect=is_true,
     message="state machine '{name}' is not traced; set tracing_configuration={{'enabled': True}}",
     remediation="Set tracing_configuration={'enabled': True} on aws.sfn.StateMachine.",
@@ -231,7 +228,7 @@ stepfunctions_xray_tracing = property_policy(
     name="ecs-container-insights",
     title="ECS clusters must have Container Insights on",
     checklist="observability.metrics", severity="low",
-    frameworks=("AWS-FSBP:ECS.12", "Checkov:CKV_AWS_65", "Prowler:ecs_cluster_container_insights_enabled"),
+    cross_references=("Checkov:CKV_AWS_65", "Prowler:ecs_cluster_container_insights_enabled"),
     types=T.ECS_CLUSTER,
     remediation="Set settings=[{'name': 'containerInsights', 'value': 'enhanced'}] (or 'enabled') on aws.ecs.Cluster.",
 )
@@ -250,7 +247,6 @@ def ecs_container_insights(r, report):
     name="api-detailed-metrics",
     title="API Gateway should publish per-method or per-route metrics",
     checklist="observability.metrics", severity="low",
-    frameworks=("Preflight:api-detailed-metrics",),
     types=(T.APIGW_METHOD_SETTINGS, T.APIGWV2_STAGE), levels=ADVISORY_EVERYWHERE,
     remediation="Set settings={'metrics_enabled': True} on aws.apigateway.MethodSettings, or "
                 "default_route_settings={'detailed_metrics_enabled': True} on aws.apigatewayv2.Stage, to see "
@@ -270,7 +266,6 @@ prod_dashboard_present = presence_policy(
     name="prod-dashboard-present",
     title="Production stacks that run workloads should define a CloudWatch dashboard",
     checklist="observability.metrics", severity="low",
-    frameworks=("Preflight:prod-dashboard",),
     types=(T.DASHBOARD,), levels=ADVISORY_EVERYWHERE, when=runs_workloads,
     message="this production stack runs workloads but defines no aws.cloudwatch.Dashboard; add one with latency, "
             "error rate and cost per request so an on-call engineer sees the service's health at a glance",
@@ -285,7 +280,7 @@ prod_dashboard_present = presence_policy(
     name="alarm-actions-configured",
     title="CloudWatch alarms must notify someone (alarm actions)",
     checklist="observability.alerting", severity="medium",
-    frameworks=("AWS-FSBP:CloudWatch.15", "Prowler:cloudwatch_alarm_actions_alarm_state_configured"),
+    cross_references=("Prowler:cloudwatch_alarm_actions_alarm_state_configured",),
     types=T.ALARMS,
     remediation="Set alarm_actions=[oncall_topic.arn] on aws.cloudwatch.MetricAlarm / CompositeAlarm, with the topic "
                 "subscribed to your paging tool (PagerDuty, Opsgenie...).",
@@ -303,7 +298,7 @@ alarm_actions_enabled = property_policy(
     name="alarm-actions-enabled",
     title="CloudWatch alarm actions must not be disabled",
     checklist="observability.alerting", severity="medium",
-    frameworks=("AWS-FSBP:CloudWatch.17", "Checkov:CKV_AWS_319", "Prowler:cloudwatch_alarm_actions_enabled"),
+    cross_references=("Checkov:CKV_AWS_319", "Prowler:cloudwatch_alarm_actions_enabled"),
     types=T.ALARMS, path="actionsEnabled", expect=lambda v: v is not False, missing=True,
     message="alarm '{name}' has actions_enabled=False, so it never notifies anyone; remove it or set True",
     remediation="Remove actions_enabled=False from aws.cloudwatch.MetricAlarm / CompositeAlarm (the default is True); "
@@ -315,7 +310,6 @@ alarm_actions_enabled = property_policy(
     name="alarm-runbook-link",
     title="CloudWatch alarms must link a runbook in their description",
     checklist=("compliance.incident-response", "observability.alerting"), severity="low",
-    frameworks=("Preflight:alarm-runbook",),
     types=T.ALARMS,
     config={"runbookPattern": {"type": "string", "default": r"https://\S+",
                                "description": "Regular expression a runbook link in alarm_description must match."}},
@@ -342,7 +336,7 @@ sns_topic_kms = property_policy(
     name="sns-topic-kms",
     title="SNS topics must be encrypted with a KMS key",
     checklist=("security.encryption", "observability.alerting"), severity="medium",
-    frameworks=("AWS-FSBP:SNS.1", "Checkov:CKV_AWS_26", "Prowler:sns_topics_kms_encryption_at_rest_enabled"),
+    cross_references=("Checkov:CKV_AWS_26", "Prowler:sns_topics_kms_encryption_at_rest_enabled"),
     types=T.SNS_TOPIC, path="kmsMasterKeyId", expect=non_empty,
     message="topic '{name}' is not encrypted at rest; set kms_master_key_id (a customer key that allows "
             "cloudwatch.amazonaws.com if alarms publish to it)",
@@ -355,7 +349,6 @@ sns_topic_kms = property_policy(
     name="alarm-topic-subscribed",
     title="SNS topics that alarms notify must have a subscriber",
     checklist="observability.alerting", severity="medium",
-    frameworks=("Preflight:alarm-topic-subscribed",),
     types=T.ALARMS + (T.SNS_TOPIC, T.SNS_SUBSCRIPTION),
     remediation="Add aws.sns.TopicSubscription(topic=topic.arn, protocol='https', endpoint=<PagerDuty/Opsgenie "
                 "integration URL>) (or email/lambda/chatbot) for every topic an alarm notifies.",
@@ -381,7 +374,6 @@ prod_alarms_present = presence_policy(
     name="prod-alarms-present",
     title="Production stacks that run workloads must define alarms that notify someone",
     checklist="observability.alerting", severity="high",
-    frameworks=("Preflight:prod-alarms",),
     types=T.ALARMS, levels=PROD_ONLY, when=runs_workloads, satisfied_by=_alarm_notifies,
     message="this production stack runs workloads but no aws.cloudwatch.MetricAlarm with alarm_actions; add alarms "
             "on error rate, latency and throttles that notify your on-call topic",
@@ -393,7 +385,7 @@ guardduty_detector_enabled = property_policy(
     name="guardduty-detector-enabled",
     title="GuardDuty detectors must be enabled",
     checklist=("observability.alerting", "compliance.incident-response"), severity="high",
-    frameworks=("AWS-FSBP:GuardDuty.1", "Checkov:CKV_AWS_238", "Prowler:guardduty_is_enabled"),
+    cross_references=("Checkov:CKV_AWS_238", "Prowler:guardduty_is_enabled"),
     types=T.GUARDDUTY_DETECTOR, path="enable", expect=lambda v: v is not False, missing=True,
     message="GuardDuty detector '{name}' is disabled (enable=False), so threats go unnoticed; set enable=True",
     remediation="Set enable=True (the default) on aws.guardduty.Detector.",
@@ -403,7 +395,7 @@ guardduty_present = presence_policy(
     name="guardduty-present",
     title="Production accounts must run GuardDuty (a detector in the account baseline stack)",
     checklist=("observability.alerting", "compliance.incident-response"), severity="medium",
-    frameworks=("Checkov:CKV2_AWS_3", "Prowler:guardduty_is_enabled"),
+    cross_references=("Checkov:CKV2_AWS_3", "Prowler:guardduty_is_enabled"),
     types=(T.GUARDDUTY_DETECTOR,), levels=PROD_ONLY, account=True,
     message="this account baseline stack defines no aws.guardduty.Detector; GuardDuty is off until a detector is "
             "created, so threats in the account go unnoticed",
@@ -446,7 +438,7 @@ from .. import secretscan as _secretscan  # noqa: E402
     name="ecs-container-logging",
     title="ECS containers must send their logs somewhere (log_configuration)",
     checklist="observability.logging", severity="medium",
-    frameworks=("AWS-FSBP:ECS.9", "Checkov:CKV_AWS_97", "Prowler:ecs_task_definitions_logging_enabled"),
+    cross_references=("Checkov:CKV_AWS_97", "Prowler:ecs_task_definitions_logging_enabled"),
     types=(T.ECS_TASK_DEFINITION,),
     remediation="Add \"logConfiguration\": {\"logDriver\": \"awslogs\", \"options\": "
                 "{\"awslogs-group\": log_group.name, "
@@ -470,8 +462,7 @@ def ecs_container_logging(r, report):
     name="stepfunctions-logging",
     title="Step Functions state machines must log executions to CloudWatch Logs",
     checklist="observability.logging", severity="medium",
-    frameworks=("AWS-FSBP:StepFunctions.1", "Checkov:CKV_AWS_285",
-                "Prowler:stepfunctions_statemachine_logging_enabled"),
+    cross_references=("Checkov:CKV_AWS_285", "Prowler:stepfunctions_statemachine_logging_enabled"),
     types=(T.SFN_STATE_MACHINE,),
     remediation="Set logging_configuration={'level': 'ERROR' (or 'ALL'), 'include_execution_data': False, "
                 "'log_destination': f\"{log_group.arn}:*\"} on aws.sfn.StateMachine (the default level is OFF).",
@@ -505,7 +496,6 @@ def _lambda_log_groups(stack, fn):
     name="lambda-log-group-retention",
     title="Every Lambda function's log group must be declared with a retention period",
     checklist=("observability.logging", "compliance.data"), severity="medium",
-    frameworks=("Preflight:lambda-log-group-retention",),
     types=(T.LAMBDA_FUNCTION, T.LOG_GROUP),
     remediation="Declare aws.cloudwatch.LogGroup(name=pulumi.Output.concat('/aws/lambda/', fn.name), "
                 "retention_in_days=365) (or set logging_config={'log_group': group.name}) for every function: the "
@@ -525,7 +515,6 @@ def lambda_log_group_retention(stack, report):
     name="alarm-topic-customer-key",
     title="SNS topics that CloudWatch alarms notify must not use the AWS managed key (alias/aws/sns)",
     checklist=("observability.alerting", "security.encryption"), severity="high",
-    frameworks=("Preflight:alarm-topic-customer-key",),
     types=T.ALARMS + (T.SNS_TOPIC,),
     remediation="Encrypt the alarm topic with a customer managed KMS key whose policy allows "
                 "cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* (kms_master_key_id=key.arn): the "
@@ -556,7 +545,7 @@ DEPRECATED_RUNTIMES = ("nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "n
     name="lambda-runtime-supported",
     title="Lambda functions must not use a deprecated runtime",
     checklist=("security.api", "infra.rollback"), severity="high",
-    frameworks=("AWS-FSBP:Lambda.2", "Checkov:CKV_AWS_363", "Prowler:awslambda_function_using_supported_runtimes"),
+    cross_references=("Checkov:CKV_AWS_363", "Prowler:awslambda_function_using_supported_runtimes"),
     types=(T.LAMBDA_FUNCTION,),
     config={"deprecatedRuntimes": {"type": "array", "items": {"type": "string"}, "default": list(DEPRECATED_RUNTIMES),
                                    "description": "Lambda runtime identifiers that no longer get security patches."}},

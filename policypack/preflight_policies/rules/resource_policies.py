@@ -30,12 +30,11 @@ POLICY_INPUTS = {
     title="Resource policies (queues, topics, repositories, secrets, APIs, domains, file systems, vaults) "
           "must not allow anyone",
     checklist=("security.iam", "security.api"), severity="critical",
-    frameworks=("AWS-FSBP:SQS.3", "AWS-FSBP:SNS.4",
-                "Checkov:CKV_AWS_72", "Checkov:CKV_AWS_169", "Checkov:CKV_AWS_32",
-                "Prowler:sqs_queues_not_publicly_accessible", "Prowler:sns_topics_not_publicly_accessible",
-                "Prowler:ecr_repositories_not_publicly_accessible",
-                "Prowler:secretsmanager_not_publicly_accessible", "Prowler:efs_not_publicly_accessible",
-                "Prowler:glacier_vaults_policy_public_access"),
+    cross_references=("Checkov:CKV_AWS_72", "Checkov:CKV_AWS_169", "Checkov:CKV_AWS_32",
+                      "Prowler:sqs_queues_not_publicly_accessible", "Prowler:sns_topics_not_publicly_accessible",
+                      "Prowler:ecr_repositories_not_publicly_accessible",
+                      "Prowler:secretsmanager_not_publicly_accessible", "Prowler:efs_not_publicly_accessible",
+                      "Prowler:glacier_vaults_policy_public_access"),
     types=tuple(POLICY_INPUTS) + (T.OSS_ACCESS_POLICY, T.OSS_SECURITY_POLICY),
     remediation="Name the principals (account root or role ARNs, or a service with aws:SourceArn / "
                 "aws:SourceAccount) instead of \"Principal\": \"*\", or add a Condition on who calls "
@@ -71,8 +70,8 @@ def resource_policy_not_public(r, report):
     name="snapshot-not-public",
     title="AMIs and EBS/RDS snapshots must not be shared with everyone",
     checklist=("compliance.data", "security.iam"), severity="critical",
-    frameworks=("AWS-FSBP:EC2.1", "AWS-FSBP:RDS.1", "Prowler:ec2_ami_public", "Prowler:rds_snapshots_public_access",
-                "Prowler:ec2_ebs_public_snapshot"),
+    cross_references=("Prowler:ec2_ami_public", "Prowler:rds_snapshots_public_access",
+                      "Prowler:ec2_ebs_public_snapshot"),
     types=(T.AMI_LAUNCH_PERMISSION, T.SNAPSHOT_CREATE_VOLUME_PERMISSION) + T.RDS_SNAPSHOTS,
     remediation="Share with named account ids (account_id=... / shared_accounts=['111122223333']) or an "
                 "organization (organization_arn) instead of group='all' / shared_accounts=['all']; a public "

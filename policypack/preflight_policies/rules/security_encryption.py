@@ -18,7 +18,7 @@ from ..model import not_applicable, unknown_during_preview
     name="kms-key-rotation",
     title="Symmetric KMS keys must rotate their key material automatically",
     checklist="security.encryption", severity="medium",
-    frameworks=("CIS-AWS-3.0:3.6", "AWS-FSBP:KMS.4", "Checkov:CKV_AWS_7", "Prowler:kms_cmk_rotation_enabled"),
+    cross_references=("Checkov:CKV_AWS_7", "Prowler:kms_cmk_rotation_enabled"),
     types=(T.KMS_KEY,),
     remediation="Set enable_key_rotation=True (optionally rotation_period_in_days=90..2560) on aws.kms.Key "
                 "(components.KmsKey does); asymmetric and HMAC keys cannot rotate and are not judged.",
@@ -42,7 +42,7 @@ def kms_key_rotation(r, report):
     name="kms-key-deletion-window",
     title="KMS keys must wait the full deletion window (30 days by default) before they are destroyed",
     checklist=("infra.iac", "infra.backups"), severity="medium",
-    frameworks=("AWS-FSBP:KMS.3", "Prowler:kms_cmk_not_deleted_unintentionally"),
+    cross_references=("Prowler:kms_cmk_not_deleted_unintentionally",),
     types=(T.KMS_KEY, T.KMS_REPLICA_KEY),
     config={"minimumDays": {"type": "integer", "minimum": 7, "maximum": 30, "default": 30,
                             "description": "The shortest deletion window (days) a key may have."}},
@@ -64,7 +64,7 @@ def kms_key_deletion_window(r, report):
     name="kms-key-policy-not-public",
     title="KMS key policies must not allow any principal without a condition",
     checklist=("security.encryption", "security.iam"), severity="critical",
-    frameworks=("Checkov:CKV_AWS_33", "Prowler:kms_key_not_publicly_accessible"),
+    cross_references=("Checkov:CKV_AWS_33", "Prowler:kms_key_not_publicly_accessible"),
     types=(T.KMS_KEY, T.KMS_REPLICA_KEY, T.KMS_KEY_POLICY),
     remediation="Replace \"Principal\": \"*\" / {\"AWS\": \"*\"} in the key policy with the account root or role "
                 "ARNs, or add a Condition such as kms:CallerAccount or aws:PrincipalOrgID.",
@@ -104,10 +104,10 @@ _EBS_CONFIG = {"accountEncryptionByDefault": {
 
 
 def _ebs_policy(*, name: str, title: str, types: tuple, devices: Callable[[Resource], List[tuple]],
-                frameworks: tuple, remediation: str):
+                cross_references: tuple, remediation: str):
     """A stack policy: volumes must be encrypted unless EBS encryption by default is on for the account."""
     @stack_policy(name=name, title=title, checklist="security.encryption", severity="high",
-                  frameworks=frameworks, types=types + (T.EBS_ENCRYPTION_BY_DEFAULT,), config=_EBS_CONFIG,
+                  cross_references=cross_references, types=types + (T.EBS_ENCRYPTION_BY_DEFAULT,), config=_EBS_CONFIG,
                   remediation=remediation)
     def check(stack, report):
         if stack.config.get("accountEncryptionByDefault"):
@@ -126,7 +126,7 @@ def _ebs_policy(*, name: str, title: str, types: tuple, devices: Callable[[Resou
 ebs_volume_encrypted = _ebs_policy(
     name="ebs-volume-encrypted", title="EBS volumes must be encrypted",
     types=(T.EBS_VOLUME,), devices=_volume_devices,
-    frameworks=("CIS-AWS-3.0:2.2.1", "AWS-FSBP:EC2.3", "Checkov:CKV_AWS_3", "Prowler:ec2_ebs_volume_encryption"),
+    cross_references=("Checkov:CKV_AWS_3", "Prowler:ec2_ebs_volume_encryption"),
     remediation="Set encrypted=True and kms_key_id=key.arn on aws.ebs.Volume, or turn on "
                 "aws.ebs.EncryptionByDefault(enabled=True) for the account.",
 )
@@ -134,7 +134,7 @@ ebs_volume_encrypted = _ebs_policy(
 ec2_instance_volumes_encrypted = _ebs_policy(
     name="ec2-instance-volumes-encrypted", title="EC2 instance root and EBS block devices must be encrypted",
     types=(T.EC2_INSTANCE,), devices=_instance_devices,
-    frameworks=("Checkov:CKV_AWS_8", "Prowler:ec2_ebs_volume_encryption"),
+    cross_references=("Checkov:CKV_AWS_8", "Prowler:ec2_ebs_volume_encryption"),
     remediation="Set root_block_device={'encrypted': True} and encrypted=True on every ebs_block_devices entry "
                 "of aws.ec2.Instance, or turn on aws.ebs.EncryptionByDefault(enabled=True).",
 )
@@ -142,7 +142,7 @@ ec2_instance_volumes_encrypted = _ebs_policy(
 launch_template_volumes_encrypted = _ebs_policy(
     name="launch-template-volumes-encrypted", title="Launch template block devices must be encrypted",
     types=(T.EC2_LAUNCH_TEMPLATE,), devices=_launch_template_devices,
-    frameworks=("Checkov:CKV_AWS_8", "Prowler:ec2_ebs_volume_encryption"),
+    cross_references=("Checkov:CKV_AWS_8", "Prowler:ec2_ebs_volume_encryption"),
     remediation="Set ebs={'encrypted': 'true', 'kms_key_id': key.arn} on every block_device_mappings entry of "
                 "aws.ec2.LaunchTemplate, or turn on aws.ebs.EncryptionByDefault(enabled=True).",
 )
@@ -151,7 +151,7 @@ ebs_encryption_by_default = property_policy(
     name="ebs-encryption-by-default",
     title="EBS encryption by default must not be turned off",
     checklist="security.encryption", severity="high",
-    frameworks=("AWS-FSBP:EC2.7", "Checkov:CKV_AWS_106", "Prowler:ec2_ebs_default_encryption"),
+    cross_references=("Checkov:CKV_AWS_106", "Prowler:ec2_ebs_default_encryption"),
     types=T.EBS_ENCRYPTION_BY_DEFAULT, path="enabled", expect=not_false, missing=True,
     message="{type} '{name}' turns EBS encryption by default off; set enabled=True",
     remediation="Set enabled=True (the default) on aws.ebs.EncryptionByDefault, optionally with "
@@ -163,7 +163,7 @@ efs_encrypted = property_policy(
     name="efs-encrypted",
     title="EFS file systems must be encrypted at rest",
     checklist="security.encryption", severity="high",
-    frameworks=("CIS-AWS-3.0:2.4.1", "AWS-FSBP:EFS.1", "Checkov:CKV_AWS_42", "Prowler:efs_encryption_at_rest_enabled"),
+    cross_references=("Checkov:CKV_AWS_42", "Prowler:efs_encryption_at_rest_enabled"),
     types=T.EFS_FILE_SYSTEM, path="encrypted", expect=is_true,
     message="EFS file system '{name}' is not encrypted at rest; set encrypted=True with kms_key_id "
             "(it cannot be changed later: the file system is replaced)",
@@ -176,7 +176,6 @@ efs_encrypted = property_policy(
     name="elasticache-encryption-at-rest",
     title="ElastiCache replication groups must encrypt data at rest",
     checklist="security.encryption", severity="high",
-    frameworks=("Preflight:elasticache-at-rest-encryption",),
     types=(T.ELASTICACHE_REPLICATION_GROUP,),
     remediation="Set at_rest_encryption_enabled=True and kms_key_id=key.arn on aws.elasticache.ReplicationGroup "
                 "(valkey encrypts by default; redis does not).",
@@ -197,7 +196,7 @@ elasticache_encryption_in_transit = property_policy(
     name="elasticache-encryption-in-transit",
     title="ElastiCache replication groups must encrypt traffic in transit (TLS)",
     checklist="security.encryption", severity="high",
-    frameworks=("Checkov:CKV_AWS_30",),
+    cross_references=("Checkov:CKV_AWS_30",),
     types=T.ELASTICACHE_REPLICATION_GROUP, path="transitEncryptionEnabled", expect=is_true,
     message="ElastiCache replication group '{name}' accepts plain-text connections; set "
             "transit_encryption_enabled=True (and auth_token or RBAC user groups)",
@@ -209,7 +208,6 @@ opensearch_encryption_at_rest = property_policy(
     name="opensearch-encryption-at-rest",
     title="OpenSearch domains must encrypt data at rest",
     checklist="security.encryption", severity="high",
-    frameworks=("Preflight:opensearch-encryption-at-rest",),
     types=T.OPENSEARCH_DOMAIN, path="encryptAtRest.enabled", expect=is_true,
     message="OpenSearch domain '{name}' stores indices unencrypted; set encrypt_at_rest={{'enabled': True, "
             "'kms_key_id': key.arn}}",
@@ -220,7 +218,6 @@ opensearch_node_to_node_encryption = property_policy(
     name="opensearch-node-to-node-encryption",
     title="OpenSearch domains must encrypt traffic between nodes",
     checklist="security.encryption", severity="medium",
-    frameworks=("Preflight:opensearch-node-to-node-encryption",),
     types=T.OPENSEARCH_DOMAIN, path="nodeToNodeEncryption.enabled", expect=is_true,
     message="OpenSearch domain '{name}' sends data between nodes in plain text; set "
             "node_to_node_encryption={{'enabled': True}}",
@@ -231,7 +228,7 @@ opensearch_enforce_https = property_policy(
     name="opensearch-enforce-https",
     title="OpenSearch domains must require HTTPS",
     checklist=("security.encryption", "security.api"), severity="high",
-    frameworks=("Checkov:CKV_AWS_83", "Prowler:opensearch_service_domains_https_communications_enforced"),
+    cross_references=("Checkov:CKV_AWS_83", "Prowler:opensearch_service_domains_https_communications_enforced"),
     types=T.OPENSEARCH_DOMAIN, path="domainEndpointOptions.enforceHttps", expect=not_false, missing=True,
     message="OpenSearch domain '{name}' accepts plain HTTP; set domain_endpoint_options enforce_https=True",
     remediation="Set domain_endpoint_options={'enforce_https': True, 'tls_security_policy': "
@@ -244,7 +241,6 @@ opensearch_tls_policy = property_policy(
     name="opensearch-tls-1-2",
     title="OpenSearch domains must require TLS 1.2 or newer",
     checklist="security.encryption", severity="medium",
-    frameworks=("Preflight:opensearch-tls-1-2",),
     types=T.OPENSEARCH_DOMAIN, path="domainEndpointOptions.tlsSecurityPolicy", expect=one_of(*_TLS12_POLICIES),
     message="OpenSearch domain '{name}' does not pin a TLS 1.2 security policy; set domain_endpoint_options "
             "tls_security_policy='Policy-Min-TLS-1-2-2019-07'",
@@ -256,7 +252,6 @@ redshift_encrypted = property_policy(
     name="redshift-cluster-encrypted",
     title="Redshift clusters must be encrypted at rest",
     checklist="security.encryption", severity="high",
-    frameworks=("Preflight:redshift-encrypted",),
     types=T.REDSHIFT_CLUSTER, path="encrypted", expect=not_false, missing=True,
     message="Redshift cluster '{name}' turns encryption off; set encrypted=True with kms_key_id",
     remediation="Remove encrypted=False (the default is True) and set kms_key_id=key.arn on aws.redshift.Cluster.",
@@ -266,7 +261,6 @@ docdb_encrypted = property_policy(
     name="docdb-cluster-encrypted",
     title="DocumentDB clusters must encrypt storage",
     checklist="security.encryption", severity="high",
-    frameworks=("Preflight:docdb-encrypted",),
     types=T.DOCDB_CLUSTER, path="storageEncrypted", expect=is_true,
     message="DocumentDB cluster '{name}' stores data unencrypted; set storage_encrypted=True with kms_key_id",
     remediation="Set storage_encrypted=True and kms_key_id=key.arn on aws.docdb.Cluster (existing clusters: "
@@ -277,7 +271,6 @@ neptune_encrypted = property_policy(
     name="neptune-cluster-encrypted",
     title="Neptune clusters must encrypt storage",
     checklist="security.encryption", severity="high",
-    frameworks=("Preflight:neptune-encrypted",),
     types=T.NEPTUNE_CLUSTER, path="storageEncrypted", expect=is_true,
     message="Neptune cluster '{name}' stores data unencrypted; set storage_encrypted=True with kms_key_arn",
     remediation="Set storage_encrypted=True and kms_key_arn=key.arn on aws.neptune.Cluster.",
@@ -288,7 +281,7 @@ neptune_encrypted = property_policy(
     name="dynamodb-kms-cmk",
     title="DynamoDB tables must be encrypted with a customer managed KMS key",
     checklist="security.encryption", severity="medium",
-    frameworks=("Checkov:CKV_AWS_119", "Prowler:dynamodb_tables_kms_cmk_encryption_enabled"),
+    cross_references=("Checkov:CKV_AWS_119", "Prowler:dynamodb_tables_kms_cmk_encryption_enabled"),
     types=(T.DYNAMODB_TABLE,),
     remediation="Set server_side_encryption={'enabled': True, 'kms_key_arn': key.arn} on aws.dynamodb.Table, so "
                 "you control who can decrypt the data and can audit each use in CloudTrail.",
@@ -307,7 +300,7 @@ sns_topic_encrypted = property_policy(
     name="sns-topic-encrypted",
     title="SNS topics must be encrypted with KMS",
     checklist="security.encryption", severity="medium",
-    frameworks=("AWS-FSBP:SNS.1", "Checkov:CKV_AWS_26", "Prowler:sns_topics_kms_encryption_at_rest_enabled"),
+    cross_references=("Checkov:CKV_AWS_26", "Prowler:sns_topics_kms_encryption_at_rest_enabled"),
     types=T.SNS_TOPIC, path="kmsMasterKeyId", expect=non_empty,
     message="SNS topic '{name}' stores messages unencrypted; set kms_master_key_id to a KMS key",
     remediation="Set kms_master_key_id=key.id (or 'alias/aws/sns') on aws.sns.Topic.",
@@ -318,7 +311,7 @@ sns_topic_encrypted = property_policy(
     name="sqs-queue-encrypted",
     title="SQS queues must not turn server-side encryption off",
     checklist="security.encryption", severity="medium",
-    frameworks=("AWS-FSBP:SQS.1", "Checkov:CKV_AWS_27"),
+    cross_references=("Checkov:CKV_AWS_27",),
     types=(T.SQS_QUEUE,),
     remediation="Set kms_master_key_id=key.id on aws.sqs.Queue, or leave sqs_managed_sse_enabled at its default "
                 "(True); never set it False.",
@@ -362,7 +355,7 @@ kinesis_stream_encrypted = property_policy(
     name="kinesis-stream-encrypted",
     title="Kinesis data streams must be encrypted with KMS",
     checklist="security.encryption", severity="high",
-    frameworks=("AWS-FSBP:Kinesis.1", "Checkov:CKV_AWS_43", "Prowler:kinesis_stream_encrypted_at_rest"),
+    cross_references=("Checkov:CKV_AWS_43", "Prowler:kinesis_stream_encrypted_at_rest"),
     types=T.KINESIS_STREAM, path="encryptionType", expect=lambda v: v == "KMS", missing="NONE",
     message="Kinesis stream '{name}' stores records unencrypted (encryption_type defaults to NONE); set "
             "encryption_type='KMS' with kms_key_id",
@@ -374,7 +367,7 @@ kinesis_stream_encrypted = property_policy(
     name="firehose-encrypted",
     title="Firehose delivery streams that take direct puts must encrypt records at rest",
     checklist="security.encryption", severity="medium",
-    frameworks=("AWS-FSBP:DataFirehose.1", "Checkov:CKV_AWS_240", "Prowler:firehose_stream_encrypted_at_rest"),
+    cross_references=("Checkov:CKV_AWS_240", "Prowler:firehose_stream_encrypted_at_rest"),
     types=(T.FIREHOSE_STREAM,),
     remediation="Set server_side_encryption={'enabled': True, 'key_type': 'CUSTOMER_MANAGED_CMK', 'key_arn': key.arn} "
                 "on aws.kinesis.FirehoseDeliveryStream (a stream fed by a Kinesis stream inherits that stream's "
@@ -395,7 +388,7 @@ def firehose_encrypted(r, report):
     name="msk-encryption-in-transit",
     title="MSK clusters must encrypt traffic between clients and brokers and inside the cluster",
     checklist="security.encryption", severity="high",
-    frameworks=("AWS-FSBP:MSK.1", "Checkov:CKV_AWS_81", "Prowler:kafka_cluster_in_transit_encryption_enabled"),
+    cross_references=("Checkov:CKV_AWS_81", "Prowler:kafka_cluster_in_transit_encryption_enabled"),
     types=(T.MSK_CLUSTER,),
     remediation="Set encryption_info={'encryption_in_transit': {'client_broker': 'TLS', 'in_cluster': True}, "
                 "'encryption_at_rest_kms_key_arn': key.arn} on aws.msk.Cluster.",

@@ -50,8 +50,7 @@ def _wildcard(value) -> bool:
     name="iam-no-wildcard-admin",
     title="IAM policies must not allow every action on every resource",
     checklist=("security.iam", "ai.agents"), severity="critical",
-    frameworks=("CIS-AWS-3.0:1.16", "AWS-FSBP:IAM.1", "Checkov:CKV_AWS_62",
-                "Prowler:iam_customer_attached_policy_no_administrative_privileges"),
+    cross_references=("Checkov:CKV_AWS_62", "Prowler:iam_customer_attached_policy_no_administrative_privileges"),
     types=T.IAM_POLICY_DOCUMENT_HOLDERS + (T.IAM_ROLE,),
     remediation="Replace \"Action\": \"*\" with the specific actions the workload needs (e.g. "
                 "\"s3:GetObject\") and \"Resource\": \"*\" with the ARNs it works on; build documents with "
@@ -75,7 +74,7 @@ def iam_no_wildcard_admin(r, report):
     name="iam-no-service-wildcard-actions",
     title="IAM policies must not allow every action of a service (such as s3:*)",
     checklist=("security.iam", "ai.agents"), severity="high",
-    frameworks=("AWS-FSBP:IAM.21", "Checkov:CKV_AWS_63"),
+    cross_references=("Checkov:CKV_AWS_63",),
     types=_DOCUMENT_TYPES,
     remediation="Replace \"s3:*\"-style actions with the specific actions the workload calls (e.g. s3:GetObject, "
                 f"s3:PutObject); {_BUILD_DOCS}.",
@@ -109,7 +108,7 @@ def _is_read_only(action: str) -> bool:
     name="iam-no-write-on-all-resources",
     title="IAM policies must not allow write actions on every resource without a condition",
     checklist=("security.iam", "ai.agents"), severity="high",
-    frameworks=("Checkov:CKV_AWS_290", "Checkov:CKV_AWS_355"),
+    cross_references=("Checkov:CKV_AWS_290", "Checkov:CKV_AWS_355"),
     types=_DOCUMENT_TYPES,
     config={"allowedActions": {
         "type": "array", "items": {"type": "string"}, "default": _STAR_ONLY_ACTIONS,
@@ -135,7 +134,7 @@ def iam_no_write_on_all_resources(r, report):
     name="iam-no-passrole-on-all",
     title="IAM policies must not allow iam:PassRole on every role (*, role/*, NotResource, NotAction)",
     checklist=("security.iam", "ai.agents"), severity="critical",
-    frameworks=("Checkov:CKV_AWS_286", "Prowler:iam_policy_allows_privilege_escalation"),
+    cross_references=("Checkov:CKV_AWS_286", "Prowler:iam_policy_allows_privilege_escalation"),
     types=_DOCUMENT_TYPES,
     remediation="Limit iam:PassRole to the role ARNs the workload hands to a service, with the condition "
                 "iam:PassedToService (e.g. 'lambda.amazonaws.com').",
@@ -170,8 +169,9 @@ def aws_managed_name(arn) -> str:
     name="iam-no-admin-managed-policies",
     title="Administrator-level and full-access AWS managed policies must not be attached to roles, users or groups",
     checklist=("security.iam", "ai.agents"), severity="critical",
-    frameworks=("Checkov:CKV_AWS_274", "Prowler:iam_role_administratoraccess_policy",
-                "Prowler:iam_user_administrator_access_policy", "Prowler:iam_group_administrator_access_policy"),
+    cross_references=("Checkov:CKV_AWS_274", "Prowler:iam_role_administratoraccess_policy",
+                      "Prowler:iam_user_administrator_access_policy",
+                      "Prowler:iam_group_administrator_access_policy"),
     types=T.IAM_POLICY_ATTACHMENTS + (T.IAM_ROLE,) + tuple(k for k in _MANAGED_ARN_INPUTS if k != T.IAM_ROLE),
     config={"forbiddenPolicies": {
         "type": "array", "items": {"type": "string"}, "default": _ADMIN_POLICIES,
@@ -242,7 +242,7 @@ def _open_trust(stmt, own_accounts) -> str:
     name="iam-trust-policy-not-open",
     title="IAM role trust policies must not let any principal, or another account unchecked, assume the role",
     checklist=("security.iam", "infra.separation", "ai.agents"), severity="critical",
-    frameworks=("Checkov:CKV_AWS_60", "Prowler:iam_no_custom_policy_permissive_role_assumption"),
+    cross_references=("Checkov:CKV_AWS_60", "Prowler:iam_no_custom_policy_permissive_role_assumption"),
     types=(T.IAM_ROLE,),
     remediation="Name the trusted principal (a service such as 'lambda.amazonaws.com', or account/role ARNs) in "
                 "assume_role_policy; for another account (a vendor) add Condition {'StringEquals': "
@@ -262,8 +262,7 @@ def iam_trust_policy_not_open(r, report):
     name="iam-no-user-policies",
     title="IAM permissions must be granted to roles or groups, not to users",
     checklist="security.iam", severity="medium",
-    frameworks=("CIS-AWS-3.0:1.15", "AWS-FSBP:IAM.2", "Checkov:CKV_AWS_40",
-                "Prowler:iam_policy_attached_only_to_group_or_roles"),
+    cross_references=("Checkov:CKV_AWS_40", "Prowler:iam_policy_attached_only_to_group_or_roles"),
     types=(T.IAM_USER_POLICY, T.IAM_USER_POLICY_ATTACHMENT, T.IAM_POLICY_ATTACHMENT),
     remediation="Attach the policy to an aws.iam.Group the user belongs to (or better, to a role assumed through "
                 "IAM Identity Center) instead of aws.iam.UserPolicy / UserPolicyAttachment.",
@@ -283,7 +282,7 @@ def iam_no_user_policies(r, report):
     name="iam-no-access-keys",
     title="IAM users must not get long-lived access keys from infrastructure code",
     checklist=("security.secrets", "security.iam"), severity="high",
-    frameworks=("Checkov:CKV_AWS_273", "Preflight:no-long-lived-access-keys"),
+    cross_references=("Checkov:CKV_AWS_273",),
     types=(T.IAM_ACCESS_KEY,),
     remediation="Remove aws.iam.AccessKey: workloads on AWS use roles (instance profiles, task roles, IRSA); CI "
                 "uses OIDC federation (aws.iam.OpenIdConnectProvider + a role); people use IAM Identity Center.",

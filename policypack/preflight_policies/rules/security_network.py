@@ -30,8 +30,7 @@ _ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
     name="security-group-no-world-admin-ports",
     title="Security groups must not open SSH or RDP to the internet",
     checklist=("security.api", "infra.separation"), severity="critical",
-    frameworks=("CIS-AWS-3.0:5.2", "AWS-FSBP:EC2.53", "Checkov:CKV_AWS_24",
-                "Prowler:ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22"),
+    cross_references=("Checkov:CKV_AWS_24", "Prowler:ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22"),
     types=(T.SECURITY_GROUP, T.SECURITY_GROUP_RULE, T.VPC_INGRESS_RULE),
     remediation="Remove the 0.0.0.0/0 and ::/0 ingress on ports 22/3389; reach instances with SSM Session "
                 "Manager (no inbound port) or allow only a known CIDR or a security group.",
@@ -49,7 +48,6 @@ def security_group_no_world_admin_ports(r, report):
     name="security-group-no-world-database-ports",
     title="Security groups must not open database ports to the internet",
     checklist=("security.api", "infra.separation"), severity="critical",
-    frameworks=("Preflight:no-world-database-ports",),
     types=T.SECURITY_GROUP_INGRESS,
     config={"ports": {"type": "array", "items": {"type": "integer"}, "default": sorted(_DATABASE_PORTS),
                       "description": "Database and cache ports that must never be reachable from 0.0.0.0/0 or ::/0."}},
@@ -72,7 +70,7 @@ def security_group_no_world_database_ports(r, report):
     name="security-group-no-world-all-ports",
     title="Security groups must not open every port to the internet",
     checklist=("security.api", "infra.separation"), severity="critical",
-    frameworks=("Prowler:ec2_securitygroup_allow_ingress_from_internet_to_all_ports",),
+    cross_references=("Prowler:ec2_securitygroup_allow_ingress_from_internet_to_all_ports",),
     types=T.SECURITY_GROUP_INGRESS,
     remediation="Replace the all-traffic (protocol '-1' or ports 0-65535) world ingress with the one port the "
                 "service listens on (e.g. 443), or put the service behind a load balancer.",
@@ -87,7 +85,7 @@ def security_group_no_world_all_ports(r, report):
     name="default-security-group-no-rules",
     title="The default security group of a VPC must have no rules",
     checklist=("security.api", "infra.separation"), severity="high",
-    frameworks=("CIS-AWS-3.0:5.4", "AWS-FSBP:EC2.2", "Prowler:ec2_securitygroup_default_restrict_traffic"),
+    cross_references=("Prowler:ec2_securitygroup_default_restrict_traffic",),
     types=(T.DEFAULT_SECURITY_GROUP,),
     remediation="Declare aws.ec2.DefaultSecurityGroup(vpc_id=vpc.id) with no ingress and no egress: Pulumi then "
                 "removes AWS's allow-all rules, and resources must use purpose-made security groups.",
@@ -117,7 +115,7 @@ vpc_flow_logs = companion_policy(
     name="vpc-flow-logs",
     title="Every VPC must have a flow log capturing all traffic",
     checklist=("compliance.audit-logging", "observability.logging"), severity="medium",
-    frameworks=("CIS-AWS-3.0:3.7", "AWS-FSBP:EC2.6", "Checkov:CKV2_AWS_11", "Prowler:vpc_flow_logs_enabled"),
+    cross_references=("Checkov:CKV2_AWS_11", "Prowler:vpc_flow_logs_enabled"),
     subjects=(T.VPC,), companions=(T.FLOW_LOG,), link="vpcId", judge=_judge_flow_logs,
     remediation="Add aws.ec2.FlowLog(vpc_id=vpc.id, traffic_type='ALL', log_destination_type='cloud-watch-logs' or "
                 "'s3', ...) for every aws.ec2.Vpc (components.Network does).",
@@ -127,7 +125,6 @@ subnet_no_auto_public_ip = property_policy(
     name="subnet-no-auto-public-ip",
     title="Subnets must not give every instance a public IP address",
     checklist=("infra.separation", "security.api"), severity="medium",
-    frameworks=("Preflight:subnet-no-auto-public-ip",),
     types=T.SUBNET, path="mapPublicIpOnLaunch", expect=not_true,
     message="subnet '{name}' gives every instance launched in it a public IP; set map_public_ip_on_launch=False "
             "and expose services through a load balancer",
@@ -150,7 +147,7 @@ def _metadata_problem(r) -> object:
     name="ec2-imdsv2-required",
     title="EC2 instances and launch templates must require IMDSv2 session tokens",
     checklist=("security.iam", "security.secrets"), severity="high",
-    frameworks=("CIS-AWS-3.0:5.6", "AWS-FSBP:EC2.8", "Prowler:ec2_instance_imdsv2_enabled"),
+    cross_references=("Prowler:ec2_instance_imdsv2_enabled",),
     types=(T.EC2_INSTANCE, T.EC2_LAUNCH_TEMPLATE),
     remediation="Set metadata_options={'http_tokens': 'required', 'http_put_response_hop_limit': 1} on "
                 "aws.ec2.Instance / aws.ec2.LaunchTemplate, so an SSRF bug cannot read the instance role's "
@@ -169,7 +166,6 @@ def ec2_imdsv2_required(r, report):
     name="ec2-no-public-ip",
     title="EC2 instances and launch templates must not assign public IP addresses",
     checklist=("infra.separation", "security.api"), severity="medium",
-    frameworks=("Preflight:ec2-no-public-ip",),
     types=(T.EC2_INSTANCE, T.EC2_LAUNCH_TEMPLATE),
     remediation="Set associate_public_ip_address=False on aws.ec2.Instance (and in launch template "
                 "network_interfaces); reach instances through SSM Session Manager and serve traffic through a "
@@ -209,8 +205,7 @@ _WEB_PORTS = (80, 443)
     name="security-group-no-world-ingress",
     title="Security groups must not open any port but 80/443 to the internet",
     checklist=("security.api", "infra.separation"), severity="high",
-    frameworks=("AWS-FSBP:EC2.18", "AWS-FSBP:EC2.19",
-                "Prowler:ec2_securitygroup_allow_ingress_from_internet_to_any_port"),
+    cross_references=("Prowler:ec2_securitygroup_allow_ingress_from_internet_to_any_port",),
     types=T.SECURITY_GROUP_INGRESS,
     config={"allowedPorts": {"type": "array", "items": {"type": "integer"}, "default": list(_WEB_PORTS),
                              "description": "TCP/UDP ports that may be open to 0.0.0.0/0 and ::/0 (web traffic)."}},
@@ -231,7 +226,7 @@ def security_group_no_world_ingress(r, report):
     name="vpc-default-security-group-restricted",
     title="Every VPC's default security group must be emptied (aws.ec2.DefaultSecurityGroup with no rules)",
     checklist=("security.api", "infra.separation"), severity="medium",
-    frameworks=("CIS-AWS-3.0:5.4", "AWS-FSBP:EC2.2", "Checkov:CKV2_AWS_12"),
+    cross_references=("Checkov:CKV2_AWS_12",),
     types=(T.VPC, T.DEFAULT_SECURITY_GROUP),
     remediation="Add aws.ec2.DefaultSecurityGroup(vpc_id=vpc.id) with no ingress and no egress for every aws.ec2.Vpc: "
                 "AWS creates each VPC's default group allowing all traffic within the group and all egress, and "
@@ -249,8 +244,7 @@ def vpc_default_security_group_restricted(stack, report):
     name="eks-endpoint-not-public",
     title="EKS cluster API endpoints must not be open to the whole internet",
     checklist=("security.api", "infra.separation"), severity="high",
-    frameworks=("AWS-FSBP:EKS.1", "Checkov:CKV_AWS_39", "Checkov:CKV_AWS_38",
-                "Prowler:eks_cluster_not_publicly_accessible"),
+    cross_references=("Checkov:CKV_AWS_39", "Checkov:CKV_AWS_38", "Prowler:eks_cluster_not_publicly_accessible"),
     types=(T.EKS_CLUSTER,),
     remediation="Set vpc_config={'endpoint_private_access': True, 'endpoint_public_access': False} on aws.eks.Cluster "
                 "(or keep the public endpoint with public_access_cidrs limited to your office/CI ranges); the "
@@ -282,7 +276,7 @@ def _ecs_public_ip_settings(r):
     name="ecs-no-public-ip",
     title="ECS services and scheduled tasks must not give tasks public IP addresses",
     checklist=("infra.separation", "security.api"), severity="high",
-    frameworks=("AWS-FSBP:ECS.2", "Checkov:CKV_AWS_333", "Prowler:ecs_service_no_assign_public_ip"),
+    cross_references=("Checkov:CKV_AWS_333", "Prowler:ecs_service_no_assign_public_ip"),
     types=(T.ECS_SERVICE, T.EVENT_TARGET, T.SCHEDULER_SCHEDULE),
     remediation="Set network_configuration={'assign_public_ip': False, 'subnets': private_subnet_ids, ...} on "
                 "aws.ecs.Service (and on EventBridge / Scheduler ECS targets); pull images through a NAT gateway or "
@@ -314,7 +308,6 @@ def _group_key(rule):
     name="security-group-rules-together-not-world-open",
     title="Separate ingress rules of one security group must not add up to the whole internet",
     checklist=("security.api", "infra.separation"), severity="high",
-    frameworks=("Preflight:security-group-rules-together-not-world-open",),
     types=(T.SECURITY_GROUP_RULE, T.VPC_INGRESS_RULE),
     remediation="Replace the rules whose CIDRs add up to all addresses (0.0.0.0/1 + 128.0.0.0/1, ...) with a known "
                 "CIDR or a referenced security group; only 80/443 may face the internet.",

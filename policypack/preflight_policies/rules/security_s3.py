@@ -82,7 +82,7 @@ _SSE_S3_DEFAULT = ("S3 encrypts it with S3-managed keys (SSE-S3, the default for
     name="s3-bucket-kms-encryption",
     title="S3 buckets must be encrypted at rest with a KMS key you control",
     checklist="security.encryption", severity="medium",
-    frameworks=("AWS-FSBP:S3.17", "Checkov:CKV_AWS_145", "Prowler:s3_bucket_kms_encryption"),
+    cross_references=("Checkov:CKV_AWS_145", "Prowler:s3_bucket_kms_encryption"),
     types=T.S3_BUCKETS + T.S3_SSE_CONFIGS,
     remediation="Add aws.s3.BucketServerSideEncryptionConfiguration(bucket=bucket.id, rules=[{"
                 "'apply_server_side_encryption_by_default': {'sse_algorithm': 'aws:kms', "
@@ -114,7 +114,7 @@ def s3_bucket_kms_encryption(stack, report):
     name="s3-bucket-public-access-block",
     title="S3 buckets should pin their public access block in code (AWS blocks public access by default)",
     checklist="security.encryption", severity="low", levels=ADVISORY_EVERYWHERE,
-    frameworks=("AWS-FSBP:S3.8", "Checkov:CKV_AWS_53", "Prowler:s3_bucket_level_public_access_block"),
+    cross_references=("Checkov:CKV_AWS_53", "Prowler:s3_bucket_level_public_access_block"),
     types=T.S3_BUCKETS + (T.S3_PUBLIC_ACCESS_BLOCK,),
     remediation="Add aws.s3.BucketPublicAccessBlock(bucket=bucket.id, block_public_acls=True, "
                 "block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True) "
@@ -135,8 +135,7 @@ def s3_bucket_public_access_block(stack, report):
     name="s3-public-access-block-settings",
     title="S3 public access blocks (bucket and account) must turn on all four settings",
     checklist="security.encryption", severity="critical",
-    frameworks=("CIS-AWS-3.0:2.1.4", "AWS-FSBP:S3.1", "Checkov:CKV_AWS_54",
-                "Prowler:s3_account_level_public_access_blocks"),
+    cross_references=("Checkov:CKV_AWS_54", "Prowler:s3_account_level_public_access_blocks"),
     types=(T.S3_PUBLIC_ACCESS_BLOCK, T.S3_ACCOUNT_PUBLIC_ACCESS_BLOCK),
     remediation="Set block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets "
                 "to True on aws.s3.BucketPublicAccessBlock / aws.s3.AccountPublicAccessBlock.",
@@ -178,7 +177,7 @@ s3_bucket_versioning = companion_policy(
     name="s3-bucket-versioning",
     title="S3 buckets must have versioning enabled",
     checklist=("infra.backups", "compliance.data"), severity="medium",
-    frameworks=("AWS-FSBP:S3.14", "Checkov:CKV_AWS_21", "Prowler:s3_bucket_object_versioning"),
+    cross_references=("Checkov:CKV_AWS_21", "Prowler:s3_bucket_object_versioning"),
     subjects=T.S3_BUCKETS, companions=T.S3_VERSIONING, link="bucket", judge=_judge_versioning,
     remediation="Add aws.s3.BucketVersioning(bucket=bucket.id, versioning_configuration={'status': 'Enabled'}) "
                 "so that overwritten and deleted objects can be restored (components.SecureBucket does).",
@@ -204,7 +203,7 @@ s3_bucket_ownership_enforced = companion_policy(
     name="s3-bucket-ownership-enforced",
     title="S3 buckets must not re-enable ACLs (object ownership other than BucketOwnerEnforced)",
     checklist=("security.encryption", "security.iam"), severity="medium",
-    frameworks=("AWS-FSBP:S3.12", "Checkov:CKV2_AWS_65", "Prowler:s3_bucket_acl_prohibited"),
+    cross_references=("Checkov:CKV2_AWS_65", "Prowler:s3_bucket_acl_prohibited"),
     subjects=T.S3_BUCKETS, companions=(T.S3_OWNERSHIP_CONTROLS,), link="bucket", judge=_judge_ownership,
     remediation="Set rule={'object_ownership': 'BucketOwnerEnforced'} on aws.s3.BucketOwnershipControls (or remove "
                 "it: new buckets default to BucketOwnerEnforced since April 2023): ACLs are then ignored and access is "
@@ -247,8 +246,7 @@ s3_bucket_tls_only = companion_policy(
     name="s3-bucket-tls-only",
     title="S3 bucket policies must deny requests that do not use TLS",
     checklist="security.encryption", severity="high",
-    frameworks=("CIS-AWS-3.0:2.1.1", "AWS-FSBP:S3.5", "Checkov:CKV_AWS_379",
-                "Prowler:s3_bucket_secure_transport_policy"),
+    cross_references=("Checkov:CKV_AWS_379", "Prowler:s3_bucket_secure_transport_policy"),
     subjects=T.S3_BUCKETS, companions=(T.S3_BUCKET_POLICY,), link="bucket", judge=_judge_tls,
     remediation="Attach aws.s3.BucketPolicy with {'Effect': 'Deny', 'Principal': '*', 'Action': 's3:*', "
                 "'Resource': [bucket_arn, bucket_arn + '/*'], 'Condition': {'Bool': "
@@ -261,7 +259,7 @@ s3_bucket_tls_only = companion_policy(
     name="s3-bucket-policy-not-public",
     title="S3 bucket policies must not allow anyone on the internet without a condition",
     checklist=("security.iam", "security.encryption"), severity="critical",
-    frameworks=("AWS-FSBP:S3.2", "AWS-FSBP:S3.3", "Prowler:s3_bucket_public_access"),
+    cross_references=("Prowler:s3_bucket_public_access",),
     types=(T.S3_BUCKET_POLICY,) + T.S3_BUCKETS,
     remediation="Replace \"Principal\": \"*\" with the account or role ARNs that need access, or add a "
                 "Condition (aws:SourceVpce, aws:PrincipalOrgID, aws:SourceArn) that narrows it; serve public "
@@ -314,7 +312,7 @@ s3_bucket_access_logging = companion_policy(
     name="s3-bucket-access-logging",
     title="S3 buckets must write server access logs to a log bucket",
     checklist=("compliance.audit-logging", "observability.logging"), severity="medium",
-    frameworks=("AWS-FSBP:S3.9", "Checkov:CKV_AWS_18", "Prowler:s3_bucket_server_access_logging_enabled"),
+    cross_references=("Checkov:CKV_AWS_18", "Prowler:s3_bucket_server_access_logging_enabled"),
     subjects=T.S3_BUCKETS, companions=T.S3_LOGGING, link="bucket", judge=_judge_logging,
     applies=lambda bucket: not _is_log_target(bucket),
     remediation="Add aws.s3.BucketLogging(bucket=bucket.id, target_bucket=log_bucket.id, "
@@ -364,7 +362,7 @@ s3_bucket_lifecycle = companion_policy(
     name="s3-bucket-lifecycle",
     title="S3 buckets must have an enabled lifecycle configuration (documented retention)",
     checklist=("compliance.data", "ai.cost"), severity="low",
-    frameworks=("AWS-FSBP:S3.13", "Checkov:CKV2_AWS_61", "Prowler:s3_bucket_lifecycle_enabled"),
+    cross_references=("Checkov:CKV2_AWS_61", "Prowler:s3_bucket_lifecycle_enabled"),
     subjects=T.S3_BUCKETS, companions=T.S3_LIFECYCLE, link="bucket", judge=_judge_lifecycle,
     remediation="Add aws.s3.BucketLifecycleConfiguration(bucket=bucket.id, rules=[{'id': 'retention', "
                 "'status': 'Enabled', 'noncurrent_version_expiration': {'noncurrent_days': N}, ...}]) matching the "
@@ -386,7 +384,7 @@ s3_lifecycle_abort_incomplete_uploads = companion_policy(
     name="s3-lifecycle-abort-incomplete-uploads",
     title="S3 lifecycle rules must abort incomplete multipart uploads",
     checklist=("ai.cost", "compliance.data"), severity="low", levels=ADVISORY_EVERYWHERE,
-    frameworks=("Checkov:CKV_AWS_300",),
+    cross_references=("Checkov:CKV_AWS_300",),
     subjects=T.S3_BUCKETS, companions=T.S3_LIFECYCLE, link="bucket", judge=_judge_abort_uploads,
     remediation="Add a rule {'id': 'abort-uploads', 'status': 'Enabled', 'filter': {}, "
                 "'abort_incomplete_multipart_upload': {'days_after_initiation': 7}} to "
@@ -398,7 +396,6 @@ s3_lifecycle_abort_incomplete_uploads = companion_policy(
     name="s3-versioned-bucket-expires-noncurrent",
     title="Versioned S3 buckets must expire noncurrent object versions",
     checklist=("compliance.data", "ai.cost"), severity="low", levels=ADVISORY_EVERYWHERE,
-    frameworks=("Preflight:s3-noncurrent-version-expiration",),
     types=T.S3_BUCKETS + T.S3_VERSIONING + T.S3_LIFECYCLE,
     remediation="Add a rule with noncurrent_version_expiration={'noncurrent_days': 90} (your recovery window) to "
                 "aws.s3.BucketLifecycleConfiguration, so deleted data really goes away after the documented time.",
@@ -426,8 +423,8 @@ _PUBLIC_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",
     name="s3-bucket-no-public-acl",
     title="S3 buckets must not grant access to everyone through ACLs",
     checklist=("security.iam", "security.encryption"), severity="critical",
-    frameworks=("AWS-FSBP:S3.2", "AWS-FSBP:S3.3", "Checkov:CKV_AWS_20", "Checkov:CKV_AWS_57",
-                "Prowler:s3_bucket_public_write_acl", "Prowler:s3_bucket_public_list_acl"),
+    cross_references=("Checkov:CKV_AWS_20", "Checkov:CKV_AWS_57", "Prowler:s3_bucket_public_write_acl",
+                      "Prowler:s3_bucket_public_list_acl"),
     types=T.S3_BUCKETS + T.S3_ACLS,
     remediation="Remove acl='public-read'/'public-read-write'/'authenticated-read' and grants to the AllUsers or "
                 "AuthenticatedUsers groups; use aws.s3.BucketOwnershipControls with 'BucketOwnerEnforced' and "
@@ -452,7 +449,7 @@ def s3_bucket_no_public_acl(r, report):
     name="s3-access-point-public-access-block",
     title="S3 access points must keep all four public access block settings on",
     checklist="security.encryption", severity="high",
-    frameworks=("AWS-FSBP:S3.19", "Checkov:CKV_AWS_392", "Prowler:s3_access_point_public_access_block"),
+    cross_references=("Checkov:CKV_AWS_392", "Prowler:s3_access_point_public_access_block"),
     types=(T.S3_ACCESS_POINT,),
     remediation="Remove any False from public_access_block_configuration on aws.s3.AccessPoint (AWS turns all "
                 "four settings on by default).",
@@ -468,7 +465,7 @@ def s3_access_point_public_access_block(r, report):
     name="s3-bucket-public-website",
     title="S3 buckets must not serve a public static website (use CloudFront with origin access control)",
     checklist=("security.api", "security.encryption"), severity="high",
-    frameworks=("AWS-FSBP:S3.2", "Prowler:s3_bucket_public_access"),
+    cross_references=("Prowler:s3_bucket_public_access",),
     types=T.S3_BUCKETS + S3_WEBSITE_CONFIGS,
     supersedes=("s3-bucket-tls-only",),
     remediation="Remove the website configuration, keep the bucket private (all four public access block settings "
@@ -489,7 +486,6 @@ s3_bucket_no_force_destroy = property_policy(
     name="s3-bucket-no-force-destroy",
     title="Production S3 buckets must not set force_destroy",
     checklist=("infra.iac", "infra.backups"), severity="high", levels=PROD_ONLY,
-    frameworks=("Preflight:no-force-destroy",),
     types=T.S3_FORCE_DESTROY_BUCKETS, path="forceDestroy", expect=not_true,
     message="{type} '{name}' sets force_destroy=True: deleting the resource silently deletes every object in it; "
             "remove force_destroy in prod",

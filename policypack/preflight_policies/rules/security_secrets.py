@@ -21,7 +21,7 @@ _USE_SECRETS_MANAGER = ("keep the value in AWS Secrets Manager (components.Secre
     name="lambda-env-no-secrets",
     title="Lambda environment variables must not hold credentials",
     checklist="security.secrets", severity="critical",
-    frameworks=("Checkov:CKV_AWS_45", "Prowler:awslambda_function_no_secrets_in_variables"),
+    cross_references=("Checkov:CKV_AWS_45", "Prowler:awslambda_function_no_secrets_in_variables"),
     types=(T.LAMBDA_FUNCTION,),
     remediation="Store the credential in aws.secretsmanager.Secret, pass its ARN in an environment variable, grant "
                 "secretsmanager:GetSecretValue on it and read it at start-up (or use the Parameters and Secrets "
@@ -42,7 +42,7 @@ def lambda_env_no_secrets(r, report):
     name="ecs-task-env-no-secrets",
     title="ECS container environment variables, commands and entry points must not hold credentials",
     checklist="security.secrets", severity="critical",
-    frameworks=("AWS-FSBP:ECS.8", "Prowler:ecs_task_definitions_no_environment_secrets"),
+    cross_references=("Prowler:ecs_task_definitions_no_environment_secrets",),
     types=(T.ECS_TASK_DEFINITION,),
     remediation="Move the value to Secrets Manager or an SSM SecureString and reference it from the container "
                 "definition's \"secrets\": [{\"name\": ..., \"valueFrom\": secret_arn}] instead of \"environment\".",
@@ -70,8 +70,8 @@ def ecs_task_env_no_secrets(r, report):
     name="ec2-user-data-no-secrets",
     title="EC2 and launch template user data must not hold credentials",
     checklist="security.secrets", severity="critical",
-    frameworks=("Checkov:CKV_AWS_46", "Prowler:ec2_instance_secrets_user_data",
-                "Prowler:ec2_launch_template_no_secrets"),
+    cross_references=("Checkov:CKV_AWS_46", "Prowler:ec2_instance_secrets_user_data",
+                      "Prowler:ec2_launch_template_no_secrets"),
     types=(T.EC2_INSTANCE, T.EC2_LAUNCH_TEMPLATE),
     remediation="Have the boot script fetch the credential at start-up (aws secretsmanager get-secret-value / aws "
                 "ssm get-parameter --with-decryption) with the instance role; user data is readable by anyone "
@@ -92,7 +92,7 @@ def ec2_user_data_no_secrets(r, report):
     name="ssm-parameter-secrets-secure-string",
     title="SSM parameters holding credentials must be SecureString",
     checklist="security.secrets", severity="high",
-    frameworks=("Checkov:CKV2_AWS_34",),
+    cross_references=("Checkov:CKV2_AWS_34",),
     types=(T.SSM_PARAMETER,),
     remediation="Set type='SecureString' (with key_id=key.arn) on aws.ssm.Parameter; a String parameter is "
                 "readable in plain text by anyone with ssm:GetParameter.",
@@ -120,7 +120,6 @@ def ssm_parameter_secrets_secure_string(r, report):
     name="tags-no-secrets",
     title="Resource tags must not hold credentials",
     checklist="security.secrets", severity="high",
-    frameworks=("Preflight:no-secrets-in-tags",),
     types=("*",),
     remediation="Remove the credential from tags (they are readable by anyone with tag:GetResources and copied "
                 "into billing reports); tag with the secret's name or ARN if a link is needed.",
@@ -135,7 +134,7 @@ def tags_no_secrets(r, report):
     name="apigateway-stage-variables-no-secrets",
     title="API Gateway stage variables must not hold credentials",
     checklist=("security.secrets", "security.api"), severity="high",
-    frameworks=("Prowler:apigateway_restapi_no_secrets_in_stage_variables",),
+    cross_references=("Prowler:apigateway_restapi_no_secrets_in_stage_variables",),
     types=(T.APIGATEWAY_STAGE,),
     remediation="Remove the credential from variables on aws.apigateway.Stage; let the integration (Lambda, a "
                 "VPC link service) read it from Secrets Manager.",
@@ -151,7 +150,7 @@ secretsmanager_secret_kms_cmk = property_policy(
     name="secretsmanager-secret-kms-cmk",
     title="Secrets Manager secrets must be encrypted with a customer managed KMS key",
     checklist=("security.secrets", "security.encryption"), severity="medium",
-    frameworks=("Checkov:CKV_AWS_149",),
+    cross_references=("Checkov:CKV_AWS_149",),
     types=T.SECRET, path="kmsKeyId", expect=lambda v: isinstance(v, str) and v not in ("", "alias/aws/secretsmanager"),
     message="secret '{name}' uses the AWS managed key; set kms_key_id to a customer managed key "
             "(components.Secret does)",
@@ -172,8 +171,7 @@ secretsmanager_secret_rotation = companion_policy(
     name="secretsmanager-secret-rotation",
     title="Secrets Manager secrets must have automatic rotation",
     checklist="security.secrets", severity="medium",
-    frameworks=("AWS-FSBP:SecretsManager.1", "Checkov:CKV2_AWS_57",
-                "Prowler:secretsmanager_automatic_rotation_enabled"),
+    cross_references=("Checkov:CKV2_AWS_57", "Prowler:secretsmanager_automatic_rotation_enabled"),
     subjects=(T.SECRET,), companions=(T.SECRET_ROTATION,), link="secretId", judge=_judge_rotation,
     remediation="Add aws.secretsmanager.SecretRotation(secret_id=secret.id, rotation_lambda_arn=fn.arn, "
                 "rotation_rules={'automatically_after_days': 30}); for RDS master passwords use "
@@ -185,8 +183,7 @@ secretsmanager_secret_rotation = companion_policy(
     name="secretsmanager-rotation-interval",
     title="Secrets Manager rotation must run at least every 90 days",
     checklist="security.secrets", severity="medium",
-    frameworks=("AWS-FSBP:SecretsManager.4", "Checkov:CKV_AWS_304",
-                "Prowler:secretsmanager_secret_rotated_periodically"),
+    cross_references=("Checkov:CKV_AWS_304", "Prowler:secretsmanager_secret_rotated_periodically"),
     types=(T.SECRET_ROTATION,),
     config={"maximumDays": {"type": "integer", "minimum": 1, "maximum": 365, "default": 90,
                             "description": "The longest allowed interval between rotations (days)."}},
@@ -210,7 +207,6 @@ secretsmanager_recovery_window = property_policy(
     name="secretsmanager-recovery-window",
     title="Secrets Manager secrets must keep a recovery window of at least 7 days",
     checklist=("security.secrets", "infra.backups"), severity="medium",
-    frameworks=("Preflight:secret-recovery-window",),
     types=T.SECRET, path="recoveryWindowInDays", expect=at_least(7), missing=30,
     message="secret '{name}' sets recovery_window_in_days below 7 (0 deletes it at once, with no way back); "
             "remove it (default 30)",
@@ -223,7 +219,7 @@ secretsmanager_recovery_window = property_policy(
     name="ssm-securestring-kms-cmk",
     title="SSM SecureString parameters must be encrypted with a customer managed KMS key",
     checklist=("security.secrets", "security.encryption"), severity="low",
-    frameworks=("Checkov:CKV_AWS_337",),
+    cross_references=("Checkov:CKV_AWS_337",),
     types=(T.SSM_PARAMETER,),
     remediation="Set key_id=key.arn on aws.ssm.Parameter(type='SecureString') instead of the default "
                 "alias/aws/ssm key.",
@@ -269,7 +265,6 @@ _WORKLOAD_FIELDS = {
     name="workload-env-no-secrets",
     title="SageMaker, Batch, App Runner, AgentCore and Glue settings must not hold credentials in plain text",
     checklist="security.secrets", severity="critical",
-    frameworks=("Preflight:workload-env-no-secrets",),
     types=tuple(_WORKLOAD_FIELDS),
     remediation="Keep the credential in aws.secretsmanager.Secret and reference it: App Runner "
                 "runtime_environment_secrets, Batch/ECS 'secrets' with valueFrom, Glue connection_properties "
@@ -306,7 +301,7 @@ _literal_origin = stackconfig.literal_origin
     name="database-password-not-plain",
     title="Database master passwords and auth tokens must come from a secret, not a literal or plain config",
     checklist="security.secrets", severity="critical",
-    frameworks=("Checkov:CKV_AWS_96", "Preflight:database-password-not-plain"),
+    cross_references=("Checkov:CKV_AWS_96",),
     types=tuple(k for k, v in _PASSWORD_FIELDS.items() if v) + (T.MQ_BROKER,),
     remediation="Let the service manage the password (manage_master_user_password=True on RDS/Aurora, "
                 "manage_master_password=True on Redshift, manage_admin_password=True on Redshift Serverless), or pass "
@@ -331,7 +326,6 @@ def database_password_not_plain(r, report):
     name="secret-version-no-literal",
     title="Secrets Manager secret values must not be literals in the program or plain config",
     checklist="security.secrets", severity="critical",
-    frameworks=("Preflight:secret-version-no-literal",),
     types=(T.SECRET_VERSION,),
     remediation="Generate the value (random.RandomPassword, or manage_master_user_password on the database), pass "
                 "config.require_secret(...) set with `pulumi config set --secret`, or create the secret empty and set "
@@ -375,7 +369,6 @@ def _config_findings():
     name="stack-config-no-plaintext-secrets",
     title="The stack's config file must not hold credentials in plain text (use `pulumi config set --secret`)",
     checklist="security.secrets", severity="critical",
-    frameworks=("Preflight:stack-config-no-plaintext-secrets",),
     types=(),
     remediation="Remove the value from Pulumi.<stack>.yaml and set it again with `pulumi config set --secret KEY` "
                 "(stored encrypted as `secure:`), read it with config.require_secret; rotate the credential, it is "
