@@ -30,8 +30,11 @@ SUPERSEDES: Dict[str, Tuple[str, ...]] = {
                                           "security-group-no-world-database-ports"),
     # One "s3:*" statement on Resource "*": the service wildcard is the defect; its writes are part of it.
     "iam-no-service-wildcard-actions": ("iam-no-write-on-all-resources",),
-    # One "*" on "*" statement: full administrator covers everything narrower.
-    "iam-no-wildcard-admin": ("iam-no-service-wildcard-actions", "iam-no-write-on-all-resources"),
+    # One "*" on "*" statement: full administrator covers everything narrower (passing any role, invoking any model).
+    "iam-no-wildcard-admin": ("iam-no-service-wildcard-actions", "iam-no-write-on-all-resources",
+                              "iam-no-passrole-on-all", "bedrock-expensive-model-access"),
+    # A literal master password: "it is in the code" is the defect; "let RDS manage it" is the general advice.
+    "database-password-not-plain": ("rds-managed-master-password",),
 }
 
 

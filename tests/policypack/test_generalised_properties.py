@@ -39,6 +39,8 @@ def test_any_partition_of_ipv4_is_the_internet_and_any_gap_is_not(pack, parts, d
 @given(parts=partitions(6))
 def test_any_partition_of_ipv6_is_the_internet(pack, parts):
     assert pack.analyze("aws:ec2/securityGroup:SecurityGroup", _sg([], parts, 3389)).violations(
+        "security-group-no-world-admin-ports")
+    assert pack.analyze("aws:ec2/securityGroup:SecurityGroup", _sg([], parts, 8443)).violations(
         "security-group-no-world-ingress")
 
 

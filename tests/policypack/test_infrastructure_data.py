@@ -26,9 +26,9 @@ CASES = [
      {"engine": "postgres"}),
     ("rds-iam-authentication", CLUSTER, {"engine": "aurora-mysql", "iamDatabaseAuthenticationEnabled": True}, {}),
     ("rds-managed-master-password", RDS, {"manageMasterUserPassword": True, "username": "admin"},
-     {"username": "admin", "password": "from-config"}),
+     {"username": "admin", "passwordWo": "from-config"}),
     ("rds-managed-master-password", RDS, {"replicateSourceDb": "primary"}, {"passwordWo": "x"}),
-    ("rds-managed-master-password", CLUSTER, {"manageMasterUserPassword": True}, {"masterPassword": "p"}),
+    ("rds-managed-master-password", CLUSTER, {"manageMasterUserPassword": True}, {"masterPasswordWo": "p"}),
     ("rds-copy-tags-to-snapshot", RDS, {"copyTagsToSnapshot": True}, {}),
     ("rds-keep-automated-backups", CLUSTER, {"deleteAutomatedBackups": False}, {}),
     ("dynamodb-point-in-time-recovery", TABLE, {"pointInTimeRecovery": {"enabled": True}}, {}),
@@ -61,6 +61,18 @@ def test_policy_passes_and_fails(pack, policy, type_, good, bad):
     assert not pack.analyze(type_, good, name="good").violations(policy)
     [d] = pack.analyze(type_, bad, name="bad").violations(policy)
     assert "'bad'" in d.message
+
+
+@pytest.mark.parametrize("type_,field", [(RDS, "password"), (CLUSTER, "masterPassword")])
+def test_a_literal_master_password_is_reported_once(pack, type_, field):
+    """A literal is database-password-not-plain's finding (critical: it is in the code); the general advice to let
+    RDS manage the password is dropped for that resource, and comes back when the more specific policy is off."""
+    result = pack.analyze(type_, {field: "correct-horse-battery"}, name="bad")
+    assert result.violations("database-password-not-plain")
+    assert not result.violations("rds-managed-master-password")
+    with pack.configured({"database-password-not-plain": "disabled"}):
+        [d] = pack.analyze(type_, {field: "correct-horse-battery"}, name="bad").violations("rds-managed-master-password")
+    assert "stored in the Pulumi state" in d.message
 
 
 PROD_ONLY = ["rds-multi-az", "rds-keep-automated-backups", "dynamodb-deletion-protection", "docdb-deletion-protection",

@@ -16,6 +16,7 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 TOPIC = "aws:sns/topic:Topic"
 BUCKET = "aws:s3/bucket:Bucket"
 WEBSITE = "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration"
+RDS = "aws:rds/instance:Instance"
 
 
 def _doc(action, resource="*"):
@@ -39,6 +40,11 @@ RESOURCE_PAIRS = [
     ("iam-no-wildcard-admin", "iam-no-write-on-all-resources",
      (ROLE_POLICY, {"policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
                                                         {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}]})})),
+    ("iam-no-wildcard-admin", "iam-no-passrole-on-all", (ROLE_POLICY, _doc("*"))),
+    ("iam-no-wildcard-admin", "bedrock-expensive-model-access", (ROLE_POLICY, _doc("*"))),
+    ("database-password-not-plain", "rds-managed-master-password",
+     (RDS, {"engine": "postgres", "instanceClass": "db.t4g.micro", "allocatedStorage": 20, "username": "app",
+            "password": "correct-horse-battery"})),
 ]
 
 
@@ -60,6 +66,38 @@ def test_resource_that_triggers_both_yields_one_finding(pack, specific, general,
     # The same through AnalyzeStack is irrelevant for resource policies; the tag is on the wire.
     info = {p.name: p for p in pack.info.policies}
     assert f"supersedes:{general}" in info[specific].tags
+
+
+def _world(port_from, port_to, protocol="tcp"):
+    return {"fromPort": port_from, "toPort": port_to, "protocol": protocol, "cidrBlocks": ["0.0.0.0/0"]}
+
+
+@pytest.mark.parametrize("rules,expected", [
+    ([_world(22, 22)], {"security-group-no-world-admin-ports": ["22 (SSH)"]}),
+    ([_world(5432, 5432)], {"security-group-no-world-database-ports": ["5432 (PostgreSQL)"]}),
+    ([_world(0, 0, "-1")], {"security-group-no-world-all-ports": ["every port"]}),
+    ([_world(0, 65535)], {"security-group-no-world-all-ports": ["every port"]}),
+    # Nothing is lost: the other port is still reported, by the general policy, next to SSH.
+    ([_world(22, 22), _world(8080, 8080)], {"security-group-no-world-admin-ports": ["22 (SSH)"],
+                                            "security-group-no-world-ingress": ["TCP port 8080"]}),
+    # A range that holds SSH and more: SSH by its policy, the range (what else it opens) by the general one.
+    ([_world(20, 30)], {"security-group-no-world-admin-ports": ["22 (SSH)"],
+                        "security-group-no-world-ingress": ["TCP ports 20-30"]}),
+    ([_world(443, 443), _world(80, 80)], {}),
+])
+def test_world_open_ports_are_reported_once_each(pack, rules, expected):
+    """The security group policies split the ports between them: SSH/RDP, database ports and all-traffic rules
+    are their specific policies'; the general policy reports every other port, so one open port is one finding."""
+    result = pack.analyze(SG, {"ingress": rules})
+    fired = {p: [d.message for d in result.violations(p)] for p in (
+        "security-group-no-world-admin-ports", "security-group-no-world-database-ports",
+        "security-group-no-world-all-ports", "security-group-no-world-ingress")}
+    fired = {p: m for p, m in fired.items() if m}
+    assert set(fired) == set(expected), fired
+    for policy, fragments in expected.items():
+        [message] = fired[policy]
+        for fragment in fragments:
+            assert fragment in message, (policy, message)
 
 
 def test_stack_policy_pair_is_applied_per_urn(pack):

@@ -199,6 +199,8 @@ from .. import netrules  # noqa: E402
 from ..model import stack_policy  # noqa: E402
 
 _WEB_PORTS = (80, 443)
+# Judged by security-group-no-world-admin-ports and -database-ports (its default list).
+_REPORTED_ELSEWHERE = tuple(sorted(_ADMIN_PORTS)) + tuple(sorted(_DATABASE_PORTS))
 
 
 @resource_policy(
@@ -212,11 +214,15 @@ _WEB_PORTS = (80, 443)
     remediation="Open only 80/443 to the internet (behind a load balancer); allow every other port from a known "
                 "CIDR or a security group (source_security_group_id / referenced_security_group_id), and reach "
                 "hosts with SSM Session Manager. CIDR sets that add up to the internet (0.0.0.0/1 + 128.0.0.0/1) "
-                "are the internet too.",
+                "are the internet too. (SSH/RDP, database ports and all-traffic rules are reported by their own "
+                "policies.)",
 )
 def security_group_no_world_ingress(r, report):
-    allowed = tuple(int(p) for p in (r.config.get("allowedPorts") or _WEB_PORTS))
-    exposed = [e for e in (netrules.exposed_ports(rule, allowed) for rule in netrules.world_open_ingress(r)) if e]
+    # One finding per cause: SSH/RDP, the database ports and all-traffic rules have policies of their own that
+    # say more (critical, with the service named), so this one reports every other port and leaves those out.
+    allowed = tuple(int(p) for p in (r.config.get("allowedPorts") or _WEB_PORTS)) + _REPORTED_ELSEWHERE
+    exposed = [e for e in (netrules.exposed_ports(rule, allowed) for rule in netrules.world_open_ingress(r)
+                           if not _every_port(rule)) if e]
     if exposed:
         report(f"{short_type(r.type)} '{r.name}' opens {', '.join(sorted(set(exposed)))} to the internet (its CIDRs "
                f"cover all addresses); allow a known CIDR or a security group instead")
