@@ -99,6 +99,11 @@ def test_installed_policies_and_check_use_the_shipped_pack(installed, tmp_path):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["count"] == len(doc["policies"]) > 100
+    # The compliance maps ship with the pack (and the pack fills each policy's frameworks from them).
+    assert any(ref.startswith("CIS-AWS-3.0:") for p in doc["policies"] for ref in p["frameworks"])
+    proc = _run(installed, "policies", "--framework", "fsbp", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["frameworks"][0]["covered"] > 50
     project = tmp_path / "project"
     shutil.copytree(SAMPLE, project)
     proc = _run(installed, "check", str(project), "--stack", "prod", "--format", "json")
