@@ -107,6 +107,8 @@ class AccountBaselineArgs:
 
 class AccountBaseline(pulumi.ComponentResource):
     """Account-wide guardrails plus the encrypted, versioned, protected Pulumi state backend."""
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("infra.iac", "security.iam", "security.encryption", "compliance.incident-response", "compliance.data")
     state_bucket: SecureBucket
     state_key: KmsKey
     access_logs: SecureBucket

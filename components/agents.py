@@ -109,6 +109,8 @@ class AgentAccessArgs:
 
 
 class AgentAccess(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("ai.agents", "security.iam", "infra.separation")
     role: aws.iam.Role
     boundary: aws.iam.Policy
     role_arn: pulumi.Output[str]

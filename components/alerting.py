@@ -72,6 +72,8 @@ class AlarmSpec:
 
 
 class Alerting(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("observability.alerting", "security.encryption")
     topic: aws.sns.Topic
     topic_arn: pulumi.Output[str]
 

@@ -72,6 +72,8 @@ def _visibility(metric: str) -> dict:
 
 
 class ApiProtection(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("security.api", "observability.logging", "observability.tracing", "observability.metrics")
     stage: aws.apigateway.Stage
     web_acl: aws.wafv2.WebAcl
     api_key_ids: Mapping[str, pulumi.Output[str]]

@@ -83,6 +83,8 @@ def _restore_name(value: str) -> str:
 
 
 class BackupPlan(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("infra.backups", "security.encryption")
     vault: aws.backup.Vault
     plan: aws.backup.Plan
     vault_arn: pulumi.Output[str]

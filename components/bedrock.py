@@ -51,6 +51,8 @@ class ModelInvocationLoggingArgs:
 
 
 class ModelInvocationLogging(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("observability.logging", "compliance.audit-logging", "ai.prompt-injection")
     log_group: aws.cloudwatch.LogGroup
     bucket: Optional[SecureBucket]
     configuration: aws.bedrockmodel.InvocationLoggingConfiguration

@@ -46,6 +46,8 @@ class CostGuardArgs:
 
 
 class CostGuard(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("ai.cost", "observability.alerting")
     budget: aws.budgets.Budget
 
     def __init__(self, name: str, args: CostGuardArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:

@@ -110,6 +110,8 @@ def cost_expression(models: Sequence[str], prices: Mapping[str, ModelPrice]) -> 
 
 
 class ServiceDashboard(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("observability.metrics", "observability.alerting", "ai.cost")
     dashboard: aws.cloudwatch.Dashboard
     alarms: Dict[str, aws.cloudwatch.MetricAlarm]
     rollback_alarm_names: List[pulumi.Output[str]]

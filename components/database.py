@@ -77,6 +77,9 @@ class DatabaseArgs:
 
 
 class Database(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("infra.backups", "infra.iac", "security.secrets", "security.encryption", "observability.logging",
+                 "infra.separation")
     instance: aws.rds.Instance
     endpoint: pulumi.Output[str]
     master_secret_arn: pulumi.Output[str]

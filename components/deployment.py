@@ -73,6 +73,8 @@ class CanaryDeploymentArgs:
 
 
 class CanaryDeployment(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("infra.rollback",)
     application: aws.codedeploy.Application
     deployment_group: aws.codedeploy.DeploymentGroup
     deployment_config_name: pulumi.Output[str]

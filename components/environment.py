@@ -83,6 +83,8 @@ class EnvironmentArgs:
 
 
 class Environment(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("infra.separation", "infra.iac")
     account: AccountBaseline
     data_key: KmsKey
     network: Network

@@ -141,6 +141,8 @@ class ModelGatewayArgs:
 
 
 class ModelGateway(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("security.api", "ai.cost", "ai.prompt-injection", "observability.logging", "observability.tracing")
     function: aws.lambda_.Function
     alias: aws.lambda_.Alias
     dead_letter_queue: aws.sqs.Queue

@@ -113,6 +113,8 @@ class GuardrailArgs:
 
 
 class Guardrail(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("ai.prompt-injection", "compliance.data")
     guardrail: aws.bedrock.Guardrail
     version: aws.bedrock.GuardrailVersion
     guardrail_id: pulumi.Output[str]

@@ -98,6 +98,8 @@ class KmsKeyArgs:
 
 class KmsKey(pulumi.ComponentResource):
     """A customer managed KMS key (rotating) with an explicit, least-privilege key policy."""
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("security.encryption",)
     key: aws.kms.Key
     arn: pulumi.Output[str]
     key_id: pulumi.Output[str]

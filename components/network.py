@@ -78,6 +78,8 @@ class NetworkArgs:
 
 
 class Network(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("infra.separation", "security.api", "observability.logging")
     vpc: aws.ec2.Vpc
     vpc_id: pulumi.Output[str]
     private_subnet_ids: List[pulumi.Output[str]]

@@ -46,6 +46,8 @@ class SecretArgs:
 
 
 class Secret(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("security.secrets", "security.encryption")
     secret: aws.secretsmanager.Secret
     arn: pulumi.Output[str]
 

@@ -113,6 +113,8 @@ def tls_and_key_statements(bucket_arn: pulumi.Input[str], kms_key_arn: pulumi.In
 
 class SecureBucket(pulumi.ComponentResource):
     """An S3 bucket that is private, encrypted with your KMS key, versioned, TLS-only and access-logged."""
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("security.encryption", "infra.backups", "observability.logging", "compliance.data")
     bucket: aws.s3.Bucket
     name: pulumi.Output[str]
     arn: pulumi.Output[str]

@@ -88,6 +88,8 @@ class AuditTrailArgs:
 
 
 class AuditTrail(pulumi.ComponentResource):
+    # The checklist items this component builds by default (docs/checklist.md lists them per item).
+    CHECKLIST = ("compliance.audit-logging", "security.encryption")
     trail: aws.cloudtrail.Trail
     key: KmsKey
     bucket: SecureBucket

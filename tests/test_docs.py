@@ -56,3 +56,33 @@ def test_policy_urls_resolve_to_the_reference():
     for p in catalog:
         path, _, anchor = p["url"].partition("#")
         assert os.path.exists(os.path.join(ROOT, path)) and anchor in headings, p["url"]
+
+
+def test_checklist_coverage_is_generated_and_current():
+    from preflight import checklist_doc
+    from preflight.policies import CHECKLIST_BEGIN, CHECKLIST_END, load_catalog
+    text = _read(os.path.join(ROOT, "docs", "checklist.md"))
+    start, end = text.index(CHECKLIST_BEGIN) + len(CHECKLIST_BEGIN) + 1, text.index(CHECKLIST_END)
+    items = checklist_doc.coverage(load_catalog(sys_path_pack))
+    assert text[start:end] == checklist_doc.as_markdown(items), (
+        "docs/checklist.md is stale: run `preflight policies --checklist --format md --update docs/checklist.md`")
+    # Every item is served by something that runs before deployment or builds it.
+    for item in items:
+        assert item["policies"] or item["components"], item["id"]
+
+
+def test_every_component_declares_the_checklist_items_it_builds():
+    import inspect
+
+    import pulumi
+
+    import components
+    from preflight.audit.checklist import CHECKLIST
+    classes = [getattr(components, n) for n in components.__all__]
+    classes = [c for c in classes if inspect.isclass(c) and issubclass(c, pulumi.ComponentResource)]
+    assert len(classes) >= 15
+    for cls in classes:
+        ids = cls.__dict__.get("CHECKLIST")
+        assert isinstance(ids, tuple) and ids, f"components.{cls.__name__} declares no CHECKLIST"
+        assert set(ids) <= set(CHECKLIST), (cls.__name__, sorted(set(ids) - set(CHECKLIST)))
+        assert len(set(ids)) == len(ids), cls.__name__

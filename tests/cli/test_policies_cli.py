@@ -39,3 +39,15 @@ def test_update_needs_markers_and_md(tmp_path):
     assert proc.returncode == 2 and "no generated-section markers" in proc.stderr
     proc = preflight("policies", "--update", str(readme))
     assert proc.returncode == 2 and "--format md" in proc.stderr
+
+
+def test_checklist_view_lists_policies_audit_checks_and_components():
+    proc = preflight("policies", "--checklist", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    items = {i["id"]: i for i in json.loads(proc.stdout)["checklist"]}
+    assert len(items) == 18
+    assert "rds-storage-encrypted" in items["security.encryption"]["policies"]
+    assert "rds-storage-encrypted" in items["security.encryption"]["audit"]
+    assert "CanaryDeployment" in items["infra.rollback"]["components"]
+    both = preflight("policies", "--checklist", "--framework", "cis")
+    assert both.returncode == 2 and "two different views" in both.stderr
