@@ -275,9 +275,6 @@ def _engine_warnings(result: Dict[str, Any], stack: StackConfig) -> List[str]:
     if reads:
         out.append("resources read with .get() have unknown outputs offline (a preview reads them from AWS): "
                    + ", ".join(sorted({f"{r['type']} {r['id']}" for r in reads})))
-    if result.get("transforms"):
-        out.append("the program registers transforms, which the Pulumi engine runs and this offline engine does "
-                   "not; resources are judged as the program wrote them")
     if result.get("exited") == 0:
         out.append("the program called sys.exit(0); only what it registered before that was checked (`pulumi "
                    "preview` stops there too)")

@@ -198,7 +198,10 @@ def main(argv=None) -> int:
     remote = []
     references = []
     reads = []
-    transforms = []
+    transforms = []  # URNs of resources the program's transforms were run on
+    stack_transforms = []  # Callback messages from RegisterStackTransform, in registration order
+    own_transforms = {}  # urn -> the Callback messages of that resource's own `transforms` option
+    parent_of = {}  # urn -> parent urn (the engine walks it to collect the parents' transforms)
     registry = {}  # urn -> (id, outputs dict), for getResource
     used_names = set()  # --stack-outputs entries that answered a reference
     stack_exports = {}
@@ -218,6 +221,57 @@ def main(argv=None) -> int:
     def make_urn(parent, type_, name):
         return "urn:pulumi:" + "::".join([args.stack, args.project, qualified_type(parent, type_), name])
 
+    def run_transforms(request, urn):
+        """What the engine does before anything else with a registration (resmon.RegisterResource): run the
+        resource's own transforms, then its parents' (walking up), then the stack's, each on the output of the
+        one before. The callbacks live in the program's own callback server (this process); this runs on one of
+        the SDK's executor threads while the program's event loop waits for the registration, so the callback is
+        scheduled on that loop. Returns (properties Struct, TransformResourceOptions or None when none ran)."""
+        own_transforms[urn] = list(request.transforms)
+        parent_of[urn] = request.parent
+        chain = list(request.transforms)
+        current = request.parent
+        while current:
+            chain += own_transforms.get(current, [])
+            current = parent_of.get(current, "")
+        chain += stack_transforms
+        if not chain:
+            return request.object, None
+        from pulumi.runtime._callbacks import _CallbackServicer
+        servers = {srv._target: srv for srv in list(_CallbackServicer._servicers)}
+        opts = resource_pb2.TransformResourceOptions(
+            depends_on=list(request.dependencies), ignore_changes=list(request.ignoreChanges),
+            replace_on_changes=list(request.replaceOnChanges), version=request.version, provider=request.provider,
+            plugin_download_url=request.pluginDownloadURL, deleted_with=request.deletedWith,
+            additional_secret_outputs=list(request.additionalSecretOutputs), hide_diff=list(request.hideDiffs),
+            **{"import": request.importId})
+        opts.providers.update(dict(request.providers))
+        if request.HasField("protect"):
+            opts.protect = request.protect
+        if request.HasField("retainOnDelete"):
+            opts.retain_on_delete = request.retainOnDelete
+        if request.deleteBeforeReplaceDefined:
+            opts.delete_before_replace = request.deleteBeforeReplace
+        props = request.object
+        for callback in chain:
+            servicer = servers.get(callback.target)
+            if servicer is None or callback.token not in servicer._callbacks:
+                raise EngineLimit(f"a transform of {urn} lives outside this program (callback {callback.target}), "
+                                  "which the offline engine cannot call")
+            body = resource_pb2.TransformRequest(type=request.type, name=request.name, custom=request.custom,
+                                                 parent=request.parent, properties=props, options=opts)
+            future = asyncio.run_coroutine_threadsafe(
+                servicer._callbacks[callback.token](body.SerializeToString()), servicer._loop)
+            response = future.result()  # the SDK's callback returns the TransformResponse message itself
+            if isinstance(response, bytes):
+                response = resource_pb2.TransformResponse.FromString(response)
+            if response.HasField("properties"):
+                props = response.properties
+            if response.HasField("options"):
+                opts = response.options
+        transforms.append(urn)
+        return props, opts
+
     class PreviewMonitor(pmocks.MockMonitor):
         """The engine and provider as they answer in a preview of new resources, on the wire."""
 
@@ -225,6 +279,9 @@ def main(argv=None) -> int:
             urn = make_urn(request.parent, request.type, request.name)
             if request.type == "pulumi:pulumi:Stack":
                 return resource_pb2.RegisterResourceResponse(urn=urn)
+            props_struct, topts = run_transforms(request, urn)
+            if topts is not None:
+                request = _apply_transform_options(request, props_struct, topts)
             raw = json_format.MessageToDict(request.object)
             props = _strip_refs(raw)
             custom = bool(request.custom)
@@ -261,8 +318,8 @@ def main(argv=None) -> int:
             }
             if request.importId:
                 record["importId"] = request.importId
-            if len(request.transforms):
-                transforms.append(urn)
+            if topts is not None:
+                record["transformed"] = True
             recorded.append(record)
             if request.remote:
                 remote.append({"type": request.type, "name": request.name, "urn": urn,
@@ -333,7 +390,7 @@ def main(argv=None) -> int:
             return empty_pb2.Empty()
 
         def RegisterStackTransform(self, request):
-            transforms.append("stack")
+            stack_transforms.append(request)
             return empty_pb2.Empty()
 
         def SupportsFeature(self, request):
@@ -403,6 +460,41 @@ def main(argv=None) -> int:
                    "account": account,
                    "region": region, "exports": sorted(stack_exports)}, f)
     return 3 if error else 0
+
+
+def _apply_transform_options(request, props, opts):
+    """A copy of the registration with the properties and options the transforms returned (the engine goes on
+    with those: TransformResourceOptions replaces what the request said)."""
+    from pulumi.runtime.proto import resource_pb2
+    out = resource_pb2.RegisterResourceRequest()
+    out.CopyFrom(request)
+    out.object.CopyFrom(props)
+    del out.dependencies[:]
+    out.dependencies.extend(opts.depends_on)
+    del out.ignoreChanges[:]
+    out.ignoreChanges.extend(opts.ignore_changes)
+    del out.replaceOnChanges[:]
+    out.replaceOnChanges.extend(opts.replace_on_changes)
+    del out.additionalSecretOutputs[:]
+    out.additionalSecretOutputs.extend(opts.additional_secret_outputs)
+    out.version = opts.version
+    out.provider = opts.provider
+    out.pluginDownloadURL = opts.plugin_download_url
+    out.deletedWith = opts.deleted_with
+    out.importId = getattr(opts, "import")
+    out.providers.clear()
+    out.providers.update(dict(opts.providers))
+    if opts.HasField("protect"):
+        out.protect = opts.protect
+    else:
+        out.ClearField("protect")
+    if opts.HasField("retain_on_delete"):
+        out.retainOnDelete = opts.retain_on_delete
+    else:
+        out.ClearField("retainOnDelete")
+    out.deleteBeforeReplaceDefined = opts.HasField("delete_before_replace")
+    out.deleteBeforeReplace = bool(opts.delete_before_replace)
+    return out
 
 
 def _unknown_secret_output(pulumi):
