@@ -340,6 +340,8 @@ sns_topic_encrypted = property_policy(
 
 @resource_policy(
     name="sqs-queue-encrypted",
+    aws_default=("SQS encrypts new queues with SQS-owned keys (SSE-SQS) by default since October 2022; only "
+                 "sqs_managed_sse_enabled=False without a kms_master_key_id leaves a queue unencrypted"),
     title="SQS queues must not turn server-side encryption off",
     checklist="security.encryption", severity="medium",
     cross_references=("Checkov:CKV_AWS_27",),
