@@ -6,6 +6,8 @@ A declarative policy never misfires on an unknown preview value: it reports not-
 from __future__ import annotations
 
 import json
+import re
+import sys
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence
 
 from .model import resource_policy
@@ -60,22 +62,64 @@ def short_type(type_token: str) -> str:
 def property_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
                     remediation: str, types: Sequence[str] | str, path: str, expect: Expect,
                     message: str, cross_references: Iterable[str] = (), levels: Optional[Mapping[str, str]] = None,
-                    missing: Any = None):
+                    missing: Any = None, aws_default: str = ""):
     """One line for the common shape: `path` on `types` must satisfy `expect`.
 
-    `missing` is the value assumed when the input is absent: the provider's default (usually the
-    insecure one). `message` may use {name} and {type} (the resource's logical name and class).
+    `missing` is the value assumed when the input is absent: the provider's default. `aws_default` says in words
+    what AWS or the provider does then (PolicyMeta.aws_default; verified, never guessed).
+    `message` is "<what is wrong>; <how to fix it>" and may use {name} and {type} (the resource's logical name
+    and class). The reported text says why it is wrong: when the input is absent, "(<input> not set:
+    <aws_default>)" follows what is wrong; when it is set to a bad value, "(<input> is <value>)".
     """
+    module = sys._getframe(1).f_globals.get("__name__", __name__)
+    setting = snake_path(path)
+    problem, _, fix = message.partition("; ")
+
     def check(r: Resource, report) -> None:
-        value = r.peek(path, missing)
+        given = r.peek(path)
+        value = missing if given is None else given
         if value is UNKNOWN:
             unknown_during_preview(path)
         if not expect(value):
-            report(message.format(name=r.name, type=short_type(r.type)))
+            if given is None:
+                why = f"{setting} not set: {aws_default}" if aws_default else f"{setting} not set"
+            else:
+                why = f"{setting} is {shown_value(r, path, given)}"
+            names = {"name": r.name, "type": short_type(r.type)}
+            report(f"{problem.format(**names)} ({why})" + (f"; {fix.format(**names)}" if fix else ""))
     check.__name__ = f"check_{name.replace('-', '_')}"
+    check.__module__ = module
     return resource_policy(name=name, title=title, checklist=checklist, severity=severity,
                            remediation=remediation, types=types, cross_references=cross_references,
-                           levels=levels)(check)
+                           levels=levels, aws_default=aws_default, inputs=(path,))(check)
+
+
+def snake_path(path: str) -> str:
+    """domainEndpointOptions.enforceHttps -> domain_endpoint_options.enforce_https (how a Python user writes it)."""
+    return ".".join(re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", p).lower() for p in path.split("."))
+
+
+def why(r: Resource, path: str, aws_default: str, setting: Optional[str] = None) -> str:
+    """Why a judged input fails, for a hand-written check's message: "(<input> not set: <aws_default>)" when it is
+    absent, "(<input> is <value>)" when it is set (the same words property_policy uses)."""
+    setting = setting or snake_path(path)
+    given = r.peek(path)
+    if given is None:
+        return f"({setting} not set: {aws_default})"
+    return f"({setting} is {shown_value(r, path, given)})"
+
+
+def shown_value(r: Resource, path: str, value: Any) -> str:
+    """An input value as a Python user wrote it, for a message; never a secret (nor a long or nested value)."""
+    if r.is_secret(path):
+        return "a secret value"
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str) and len(value) <= 80:
+        return repr(value)
+    return "set to a value that does not pass"
 
 
 # IAM policy documents are read by one module only: iamdoc.
@@ -114,6 +158,7 @@ def companion_policy(*, name: str, title: str, checklist: Sequence[str] | str, s
     `applies(subject)` may exclude subjects (e.g. buckets that are themselves log targets).
     """
     from .model import stack_policy
+    module = sys._getframe(1).f_globals.get("__name__", __name__)
 
     def check(stack, report) -> None:
         for subject in stack.of_type(*subjects):
@@ -126,6 +171,7 @@ def companion_policy(*, name: str, title: str, checklist: Sequence[str] | str, s
                 continue
             report(verdict, subject.urn)
     check.__name__ = f"check_{name.replace('-', '_')}"
+    check.__module__ = module
     return stack_policy(name=name, title=title, checklist=checklist, severity=severity,
                         remediation=remediation, cross_references=cross_references, levels=levels, config=config,
                         types=tuple(subjects) + tuple(companions))(check)
@@ -187,6 +233,7 @@ def presence_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
     `account=True`: an account-level control (one per AWS account), required of the account baseline stack
     only; other stacks get at most one advisory summary (see rules/account.py)."""
     from .model import stack_policy
+    module = sys._getframe(1).f_globals.get("__name__", __name__)
 
     def check(stack, report) -> None:
         if stack.environment not in environments or not when(stack):
@@ -197,6 +244,7 @@ def presence_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
         if not found:
             report(message)
     check.__name__ = f"check_{name.replace('-', '_')}"
+    check.__module__ = module
     return stack_policy(name=name, title=title, checklist=checklist, severity=severity, remediation=remediation,
                         cross_references=cross_references, types=tuple(types), levels=levels, account=account)(check)
 

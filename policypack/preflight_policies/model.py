@@ -5,7 +5,10 @@ same metadata, because it travels on the wire through GetAnalyzerInfo.
 """
 from __future__ import annotations
 
+import inspect
+import os
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -147,6 +150,10 @@ class PolicyMeta:
     # Names of less specific policies that describe the same defect: when this policy reports a resource,
     # theirs are dropped for that resource (one finding per cause). Checked at load: names exist, no cycles.
     supersedes: Tuple[str, ...] = ()
+    # What AWS or pulumi-aws 7.x does when the input this policy judges is not set, with the date the default
+    # changed where that matters (verified against AWS or provider docs, never guessed). A violation on a
+    # resource that leaves the input out carries this text (tests/policypack/test_aws_defaults.py).
+    aws_default: str = ""
 
     @property
     def url(self) -> str:
@@ -203,12 +210,64 @@ class PolicyMeta:
                 problems.append(f"level {level!r} for {env} must be one of {', '.join(LEVELS)}")
         if self.name in self.supersedes:
             problems.append("a policy cannot supersede itself")
+        if self.aws_default and (self.aws_default != self.aws_default.strip() or "\n" in self.aws_default
+                                 or len(self.aws_default) < 20):
+            problems.append("aws_default must be one line saying what AWS does when the input is not set")
         if problems:
             raise MetadataError(f"policy {self.name!r}: " + "; ".join(problems))
 
 
 # A check reports violations through this callback: report(message, urn=None).
 Report = Callable[..., None]
+
+# On the wire PolicyInfo.description is "what it checks", then this separator and the AWS default (when known);
+# `preflight policies` splits them again. The diagnostic's description stays the title.
+AWS_DEFAULT_SEPARATOR = "\n\nAWS default: "
+_PACK_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def source_of(fn: Callable[..., Any]) -> str:
+    """The repository path of the module that defines a check (`policypack/preflight_policies/rules/x.py`), the
+    same whether the pack runs from a checkout (policypack/) or from the wheel (preflight/_pack/)."""
+    module = sys.modules.get(getattr(fn, "__module__", ""))
+    path = getattr(module, "__file__", None) or inspect.getfile(fn)
+    rel = os.path.relpath(os.path.abspath(path), _PACK_ROOT).replace(os.sep, "/")
+    return f"policypack/{rel}"
+
+
+def _short(type_token: str) -> str:
+    try:
+        pkg, mod, name = type_token.split(":")
+        module = {"lambda": "lambda_"}.get(mod.split("/")[0], mod.split("/")[0])
+        return f"{pkg}.{module}.{name}"
+    except ValueError:
+        return type_token
+
+
+def describe(policy: Any) -> str:
+    """What the policy checks, from what it declares (its types and, for property policies, the inputs read),
+    followed by the AWS default when the metadata has one."""
+    types = [t for t in policy.types if t != "*"]
+    shown = ", ".join(_short(t) for t in types[:6]) + (f" and {len(types) - 6} more" if len(types) > 6 else "")
+    if policy.kind == "resource":
+        text = (f"Judges each {shown} on its own." if types else "Judges every resource on its own.")
+    else:
+        text = (f"Judges the whole stack, reading {shown}." if types else "Judges the whole stack.")
+    inputs = getattr(policy, "inputs", ())
+    if inputs:
+        text += " Input: " + ", ".join(f"`{_snake_path(i)}`" for i in inputs) + "."
+    if policy.meta.aws_default:
+        text += AWS_DEFAULT_SEPARATOR + policy.meta.aws_default
+    return text
+
+
+def _snake(word: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", word).lower()
+
+
+def _snake_path(path: str) -> str:
+    """domainEndpointOptions.enforceHttps -> domain_endpoint_options.enforce_https (how a Python user writes it)."""
+    return ".".join(_snake(p) for p in path.split("."))
 
 
 @dataclass(frozen=True)
@@ -218,8 +277,14 @@ class ResourcePolicy:
     types: Tuple[str, ...]
     check: Callable[[Any, Report], None]
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The inputs a declarative (property) policy reads, for the reference ("what it checks").
+    inputs: Tuple[str, ...] = ()
 
     kind = "resource"
+
+    @property
+    def source(self) -> str:
+        return source_of(self.check)
 
     def validate(self) -> None:
         self.meta.validate()
@@ -242,6 +307,10 @@ class StackPolicy:
 
     kind = "stack"
 
+    @property
+    def source(self) -> str:
+        return source_of(self.check)
+
     def validate(self) -> None:
         self.meta.validate()
         _validate_config(self.meta.name, self.config)
@@ -259,25 +328,27 @@ def _validate_config(name: str, config: Mapping[str, Mapping[str, Any]]) -> None
 
 def _meta(name: str, title: str, checklist: Sequence[str] | str, severity: str, remediation: str,
           cross_references: Iterable[str] = (), levels: Optional[Mapping[str, str]] = None, account: bool = False,
-          supersedes: Iterable[str] = ()) -> PolicyMeta:
+          supersedes: Iterable[str] = (), aws_default: str = "") -> PolicyMeta:
     return PolicyMeta(
         name=name, title=title,
         checklist=(checklist,) if isinstance(checklist, str) else tuple(checklist),
         severity=severity, cross_references=tuple(cross_references), remediation=remediation,
         levels=dict(levels if levels is not None else STRICT_EXCEPT_DEV), account=account,
-        supersedes=tuple(supersedes))
+        supersedes=tuple(supersedes), aws_default=aws_default)
 
 
 def resource_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
                     remediation: str, types: Sequence[str] | str, cross_references: Iterable[str] = (),
                     levels: Optional[Mapping[str, str]] = None,
-                    config: Optional[Mapping[str, Mapping[str, Any]]] = None, supersedes: Iterable[str] = ()):
-    """Decorator: turns `def check(resource, report)` into a ResourcePolicy."""
+                    config: Optional[Mapping[str, Mapping[str, Any]]] = None, supersedes: Iterable[str] = (),
+                    aws_default: str = "", inputs: Iterable[str] = ()):
+    """Decorator: turns `def check(resource, report)` into a ResourcePolicy. `aws_default`: see PolicyMeta."""
     def wrap(fn: Callable[[Any, Report], None]) -> ResourcePolicy:
         return ResourcePolicy(
-            meta=_meta(name, title, checklist, severity, remediation, cross_references, levels, supersedes=supersedes),
+            meta=_meta(name, title, checklist, severity, remediation, cross_references, levels, supersedes=supersedes,
+                       aws_default=aws_default),
             types=(types,) if isinstance(types, str) else tuple(types),
-            check=fn, config=dict(config or {}))
+            check=fn, config=dict(config or {}), inputs=tuple(inputs))
     return wrap
 
 
@@ -285,11 +356,12 @@ def stack_policy(*, name: str, title: str, checklist: Sequence[str] | str, sever
                  remediation: str, cross_references: Iterable[str] = (), types: Sequence[str] = (),
                  levels: Optional[Mapping[str, str]] = None,
                  config: Optional[Mapping[str, Mapping[str, Any]]] = None, account: bool = False,
-                 supersedes: Iterable[str] = ()):
+                 supersedes: Iterable[str] = (), aws_default: str = ""):
     """Decorator: turns `def check(stack, report)` into a StackPolicy. `account=True` marks an account-level
-    control (see PolicyMeta.account)."""
+    control (see PolicyMeta.account); `aws_default`: see PolicyMeta."""
     def wrap(fn: Callable[[Any, Report], None]) -> StackPolicy:
         return StackPolicy(
-            meta=_meta(name, title, checklist, severity, remediation, cross_references, levels, account, supersedes),
+            meta=_meta(name, title, checklist, severity, remediation, cross_references, levels, account, supersedes,
+                       aws_default),
             check=fn, config=dict(config or {}), types=tuple(types))
     return wrap

@@ -24,7 +24,7 @@ from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy.proxy import UnknownValueError
 
 from . import environment, exemptions, packconfig, stackconfig
-from .model import NotApplicable, ResourcePolicy, StackPolicy
+from .model import NotApplicable, ResourcePolicy, StackPolicy, describe
 from .resource import Resource, Stack, secret_leaves
 from .rules.account import ACCOUNT_BASELINE_KEY
 
@@ -225,7 +225,7 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         info.provider = "aws"
         for p in self.policies:
             m = p.meta
-            pi = proto.PolicyInfo(name=m.name, displayName=m.title, description=m.title,
+            pi = proto.PolicyInfo(name=m.name, displayName=m.title, description=describe(p),
                                   enforcementLevel=_LEVEL_TO_PROTO[m.level_for(self.environment)],
                                   severity=_SEVERITY_TO_PROTO[m.severity], remediation_steps=m.remediation,
                                   url=m.url)
@@ -237,7 +237,7 @@ class PreflightAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
                 pi.framework.name = fw.name
                 pi.framework.version = fw.version
                 pi.framework.reference = fw.control
-            pi.tags.extend(m.tags)
+            pi.tags.extend(m.tags + [f"source:{p.source}"])
             info.policies.append(pi)
         return info
 

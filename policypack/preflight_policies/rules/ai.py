@@ -52,6 +52,7 @@ bedrock_guardrail_sensitive_info = property_policy(
             "model; add sensitive_information_policy_config with pii_entities_configs (ANONYMIZE or BLOCK)",
     remediation="Set sensitive_information_policy_config={'pii_entities_configs': [{'type': 'EMAIL', 'action': "
                 "'ANONYMIZE'}, {'type': 'AWS_SECRET_KEY', 'action': 'BLOCK'}, ...]} on aws.bedrock.Guardrail.",
+    aws_default="a guardrail filters no personal data unless it has a sensitive_information_policy_config",
 )
 
 bedrock_guardrail_kms = property_policy(
@@ -62,6 +63,7 @@ bedrock_guardrail_kms = property_policy(
     message="guardrail '{name}' is encrypted with an AWS owned key; set kms_key_arn to control who can read its "
             "configuration (denied topics and words reveal what you protect against)",
     remediation="Set kms_key_arn=key.arn on aws.bedrock.Guardrail.",
+    aws_default="Bedrock encrypts a guardrail with an AWS owned key, not a key you control, unless kms_key_arn is set",
 )
 
 # -- agents --------------------------------------------------------------------------------------------
@@ -76,6 +78,7 @@ bedrock_agent_guardrail = property_policy(
             "'guardrail_version': v.version}}]",
     remediation="Set guardrail_configurations=[{'guardrail_identifier': guardrail.guardrail_id, 'guardrail_version': "
                 "version.version}] on aws.bedrock.AgentAgent, using a guardrail with a HIGH PROMPT_ATTACK filter.",
+    aws_default="a Bedrock agent applies no guardrail unless guardrail_configuration names one",
 )
 
 bedrock_agent_kms = property_policy(
@@ -87,6 +90,8 @@ bedrock_agent_kms = property_policy(
     message="agent '{name}' encrypts its session data with an AWS owned key; set customer_encryption_key_arn",
     remediation="Set customer_encryption_key_arn=key.arn on aws.bedrock.AgentAgent (the agent role needs "
                 "kms:GenerateDataKey and kms:Decrypt on it).",
+    aws_default=("Bedrock encrypts agent session data with an AWS owned key, not a key you control, unless "
+                 "customer_encryption_key_arn is set"),
 )
 
 
@@ -514,6 +519,8 @@ sagemaker_notebook_kms = property_policy(
     types=T.SAGEMAKER_NOTEBOOK, path="kmsKeyId", expect=non_empty,
     message="notebook instance '{name}' stores data unencrypted by your key; set kms_key_id",
     remediation="Set kms_key_id=key.arn on aws.sagemaker.NotebookInstance.",
+    aws_default=("SageMaker encrypts the notebook's storage volume with an AWS managed key, not a key you control, "
+                 "unless kms_key_id is set"),
 )
 
 sagemaker_notebook_no_direct_internet = property_policy(
@@ -522,11 +529,13 @@ sagemaker_notebook_no_direct_internet = property_policy(
     checklist=("security.api", "infra.separation"), severity="high",
     cross_references=("Prowler:sagemaker_notebook_instance_without_direct_internet_access_configured",),
     types=T.SAGEMAKER_NOTEBOOK, path="directInternetAccess", expect=lambda v: v == "Disabled", missing="Enabled",
-    message="notebook instance '{name}' has direct internet access (the default), so data can leave without passing "
+    message="notebook instance '{name}' has direct internet access, so data can leave without passing "
             "your network controls; set direct_internet_access='Disabled' with subnet_id and security_groups",
     remediation="Set direct_internet_access='Disabled', subnet_id and security_groups on "
                 "aws.sagemaker.NotebookInstance "
                 "and reach the internet, if needed, through a NAT gateway or VPC endpoints.",
+    aws_default=("SageMaker gives a notebook instance direct internet access (direct_internet_access defaults to "
+                 "'Enabled')"),
 )
 
 sagemaker_notebook_root_disabled = property_policy(
@@ -534,9 +543,10 @@ sagemaker_notebook_root_disabled = property_policy(
     title="SageMaker notebook instances must not give users root access",
     checklist=("security.iam", "ai.agents"), severity="medium",
     types=T.SAGEMAKER_NOTEBOOK, path="rootAccess", expect=lambda v: v == "Disabled", missing="Enabled",
-    message="notebook instance '{name}' gives its users root (the default); set root_access='Disabled'",
+    message="notebook instance '{name}' gives its users root; set root_access='Disabled'",
     remediation="Set root_access='Disabled' on aws.sagemaker.NotebookInstance; install packages through a lifecycle "
                 "configuration instead.",
+    aws_default="SageMaker gives notebook users root access (root_access defaults to 'Enabled')",
 )
 
 sagemaker_endpoint_config_kms = property_policy(
@@ -547,6 +557,8 @@ sagemaker_endpoint_config_kms = property_policy(
     types=T.SAGEMAKER_ENDPOINT_CONFIG, path="kmsKeyArn", expect=non_empty,
     message="endpoint configuration '{name}' does not encrypt the endpoint's storage with your key; set kms_key_arn",
     remediation="Set kms_key_arn=key.arn on aws.sagemaker.EndpointConfiguration.",
+    aws_default=("SageMaker encrypts the endpoint's storage volume with an AWS managed key, not a key you control, "
+                 "unless kms_key_arn is set"),
 )
 
 sagemaker_model_network_isolation = property_policy(
@@ -559,6 +571,7 @@ sagemaker_model_network_isolation = property_policy(
             "its input is hostile); set enable_network_isolation=True",
     remediation="Set enable_network_isolation=True on aws.sagemaker.Model (the container then has no network access; "
                 "model artifacts still load from S3).",
+    aws_default="a model container may make outbound network calls unless enable_network_isolation is True",
 )
 
 # -- budgets and cost anomalies ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..helpers import as_list, json_keys, links_to, property_policy
+from ..helpers import why, as_list, json_keys, links_to, property_policy
 from ..model import ADVISORY_EVERYWHERE, resource_policy, stack_policy
 from ..resource import UNKNOWN, contains_unknown, is_unknown
 from ..model import not_applicable, unknown_during_preview
@@ -76,6 +76,7 @@ lambda_function_url_iam_auth = property_policy(
             "authorizer in front",
     remediation="Set authorization_type='AWS_IAM' on aws.lambda_.FunctionUrl and grant callers "
                 "lambda:InvokeFunctionUrl; for public APIs use API Gateway with an authorizer, throttling and WAF.",
+    aws_default="authorization_type has no default (the provider requires it), and 'NONE' makes the URL public",
 )
 
 
@@ -268,6 +269,8 @@ lambda_reserved_concurrency = property_policy(
             "calls (a model, a database), without limit; set reserved_concurrent_executions",
     remediation="Set reserved_concurrent_executions to the most concurrent executions the function and what it "
                 "calls can afford on aws.lambda_.Function (0 disables the function; -1 removes the cap).",
+    aws_default=("a function has no concurrency limit of its own and may take the account's whole unreserved "
+                 "concurrency"),
 )
 
 
@@ -433,8 +436,12 @@ def _http_redirects_to_https(listener) -> bool:
     return False
 
 
+LISTENER_DEFAULT = "an application load balancer listener without protocol (and no certificate) serves plain HTTP"
+
+
 @resource_policy(
     name="lb-listener-https",
+    aws_default=LISTENER_DEFAULT,
     title="Load balancer HTTP listeners must redirect to HTTPS",
     checklist=("security.api", "security.encryption"), severity="high",
     cross_references=("Checkov:CKV2_AWS_20", "Checkov:CKV_AWS_2", "Prowler:elbv2_ssl_listeners"),
@@ -449,7 +456,7 @@ def lb_listener_https(r, report):
         unknown_during_preview("the listener's protocol or actions", "are")
     implicit = protocol in (None, "") and r.peek("certificateArn") in (None, "")
     if (protocol == "HTTP" or implicit) and not _http_redirects_to_https(r):
-        how = "plain HTTP (no protocol set: an application load balancer listener defaults to HTTP)" if implicit \
+        how = "plain HTTP (protocol not set: " + LISTENER_DEFAULT + ")" if implicit \
             else "plain HTTP"
         report(f"listener '{r.name}' serves {how}; make its default action a redirect to HTTPS and serve "
                f"the application on an HTTPS listener")
@@ -478,8 +485,13 @@ def lb_listener_modern_tls(r, report):
                f"accepts TLS 1.0/1.1; set ssl_policy='ELBSecurityPolicy-TLS13-1-2-2021-06'")
 
 
+DROP_HEADERS_DEFAULT = ("an application load balancer forwards invalid header fields unless drop_invalid_header_fields "
+                        "is True (default False)")
+
+
 @resource_policy(
     name="alb-drop-invalid-headers",
+    aws_default=DROP_HEADERS_DEFAULT,
     title="Application Load Balancers should drop invalid HTTP header fields",
     checklist="security.api", severity="low",
     types=T.LOAD_BALANCERS, levels=ADVISORY_EVERYWHERE,
@@ -492,7 +504,8 @@ def lb_drop_invalid_headers(r, report):
     if drop is UNKNOWN:
         unknown_during_preview("drop_invalid_header_fields")
     if drop is not True:
-        report(f"load balancer '{r.name}' forwards invalid HTTP header fields (a request-smuggling vector); set "
+        report(f"load balancer '{r.name}' forwards invalid HTTP header fields (a request-smuggling vector) "
+               f"{why(r, 'dropInvalidHeaderFields', DROP_HEADERS_DEFAULT)}; set "
                f"drop_invalid_header_fields=True")
 
 

@@ -17,6 +17,8 @@ cloudtrail_multi_region = property_policy(
             "(components.AuditTrail does)",
     remediation="Set is_multi_region_trail=True and include_global_service_events=True on aws.cloudtrail.Trail, "
                 "so activity in any region (and IAM, a global service) is recorded.",
+    aws_default=("a trail records only the region it is created in unless is_multi_region_trail is True (provider "
+                 "default False)"),
 )
 
 cloudtrail_log_validation = property_policy(
@@ -29,6 +31,8 @@ cloudtrail_log_validation = property_policy(
             "enable_log_file_validation=True (components.AuditTrail does)",
     remediation="Set enable_log_file_validation=True on aws.cloudtrail.Trail; CloudTrail then writes signed "
                 "digest files that prove the logs were not changed.",
+    aws_default=("log file integrity validation is off unless enable_log_file_validation is True (provider default "
+                 "False)"),
 )
 
 cloudtrail_kms = property_policy(
@@ -41,6 +45,8 @@ cloudtrail_kms = property_policy(
             "(components.AuditTrail does) so reading the audit log takes kms:Decrypt too",
     remediation="Set kms_key_id=key.arn on aws.cloudtrail.Trail; the key policy must allow "
                 "cloudtrail.amazonaws.com to GenerateDataKey* (components.AuditTrail sets this up).",
+    aws_default=("CloudTrail encrypts its log files with S3-managed keys (SSE-S3), not a KMS key you control, unless "
+                 "kms_key_id is set"),
 )
 
 cloudtrail_cloudwatch_logs = property_policy(
@@ -54,6 +60,8 @@ cloudtrail_cloudwatch_logs = property_policy(
     remediation="Set cloud_watch_logs_group_arn=f\"{log_group.arn}:*\" and cloud_watch_logs_role_arn=role.arn (a role "
                 "cloudtrail.amazonaws.com can assume, allowed logs:CreateLogStream/PutLogEvents) on "
                 "aws.cloudtrail.Trail.",
+    aws_default=("a trail delivers its events to S3 only, none to CloudWatch Logs, unless cloud_watch_logs_group_arn "
+                 "is set"),
 )
 
 cloudtrail_logging_enabled = property_policy(
@@ -118,8 +126,13 @@ def _records_s3_data_events(r):
     return False
 
 
+DATA_EVENTS_DEFAULT = ("a trail records management events only; it records no data events unless event selectors name "
+                       "them")
+
+
 @resource_policy(
     name="cloudtrail-s3-data-events",
+    aws_default=DATA_EVENTS_DEFAULT,
     title="CloudTrail should record S3 object-level (data) events",
     checklist=("compliance.audit-logging", "compliance.data"), severity="low",
     cross_references=("Prowler:cloudtrail_s3_dataevents_write_enabled",
@@ -133,8 +146,11 @@ def cloudtrail_s3_data_events(r, report):
     if contains_unknown(r.peek("eventSelectors")) or contains_unknown(r.peek("advancedEventSelectors")):
         unknown_during_preview("the trail's event selectors", "are")
     if not _records_s3_data_events(r):
-        report(f"trail '{r.name}' records no S3 object-level events, so who read or deleted customer data cannot be "
-               f"answered; add an AWS::S3::Object data resource selector for the buckets that hold it")
+        none_set = r.peek('eventSelectors') is None and r.peek('advancedEventSelectors') is None
+        report(f"trail '{r.name}' records no S3 object-level events ("
+               + (DATA_EVENTS_DEFAULT if none_set else "its selectors name none") + "), so who read or deleted "
+               "customer data cannot be answered; add an AWS::S3::Object data resource selector for the buckets "
+               "that hold it")
 
 
 @stack_policy(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..helpers import as_list, links_to
+from ..helpers import why, as_list, links_to
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
 from ..resource import contains_unknown, is_unknown
 from ..model import not_applicable, unknown_during_preview
@@ -128,8 +128,13 @@ def stack_environment(stack, report):
 
 
 # -- rollback --------------------------------------------------------------------------------------------
+BREAKER_DEFAULT = ("the ECS deployment circuit breaker is off unless deployment_circuit_breaker enable and rollback "
+                   "are True")
+
+
 @resource_policy(
     name="ecs-service-circuit-breaker",
+    aws_default=BREAKER_DEFAULT,
     title="ECS services must roll back failed deployments automatically (circuit breaker with rollback)",
     checklist="infra.rollback", severity="medium",
     types=T.ECS_SERVICE,
@@ -145,12 +150,17 @@ def ecs_service_circuit_breaker(r, report):
         not_applicable(f"deployments are controlled by {controller}, which rolls back on its own terms")
     breaker = breaker if isinstance(breaker, dict) else {}
     if breaker.get("enable") is not True or breaker.get("rollback") is not True:
-        report(f"service '{r.name}' keeps a failing deployment running instead of rolling back; set "
+        report(f"service '{r.name}' keeps a failing deployment running instead of rolling back "
+               f"{why(r, 'deploymentCircuitBreaker', BREAKER_DEFAULT)}; set "
                f"deployment_circuit_breaker={{'enable': True, 'rollback': True}}")
+
+
+ROLLBACK_DEFAULT = "CodeDeploy does not roll back automatically unless auto_rollback_configuration is enabled"
 
 
 @resource_policy(
     name="codedeploy-auto-rollback",
+    aws_default=ROLLBACK_DEFAULT,
     title="CodeDeploy deployment groups must roll back automatically when a deployment fails",
     checklist="infra.rollback", severity="medium",
     types=T.CODEDEPLOY_GROUP,
@@ -163,7 +173,8 @@ def codedeploy_auto_rollback(r, report):
         unknown_during_preview("auto_rollback_configuration")
     config = config if isinstance(config, dict) else {}
     if config.get("enabled") is not True or "DEPLOYMENT_FAILURE" not in as_list(config.get("events")):
-        report(f"deployment group '{r.name}' does not roll back a failed deployment; set auto_rollback_configuration "
+        report(f"deployment group '{r.name}' does not roll back a failed deployment "
+               f"{why(r, 'autoRollbackConfiguration', ROLLBACK_DEFAULT)}; set auto_rollback_configuration "
                f"enabled=True with events DEPLOYMENT_FAILURE (and DEPLOYMENT_STOP_ON_ALARM)")
 
 

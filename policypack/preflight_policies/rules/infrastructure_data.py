@@ -4,7 +4,7 @@ service's own deletion protection (the complement of protect=True, see checks-ma
 from __future__ import annotations
 
 from .. import tokens as T
-from ..helpers import at_least, companion_policy, equals, is_true, not_true, property_policy, short_type
+from ..helpers import why, at_least, companion_policy, equals, is_true, not_true, property_policy, short_type
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy
 from ..resource import UNKNOWN, is_unknown
 from ..model import not_applicable, unknown_during_preview
@@ -43,6 +43,8 @@ rds_storage_encrypted = property_policy(
             "(components.Database does)",
     remediation="Set storage_encrypted=True and kms_key_id=key.arn on aws.rds.Instance / aws.rds.Cluster; "
                 "an existing database must be restored from an encrypted snapshot copy.",
+    aws_default=("storage is not encrypted unless storage_encrypted is True (provider default False; Aurora Serverless "
+                 "v1 clusters are always encrypted)"),
 )
 
 
@@ -56,6 +58,8 @@ rds_backup_retention = property_policy(
             "backup_retention_period to 7 or more (components.Database uses the environment's RPO profile)",
     remediation="Set backup_retention_period=7 (or more: 14-35 in prod) on aws.rds.Instance / aws.rds.Cluster "
                 "so that point-in-time restore covers a week.",
+    aws_default=("Aurora clusters keep automated backups for 1 day; an RDS instance created by the provider keeps them "
+                 "for the API default of 1 day"),
 )
 
 rds_deletion_protection = property_policy(
@@ -67,6 +71,7 @@ rds_deletion_protection = property_policy(
     message="{type} '{name}' can be deleted by a single API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.rds.Instance / aws.rds.Cluster; turning it off then "
                 "takes a reviewed change of its own.",
+    aws_default="deletion protection is off for a database created through the API (the console turns it on)",
 )
 
 
@@ -79,6 +84,7 @@ rds_multi_az = property_policy(
             "(components.Database does)",
     remediation="Set multi_az=True on aws.rds.Instance in prod (Aurora: run at least two aws.rds.ClusterInstance "
                 "in different availability zones).",
+    aws_default="an RDS instance runs in one availability zone unless multi_az is True (provider default False)",
 )
 
 rds_not_public = property_policy(
@@ -95,8 +101,13 @@ rds_not_public = property_policy(
 _IAM_AUTH_ENGINES = ("mysql", "postgres", "mariadb", "aurora", "aurora-mysql", "aurora-postgresql")
 
 
+IAM_AUTH_DEFAULT = ("IAM database authentication is off unless iam_database_authentication_enabled is True (provider "
+                    "default False)")
+
+
 @resource_policy(
     name="rds-iam-authentication",
+    aws_default=IAM_AUTH_DEFAULT,
     title="RDS and Aurora databases must enable IAM database authentication",
     checklist=("security.iam", "security.secrets"), severity="medium",
     types=(T.RDS_INSTANCE, T.RDS_CLUSTER),
@@ -113,7 +124,8 @@ def rds_iam_authentication(r, report):
     if is_unknown(enabled):
         unknown_during_preview("iamDatabaseAuthenticationEnabled")
     if enabled is not True:
-        report(f"{short_type(r.type)} '{r.name}' only accepts database passwords; set "
+        report(f"{short_type(r.type)} '{r.name}' only accepts database passwords "
+               f"{why(r, 'iamDatabaseAuthenticationEnabled', IAM_AUTH_DEFAULT)}; set "
                f"iam_database_authentication_enabled=True so applications use short-lived IAM tokens")
 
 
@@ -149,6 +161,7 @@ rds_copy_tags = property_policy(
     message="{type} '{name}' does not copy tags to snapshots, so snapshots lose their owner and data "
             "classification; set copy_tags_to_snapshot=True",
     remediation="Set copy_tags_to_snapshot=True on aws.rds.Instance / aws.rds.Cluster.",
+    aws_default="tags are not copied to snapshots unless copy_tags_to_snapshot is True (provider default False)",
 )
 
 rds_keep_automated_backups = property_policy(
@@ -160,6 +173,8 @@ rds_keep_automated_backups = property_policy(
             "set delete_automated_backups=False",
     remediation="Set delete_automated_backups=False on aws.rds.Instance / aws.rds.Cluster, so point-in-time "
                 "backups outlive an accidental delete for their retention period.",
+    aws_default=("the provider deletes automated backups together with the instance (delete_automated_backups default "
+                 "True)"),
 )
 
 # -- other data stores' backups -------------------------------------------------------------------
@@ -172,6 +187,7 @@ dynamodb_pitr = property_policy(
     message="DynamoDB table '{name}' has no point-in-time recovery; set point_in_time_recovery={{'enabled': True}}",
     remediation="Set point_in_time_recovery={'enabled': True} on aws.dynamodb.Table (35 days of per-second "
                 "restore points).",
+    aws_default="point-in-time recovery is off unless point_in_time_recovery enabled is True",
 )
 
 
@@ -197,8 +213,13 @@ efs_backup_policy = companion_policy(
 )
 
 
+SNAPSHOT_DEFAULT = ("ElastiCache keeps no automatic snapshots of a node-based cache unless snapshot_retention_limit is "
+                    "1 or more (default 0)")
+
+
 @resource_policy(
     name="elasticache-automatic-backups",
+    aws_default=SNAPSHOT_DEFAULT,
     title="Redis and Valkey caches must keep automatic snapshots",
     checklist="infra.backups", severity="medium",
     cross_references=("Checkov:CKV_AWS_134", "Prowler:elasticache_redis_cluster_backup_enabled"),
@@ -218,7 +239,8 @@ def elasticache_automatic_backups(r, report):
     if is_unknown(days):
         unknown_during_preview("snapshotRetentionLimit")
     if not isinstance(days, (int, float)) or days < 1:
-        report(f"{short_type(r.type)} '{r.name}' keeps no automatic snapshots; set snapshot_retention_limit=7")
+        report(f"{short_type(r.type)} '{r.name}' keeps no automatic snapshots "
+               f"{why(r, 'snapshotRetentionLimit', SNAPSHOT_DEFAULT)}; set snapshot_retention_limit=7")
 
 
 redshift_automated_snapshots = property_policy(
@@ -241,6 +263,7 @@ docdb_backup_retention = property_policy(
     message="DocumentDB cluster '{name}' keeps backups for less than 7 days (default 1); set "
             "backup_retention_period=7 or more",
     remediation="Set backup_retention_period=7 (or more) on aws.docdb.Cluster.",
+    aws_default="DocumentDB keeps automated backups for 1 day unless backup_retention_period says otherwise",
 )
 
 neptune_backup_retention = property_policy(
@@ -252,6 +275,7 @@ neptune_backup_retention = property_policy(
     message="Neptune cluster '{name}' keeps backups for less than 7 days (default 1); set "
             "backup_retention_period=7 or more",
     remediation="Set backup_retention_period=7 (or more) on aws.neptune.Cluster.",
+    aws_default="Neptune keeps automated backups for 1 day unless backup_retention_period says otherwise",
 )
 
 # -- native deletion protection (checks-map section 3) --------------------------------------------
@@ -265,6 +289,7 @@ dynamodb_deletion_protection = property_policy(
     types=(T.DYNAMODB_TABLE, T.DYNAMODB_TABLE_REPLICA), path="deletionProtectionEnabled", expect=is_true,
     message="{type} '{name}' can be deleted by one API call; set deletion_protection_enabled=True",
     remediation="Set deletion_protection_enabled=True on aws.dynamodb.Table / TableReplica" + _NATIVE + ".",
+    aws_default="deletion protection is off unless deletion_protection_enabled is True",
 )
 
 docdb_deletion_protection = property_policy(
@@ -275,6 +300,7 @@ docdb_deletion_protection = property_policy(
     types=T.DOCDB_CLUSTER, path="deletionProtection", expect=is_true,
     message="DocumentDB cluster '{name}' can be deleted by one API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.docdb.Cluster" + _NATIVE + ".",
+    aws_default="deletion protection is off for a DocumentDB cluster created through the API (the console turns it on)",
 )
 
 neptune_deletion_protection = property_policy(
@@ -285,6 +311,7 @@ neptune_deletion_protection = property_policy(
     types=T.NEPTUNE_CLUSTER, path="deletionProtection", expect=is_true,
     message="Neptune cluster '{name}' can be deleted by one API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.neptune.Cluster" + _NATIVE + ".",
+    aws_default="deletion protection is off for a Neptune cluster created through the API (the console turns it on)",
 )
 
 rds_global_cluster_deletion_protection = property_policy(
@@ -294,6 +321,7 @@ rds_global_cluster_deletion_protection = property_policy(
     types=T.RDS_GLOBAL_CLUSTER, path="deletionProtection", expect=is_true,
     message="global cluster '{name}' can be deleted by one API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.rds.GlobalCluster" + _NATIVE + ".",
+    aws_default="deletion protection is off unless deletion_protection is True (provider default False)",
 )
 
 load_balancer_deletion_protection = property_policy(
@@ -305,6 +333,7 @@ load_balancer_deletion_protection = property_policy(
     message="load balancer '{name}' can be deleted by one API call (and its DNS name with it); set "
             "enable_deletion_protection=True",
     remediation="Set enable_deletion_protection=True on aws.lb.LoadBalancer / aws.alb.LoadBalancer" + _NATIVE + ".",
+    aws_default="deletion protection is off unless enable_deletion_protection is True (provider default False)",
 )
 
 cognito_deletion_protection = property_policy(
@@ -316,6 +345,7 @@ cognito_deletion_protection = property_policy(
     message="user pool '{name}' can be deleted with every user account in it (they cannot be restored); set "
             "deletion_protection='ACTIVE'",
     remediation="Set deletion_protection='ACTIVE' on aws.cognito.UserPool" + _NATIVE + ".",
+    aws_default="deletion protection is INACTIVE unless deletion_protection is 'ACTIVE'",
 )
 
 eks_deletion_protection = property_policy(
@@ -326,6 +356,7 @@ eks_deletion_protection = property_policy(
     types=T.EKS_CLUSTER, path="deletionProtection", expect=is_true,
     message="EKS cluster '{name}' can be deleted by one API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.eks.Cluster" + _NATIVE + ".",
+    aws_default="deletion protection is off unless deletion_protection is True",
 )
 
 network_firewall_deletion_protection = property_policy(
@@ -337,6 +368,7 @@ network_firewall_deletion_protection = property_policy(
     message="network firewall '{name}' can be deleted by one API call, leaving traffic uninspected; set "
             "delete_protection=True",
     remediation="Set delete_protection=True on aws.networkfirewall.Firewall" + _NATIVE + ".",
+    aws_default="delete protection is off unless delete_protection is True",
 )
 
 backup_vault_no_force_destroy = property_policy(

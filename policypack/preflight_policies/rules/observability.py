@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 
-from ..helpers import (as_list, is_true, links_to, non_empty, presence_policy,
+from ..helpers import (why, as_list, is_true, links_to, non_empty, presence_policy,
                        property_policy)
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
 from ..resource import UNKNOWN, contains_unknown, is_unknown
@@ -32,6 +32,7 @@ log_group_retention_set = property_policy(
             "and storage grows without bound; set retention_in_days (e.g. 365)",
     remediation="Set retention_in_days on aws.cloudwatch.LogGroup to what your retention policy says (365 for "
                 "audit-relevant logs, 30-90 for debug logs); never-expire is rarely a decision anyone made.",
+    aws_default="CloudWatch Logs keeps log events forever (Never expire) unless retention_in_days is set",
 )
 
 
@@ -66,11 +67,17 @@ log_group_kms = property_policy(
             "cannot revoke access by key; set kms_key_id (the key policy must allow logs.<region>.amazonaws.com)",
     remediation="Set kms_key_id=key.arn on aws.cloudwatch.LogGroup and allow the CloudWatch Logs service principal "
                 "in the key policy (the log groups of components.Network, AuditTrail and Database are).",
+    aws_default=("CloudWatch Logs always encrypts log data, but with a key AWS manages, not one you control, unless "
+                 "kms_key_id is set"),
 )
+
+
+ACCESS_LOG_DEFAULT = "API Gateway writes no access logs for a stage unless access_log_settings names a destination"
 
 
 @resource_policy(
     name="api-stage-access-logging",
+    aws_default=ACCESS_LOG_DEFAULT,
     title="API Gateway stages must write access logs",
     checklist=("observability.logging", "security.api"), severity="medium",
     cross_references=("Checkov:CKV_AWS_76", "Prowler:apigatewayv2_api_access_logging_enabled"),
@@ -83,7 +90,9 @@ def api_stage_access_logging(r, report):
     if destination is UNKNOWN:
         return  # an ARN of a log group created in the same update: it is there
     if destination in (None, ""):
-        report(f"stage '{r.name}' writes no access logs; set access_log_settings with a destination_arn and a JSON "
+        report(f"stage '{r.name}' writes no access logs "
+               f"{why(r, 'accessLogSettings', ACCESS_LOG_DEFAULT)}; set access_log_settings"
+               f" with a destination_arn and a JSON "
                f"format carrying $context.requestId")
 
 
@@ -125,8 +134,12 @@ def api_access_log_json_request_id(r, report):
 _LOGGING_LEVELS = ("ERROR", "INFO")
 
 
+EXEC_LOG_DEFAULT = "API Gateway execution logging is OFF unless logging_level is ERROR or INFO"
+
+
 @resource_policy(
     name="apigateway-execution-logging",
+    aws_default=EXEC_LOG_DEFAULT,
     title="API Gateway method settings must turn on execution logging (ERROR or INFO)",
     checklist="observability.logging", severity="medium",
     cross_references=("Checkov:CKV2_AWS_4", "Prowler:apigateway_restapi_logging_enabled"),
@@ -142,7 +155,8 @@ def apigateway_execution_logging(r, report):
     if level is UNKNOWN:
         unknown_during_preview("logging_level")
     if level not in _LOGGING_LEVELS:
-        report(f"'{r.name}' has execution logging {level}; set logging_level='ERROR' (or 'INFO')")
+        report(f"'{r.name}' has execution logging {level} "
+               f"{why(r, path, EXEC_LOG_DEFAULT)}; set logging_level='ERROR' (or 'INFO')")
 
 
 @resource_policy(
@@ -173,6 +187,7 @@ lambda_json_logs = property_policy(
             "carries the request id and can be queried by field",
     remediation="Set logging_config={'log_format': 'JSON', 'application_log_level': 'INFO', 'system_log_level': "
                 "'WARN'} on aws.lambda_.Function; Lambda then adds requestId to every log record.",
+    aws_default="Lambda writes plain-text logs (log_format 'Text') unless logging_config log_format is 'JSON'",
 )
 
 lb_access_logs = property_policy(
@@ -184,6 +199,7 @@ lb_access_logs = property_policy(
     message="load balancer '{name}' writes no access logs; set access_logs={{'bucket': ..., 'enabled': True}}",
     remediation="Set access_logs={'bucket': logs_bucket.bucket, 'prefix': 'alb', 'enabled': True} on "
                 "aws.lb.LoadBalancer (the bucket policy must allow the ELB log delivery principal).",
+    aws_default="a load balancer writes no access logs unless access_logs is enabled with a bucket",
 )
 
 # -- tracing ------------------------------------------------------------------------------------------
@@ -197,6 +213,8 @@ lambda_xray_tracing = property_policy(
             "xray:PutTraceSegments in its role)",
     remediation="Set tracing_config={'mode': 'Active'} on aws.lambda_.Function and attach the "
                 "AWSXRayDaemonWriteAccess policy (or xray:PutTraceSegments/PutTelemetryRecords) to its role.",
+    aws_default=("tracing mode is PassThrough: Lambda traces only requests that arrive already sampled by an upstream "
+                 "service"),
 )
 
 apigateway_stage_xray = property_policy(
@@ -209,6 +227,7 @@ apigateway_stage_xray = property_policy(
             "xray_tracing_enabled=True",
     remediation="Set xray_tracing_enabled=True on aws.apigateway.Stage (HTTP APIs have no X-Ray: trace in the "
                 "integration instead).",
+    aws_default="API Gateway does not trace a REST API stage with X-Ray unless xray_tracing_enabled is True",
 )
 
 stepfunctions_xray_tracing = property_policy(
@@ -219,13 +238,19 @@ stepfunctions_xray_tracing = property_policy(
     types=T.SFN_STATE_MACHINE, path="tracingConfiguration.enabled", expect=is_true,
     message="state machine '{name}' is not traced; set tracing_configuration={{'enabled': True}}",
     remediation="Set tracing_configuration={'enabled': True} on aws.sfn.StateMachine.",
+    aws_default="Step Functions does not trace a state machine with X-Ray unless tracing_configuration enabled is True",
 )
 
 # -- metrics --------------------------------------------------------------------------------------------
 
 
+INSIGHTS_DEFAULT = ("Container Insights is off for a new cluster unless its settings or the account setting "
+                    "containerInsights turn it on")
+
+
 @resource_policy(
     name="ecs-container-insights",
+    aws_default=INSIGHTS_DEFAULT,
     title="ECS clusters must have Container Insights on",
     checklist="observability.metrics", severity="low",
     cross_references=("Checkov:CKV_AWS_65", "Prowler:ecs_cluster_container_insights_enabled"),
@@ -239,8 +264,10 @@ def ecs_container_insights(r, report):
     on = any(isinstance(s, dict) and s.get("name") == "containerInsights" and s.get("value") in ("enabled", "enhanced")
              for s in as_list(settings))
     if not on:
-        report(f"cluster '{r.name}' has Container Insights off, so there are no per-service CPU/memory/restart "
-               f"metrics; add settings=[{{'name': 'containerInsights', 'value': 'enhanced'}}]")
+        report(f"cluster '{r.name}' has Container Insights off ("
+               + (INSIGHTS_DEFAULT if settings is None else "settings do not turn it on") + "), so there are no "
+               "per-service CPU/memory/restart metrics; add "
+               "settings=[{'name': 'containerInsights', 'value': 'enhanced'}]")
 
 
 @resource_policy(
@@ -342,6 +369,7 @@ sns_topic_kms = property_policy(
             "cloudwatch.amazonaws.com if alarms publish to it)",
     remediation="Set kms_master_key_id=key.arn on aws.sns.Topic (alias/aws/sns works for most publishers, but "
                 "CloudWatch alarms need a customer managed key whose policy allows cloudwatch.amazonaws.com).",
+    aws_default="SNS does not encrypt a topic's messages at rest (SSE) unless kms_master_key_id names a KMS key",
 )
 
 
@@ -458,8 +486,13 @@ def ecs_container_logging(r, report):
                f"output is lost; add logConfiguration with the awslogs (or awsfirelens) driver")
 
 
+SFN_LOGGING_DEFAULT = ("Step Functions logs nothing for a state machine unless logging_configuration sets a level and "
+                       "a destination (level OFF)")
+
+
 @resource_policy(
     name="stepfunctions-logging",
+    aws_default=SFN_LOGGING_DEFAULT,
     title="Step Functions state machines must log executions to CloudWatch Logs",
     checklist="observability.logging", severity="medium",
     cross_references=("Checkov:CKV_AWS_285", "Prowler:stepfunctions_statemachine_logging_enabled"),
@@ -473,7 +506,8 @@ def stepfunctions_logging(r, report):
     if is_unknown(level):
         unknown_during_preview("the logging level")
     if level == "OFF" or (destination in (None, "") and not is_unknown(destination)):
-        report(f"state machine '{r.name}' logs nothing (logging level {level}); set logging_configuration with "
+        report(f"state machine '{r.name}' logs nothing "
+               f"{why(r, 'loggingConfiguration', SFN_LOGGING_DEFAULT)}; set logging_configuration with "
                f"level 'ERROR' or 'ALL' and a log_destination")
 
 

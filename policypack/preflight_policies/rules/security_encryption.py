@@ -7,15 +7,20 @@ from typing import Callable, List
 
 from .. import resource_policy as resource_policy_reader
 from .. import tokens as T
-from ..helpers import (as_list, is_true, non_empty, not_false, one_of, property_policy, short_type,
+from ..helpers import (why, as_list, is_true, non_empty, not_false, one_of, property_policy, short_type,
                        truthy)
 from ..model import resource_policy, stack_policy
 from ..resource import Resource, is_unknown
 from ..model import not_applicable, unknown_during_preview
 
 # -- KMS ------------------------------------------------------------------------------------------
+KMS_ROTATION_DEFAULT = ("KMS does not rotate a customer managed key's material unless enable_key_rotation is True "
+                        "(provider default False)")
+
+
 @resource_policy(
     name="kms-key-rotation",
+    aws_default=KMS_ROTATION_DEFAULT,
     title="Symmetric KMS keys must rotate their key material automatically",
     checklist="security.encryption", severity="medium",
     cross_references=("Checkov:CKV_AWS_7", "Prowler:kms_cmk_rotation_enabled"),
@@ -34,7 +39,8 @@ def kms_key_rotation(r, report):
     if is_unknown(rotation):
         unknown_during_preview("enableKeyRotation")
     if rotation is not True:
-        report(f"KMS key '{r.name}' never rotates its key material; set enable_key_rotation=True "
+        report(f"KMS key '{r.name}' never rotates its key material "
+               f"{why(r, 'enableKeyRotation', KMS_ROTATION_DEFAULT)}; set enable_key_rotation=True "
                f"(components.KmsKey does)")
 
 
@@ -169,11 +175,18 @@ efs_encrypted = property_policy(
             "(it cannot be changed later: the file system is replaced)",
     remediation="Set encrypted=True and kms_key_id=key.arn on aws.efs.FileSystem; an existing file system must be "
                 "copied to a new encrypted one (AWS DataSync or AWS Backup restore).",
+    aws_default=("a file system created through the API (not the console) is not encrypted at rest unless encrypted is "
+                 "True"),
 )
+
+
+ELASTICACHE_AT_REST_DEFAULT = ("ElastiCache encrypts a Redis OSS replication group at rest only if "
+                               "at_rest_encryption_enabled is True (Valkey groups are encrypted by default)")
 
 
 @resource_policy(
     name="elasticache-encryption-at-rest",
+    aws_default=ELASTICACHE_AT_REST_DEFAULT,
     title="ElastiCache replication groups must encrypt data at rest",
     checklist="security.encryption", severity="high",
     types=(T.ELASTICACHE_REPLICATION_GROUP,),
@@ -188,7 +201,8 @@ def elasticache_encryption_at_rest(r, report):
     if value is None:
         value = engine == "valkey"
     if not truthy(value):
-        report(f"ElastiCache replication group '{r.name}' stores data unencrypted at rest; set "
+        report(f"ElastiCache replication group '{r.name}' stores data unencrypted at rest "
+               f"{why(r, 'atRestEncryptionEnabled', ELASTICACHE_AT_REST_DEFAULT)}; set "
                f"at_rest_encryption_enabled=True with kms_key_id")
 
 
@@ -202,6 +216,7 @@ elasticache_encryption_in_transit = property_policy(
             "transit_encryption_enabled=True (and auth_token or RBAC user groups)",
     remediation="Set transit_encryption_enabled=True on aws.elasticache.ReplicationGroup (engine 7.0.5+ can switch "
                 "without replacement using transit_encryption_mode='preferred' then 'required').",
+    aws_default="ElastiCache accepts plain-text connections unless transit_encryption_enabled is True",
 )
 
 opensearch_encryption_at_rest = property_policy(
@@ -212,6 +227,7 @@ opensearch_encryption_at_rest = property_policy(
     message="OpenSearch domain '{name}' stores indices unencrypted; set encrypt_at_rest={{'enabled': True, "
             "'kms_key_id': key.arn}}",
     remediation="Set encrypt_at_rest={'enabled': True, 'kms_key_id': key.arn} on aws.opensearch.Domain.",
+    aws_default="a domain is not encrypted at rest unless encrypt_at_rest enabled is True",
 )
 
 opensearch_node_to_node_encryption = property_policy(
@@ -222,6 +238,7 @@ opensearch_node_to_node_encryption = property_policy(
     message="OpenSearch domain '{name}' sends data between nodes in plain text; set "
             "node_to_node_encryption={{'enabled': True}}",
     remediation="Set node_to_node_encryption={'enabled': True} on aws.opensearch.Domain.",
+    aws_default="node-to-node encryption is off unless node_to_node_encryption enabled is True",
 )
 
 opensearch_enforce_https = property_policy(
@@ -246,6 +263,8 @@ opensearch_tls_policy = property_policy(
             "tls_security_policy='Policy-Min-TLS-1-2-2019-07'",
     remediation="Set domain_endpoint_options={'tls_security_policy': 'Policy-Min-TLS-1-2-2019-07'} (or the PFS "
                 "2023-10 policy) on aws.opensearch.Domain.",
+    aws_default=("without tls_security_policy the domain keeps the policy AWS picks, and older domains accept TLS 1.0 "
+                 "(Policy-Min-TLS-1-0-2019-07)"),
 )
 
 redshift_encrypted = property_policy(
@@ -265,6 +284,8 @@ docdb_encrypted = property_policy(
     message="DocumentDB cluster '{name}' stores data unencrypted; set storage_encrypted=True with kms_key_id",
     remediation="Set storage_encrypted=True and kms_key_id=key.arn on aws.docdb.Cluster (existing clusters: "
                 "restore a snapshot into an encrypted cluster).",
+    aws_default=("a DocumentDB cluster created through the API (not the console) is not encrypted at rest unless "
+                 "storage_encrypted is True"),
 )
 
 neptune_encrypted = property_policy(
@@ -274,11 +295,17 @@ neptune_encrypted = property_policy(
     types=T.NEPTUNE_CLUSTER, path="storageEncrypted", expect=is_true,
     message="Neptune cluster '{name}' stores data unencrypted; set storage_encrypted=True with kms_key_arn",
     remediation="Set storage_encrypted=True and kms_key_arn=key.arn on aws.neptune.Cluster.",
+    aws_default="a Neptune cluster is not encrypted at rest unless storage_encrypted is True (provider default False)",
 )
+
+
+DYNAMODB_SSE_DEFAULT = ("DynamoDB encrypts every table at rest, with an AWS owned key unless server_side_encryption "
+                        "names a KMS key, so the key is not one you control")
 
 
 @resource_policy(
     name="dynamodb-kms-cmk",
+    aws_default=DYNAMODB_SSE_DEFAULT,
     title="DynamoDB tables must be encrypted with a customer managed KMS key",
     checklist="security.encryption", severity="medium",
     cross_references=("Checkov:CKV_AWS_119", "Prowler:dynamodb_tables_kms_cmk_encryption_enabled"),
@@ -292,7 +319,10 @@ def dynamodb_kms_cmk(r, report):
     if is_unknown(enabled) or is_unknown(key):
         unknown_during_preview("server-side encryption")
     if enabled is not True or not key:
-        report(f"DynamoDB table '{r.name}' uses an AWS owned or managed key; set server_side_encryption with "
+        report(f"DynamoDB table '{r.name}' is encrypted with a key you do not control "
+               f"{why(r, 'serverSideEncryption.kmsKeyArn', DYNAMODB_SSE_DEFAULT, 'server_side_encryption.kms_key_arn')}"
+               f"; "
+               f"set server_side_encryption with "
                f"enabled=True and kms_key_arn (a customer managed key)")
 
 
@@ -304,11 +334,14 @@ sns_topic_encrypted = property_policy(
     types=T.SNS_TOPIC, path="kmsMasterKeyId", expect=non_empty,
     message="SNS topic '{name}' stores messages unencrypted; set kms_master_key_id to a KMS key",
     remediation="Set kms_master_key_id=key.id (or 'alias/aws/sns') on aws.sns.Topic.",
+    aws_default="SNS does not encrypt a topic's messages at rest (SSE) unless kms_master_key_id names a KMS key",
 )
 
 
 @resource_policy(
     name="sqs-queue-encrypted",
+    aws_default=("SQS encrypts new queues with SQS-owned keys (SSE-SQS) by default since October 2022; only "
+                 "sqs_managed_sse_enabled=False without a kms_master_key_id leaves a queue unencrypted"),
     title="SQS queues must not turn server-side encryption off",
     checklist="security.encryption", severity="medium",
     cross_references=("Checkov:CKV_AWS_27",),
@@ -360,11 +393,18 @@ kinesis_stream_encrypted = property_policy(
     message="Kinesis stream '{name}' stores records unencrypted (encryption_type defaults to NONE); set "
             "encryption_type='KMS' with kms_key_id",
     remediation="Set encryption_type='KMS' and kms_key_id=key.arn (or 'alias/aws/kinesis') on aws.kinesis.Stream.",
+    aws_default=("Kinesis Data Streams stores records unencrypted unless encryption_type is 'KMS' (provider default "
+                 "'NONE')"),
 )
+
+
+FIREHOSE_SSE_DEFAULT = ("Firehose does not encrypt records it buffers from Direct PUT unless server_side_encryption "
+                        "enabled is True")
 
 
 @resource_policy(
     name="firehose-encrypted",
+    aws_default=FIREHOSE_SSE_DEFAULT,
     title="Firehose delivery streams that take direct puts must encrypt records at rest",
     checklist="security.encryption", severity="medium",
     cross_references=("Checkov:CKV_AWS_240", "Prowler:firehose_stream_encrypted_at_rest"),
@@ -380,7 +420,9 @@ def firehose_encrypted(r, report):
     if is_unknown(enabled):
         unknown_during_preview("server_side_encryption")
     if enabled is not True:
-        report(f"delivery stream '{r.name}' buffers records unencrypted; set server_side_encryption enabled=True "
+        report(f"delivery stream '{r.name}' buffers records unencrypted "
+               f"{why(r, 'serverSideEncryption.enabled', FIREHOSE_SSE_DEFAULT, 'server_side_encryption.enabled')}; "
+               f"set server_side_encryption enabled=True "
                f"with a KMS key")
 
 

@@ -143,8 +143,13 @@ def _metadata_problem(r) -> object:
     return tokens or "not set (optional)"
 
 
+IMDS_DEFAULT = ("without http_tokens EC2 allows IMDSv1 (http_tokens 'optional') unless the AMI is marked ImdsSupport "
+                "v2.0 or the account default requires IMDSv2")
+
+
 @resource_policy(
     name="ec2-imdsv2-required",
+    aws_default=IMDS_DEFAULT,
     title="EC2 instances and launch templates must require IMDSv2 session tokens",
     checklist=("security.iam", "security.secrets"), severity="high",
     cross_references=("Prowler:ec2_instance_imdsv2_enabled",),
@@ -158,8 +163,9 @@ def ec2_imdsv2_required(r, report):
     if problem is UNKNOWN:
         unknown_during_preview("metadata options", "are")
     if problem is not None:
-        report(f"{short_type(r.type)} '{r.name}' allows IMDSv1 (http_tokens {problem}): one SSRF bug leaks the "
-               f"role's credentials; set metadata_options http_tokens='required'")
+        report(f"{short_type(r.type)} '{r.name}' allows IMDSv1 (http_tokens {problem}"
+               f"{': ' + IMDS_DEFAULT if r.peek('metadataOptions.httpTokens') is None else ''}): one SSRF bug "
+               f"leaks the role's credentials; set metadata_options http_tokens='required'")
 
 
 @resource_policy(
@@ -246,8 +252,13 @@ def vpc_default_security_group_restricted(stack, report):
                    f"vpc_id=vpc.id) with no rules (components.Network does)", vpc.urn)
 
 
+EKS_ENDPOINT_DEFAULT = ("EKS serves the Kubernetes API on a public endpoint open to 0.0.0.0/0 (endpoint_public_access "
+                        "defaults to True)")
+
+
 @resource_policy(
     name="eks-endpoint-not-public",
+    aws_default=EKS_ENDPOINT_DEFAULT,
     title="EKS cluster API endpoints must not be open to the whole internet",
     checklist=("security.api", "infra.separation"), severity="high",
     cross_references=("Checkov:CKV_AWS_39", "Checkov:CKV_AWS_38", "Prowler:eks_cluster_not_publicly_accessible"),
@@ -265,8 +276,9 @@ def eks_endpoint_not_public(r, report):
         return
     cidrs = as_list(cidrs) or ["0.0.0.0/0"]
     if netrules.covers_internet(cidrs):
-        report(f"EKS cluster '{r.name}' serves its Kubernetes API on a public endpoint open to the internet (the "
-               f"default); set endpoint_public_access=False (endpoint_private_access=True) or limit "
+        report(f"EKS cluster '{r.name}' serves its Kubernetes API on a public endpoint open to the internet"
+               f"{' (' + EKS_ENDPOINT_DEFAULT + ')' if r.peek('vpcConfig.endpointPublicAccess') is None else ''}; "
+               f"set endpoint_public_access=False (endpoint_private_access=True) or limit "
                f"public_access_cidrs")
 
 

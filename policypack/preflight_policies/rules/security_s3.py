@@ -80,6 +80,7 @@ _SSE_S3_DEFAULT = ("S3 encrypts it with S3-managed keys (SSE-S3, the default for
 
 @stack_policy(
     name="s3-bucket-kms-encryption",
+    aws_default=_SSE_S3_DEFAULT[0].upper() + _SSE_S3_DEFAULT[1:],
     title="S3 buckets must be encrypted at rest with a KMS key you control",
     checklist="security.encryption", severity="medium",
     cross_references=("Checkov:CKV_AWS_145", "Prowler:s3_bucket_kms_encryption"),
@@ -112,6 +113,8 @@ def s3_bucket_kms_encryption(stack, report):
 
 @stack_policy(
     name="s3-bucket-public-access-block",
+    aws_default=("AWS turns on all four public access block settings for every new bucket (since April 2023); "
+                 "the bucket has no BucketPublicAccessBlock resource pinning them"),
     title="S3 buckets should pin their public access block in code (AWS blocks public access by default)",
     checklist="security.encryption", severity="low", levels=ADVISORY_EVERYWHERE,
     cross_references=("Checkov:CKV_AWS_53", "Prowler:s3_bucket_level_public_access_block"),

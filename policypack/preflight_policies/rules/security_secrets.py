@@ -156,6 +156,8 @@ secretsmanager_secret_kms_cmk = property_policy(
             "(components.Secret does)",
     remediation="Set kms_key_id=key.arn on aws.secretsmanager.Secret, so the key policy decides who can decrypt it "
                 "and each use is audited.",
+    aws_default=("Secrets Manager encrypts the secret with the AWS managed key aws/secretsmanager, not a key you "
+                 "control, unless kms_key_id is set"),
 )
 
 
