@@ -150,8 +150,11 @@ def run_gate(args) -> int:
                               "allowed": False, "exitCode": 2, "error": str(e),
                               "plan": {"file": args.plan}}, indent=2))
         raise
-    verdict = decide(assessment, counted, _approval_hint(args, assessment.settings.required),
-                     approvals_mod.signer_warnings(signers) if signers else ())
+    notes = approvals_mod.signer_warnings(signers) if signers else []
+    if args.state and assessment.plan.format == plan_mod.PREVIEW:
+        notes.append("--state is not needed with `pulumi preview --json` output, which carries the old "
+                     "state itself; it was checked against the plan's stack and otherwise not used")
+    verdict = decide(assessment, counted, _approval_hint(args, assessment.settings.required), notes)
     if args.format == "json":
         print(json.dumps(verdict.as_json(), indent=2))
     else:

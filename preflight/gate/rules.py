@@ -717,6 +717,9 @@ def unprotect_unknowable(change: ResourceChange) -> bool:
     """Without state: could this saved-plan entry be hiding `protect` true -> false? (an existing
     resource the plan keeps whose goal says protect=false)."""
     ops = set(change.ops)
+    if change.type == ROOT_STACK_TYPE or (change.type.startswith(PROVIDER_TYPE_PREFIX)
+                                          and change.name.startswith("default")):
+        return False  # neither the root stack nor a default provider can be given protect
     return bool(change.goal) and not change.goal.get("protect") and bool(ops) \
         and not ops <= NEW_OPS and not ops & (DELETE_OPS | DISCARD_OPS)
 
