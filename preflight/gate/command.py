@@ -29,14 +29,19 @@ exit codes: 0 allowed, 1 denied or needs approval (the reasons are listed), 2 ba
 (including a truncated or malformed plan, which is never allowed).
 
 Workflow: pulumi preview --save-plan plan.json --policy-pack policypack
-          preflight gate plan.json --stack prod --approvals approvals/ --signers allowed_signers
+          pulumi stack export --file state.json
+          preflight gate plan.json --stack prod --state state.json --approvals approvals/ \\
+            --signers allowed_signers
           pulumi up --plan plan.json
-Approvers: preflight digest plan.json --stack prod > digest.txt
+Approvers: preflight digest plan.json --stack prod --state state.json > digest.txt
            ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n preflight digest.txt   (writes digest.txt.sig)
+Without --state a saved plan cannot show `protect` turned off; the gate warns when it could hide one.
 
 --config FILE (YAML, keys at top level or under `gate:`): required, maxDestructive,
 statefulTypes (type tokens or globs added to the built-in list), approvalEnvironments
-(default [prod]), massCreate {ratio, minimum}. Pass the same --config to digest and approve."""
+(default [prod]), massCreate {ratio, minimum}, environments, requireState (true: deny a saved
+plan without --state in approval environments). Pass the same --config and --state to digest
+and approve."""
 
 
 def _add_plan_arguments(parser: argparse.ArgumentParser) -> None:
