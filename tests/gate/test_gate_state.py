@@ -311,3 +311,19 @@ def test_state_beside_a_preview_is_checked_and_not_needed(tmp_path):
     text = json.dumps(stack_state([resource(TABLE)])).replace(":prod::", ":dev::")
     result = call_cli("gate", path, "--stack", STACK, "--state", write(tmp_path, "other.json", text))
     assert result.returncode == 2 and "not of the plan's stack" in result.stderr
+
+
+def test_approve_shows_the_downgrade_with_state_and_the_warning_without(tmp_path, approvers):
+    plan = write(tmp_path, "plan.json", saved_plan({TABLE: (["same"], False)}))
+    state = write(tmp_path, "state.json", stack_state([resource(TABLE, protect=True)]))
+    key = approvers["alice"].key
+    with_state = call_cli("approve", plan, "--stack", STACK, "--state", state, "--key", key,
+                          "--out", tmp_path / "with")
+    assert with_state.returncode == 0, with_state.stderr
+    assert "downgrade shop/carts" in with_state.stderr and "protect turned off" in with_state.stderr
+    signed = next((tmp_path / "with").glob("*.txt")).read_text()
+    assert signed == call_cli("digest", plan, "--stack", STACK, "--state", state).stdout
+    without = call_cli("approve", plan, "--stack", STACK, "--key", key, "--out", tmp_path / "without")
+    assert without.returncode == 0 and "nothing in this plan needs approval" in without.stderr
+    assert "warning: a saved plan does not record whether a resource was protected" in without.stderr
+    never_leaks(with_state.stdout, with_state.stderr, without.stdout, without.stderr)
