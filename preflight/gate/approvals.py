@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
@@ -145,6 +146,46 @@ def load_signers(path: str) -> sshsig.AllowedSigners:
                          + (f" ({problems})" if problems else "")
                          + "; add one line per approver (`alice@example.com ssh-ed25519 AAAA...`)")
     return signers
+
+
+SIGNER_LINE_FIX = ("fix the line to `principal ssh-ed25519 AAAA...` (the principal, then the approver's "
+                   "whole .pub line) or delete it")
+
+
+def signer_warnings(signers: sshsig.AllowedSigners, now: Optional[int] = None) -> List[str]:
+    """Every allowed_signers line that can never count an approval, why, and the fix: lines
+    OpenSSH ignores, cert-authority lines, namespaces= without `preflight`, expired or not yet
+    valid lines. Names the principals and the key by fingerprint, never the key itself."""
+    now = int(time.time()) if now is None else now
+    out: List[str] = []
+    for line in signers.lines:
+        who = []
+        if line.principals:
+            who.append(f"principal {printable(line.principals[:80])}")
+        if line.public_key is not None:
+            who.append(f"key {line.public_key.fingerprint}")
+        where = f"{printable(signers.source)} line {line.number}" + (f" ({', '.join(who)})" if who else "")
+        if line.error:
+            problem = (f"{printable(line.error)}; OpenSSH ignores this line, so approvals by this key do "
+                       f"not count; {SIGNER_LINE_FIX}")
+        elif line.options.cert_authority:
+            problem = ("a cert-authority line vouches only for certificates, which Preflight does not "
+                       "accept, so no approval counts through it; list each approver's own key instead")
+        elif line.options.namespaces is not None and \
+                sshsig.match_pattern_list(NAMESPACE, line.options.namespaces) != 1:
+            problem = (f"namespaces=\"{printable(line.options.namespaces[:80])}\" does not include "
+                       f"'{NAMESPACE}', so approvals by this key do not count; add {NAMESPACE} to the "
+                       "namespaces option or remove the option")
+        elif line.options.valid_before and now > line.options.valid_before:
+            problem = ("the line has expired (valid-before is in the past), so approvals by this key do "
+                       "not count; renew valid-before or remove it")
+        elif line.options.valid_after and now < line.options.valid_after:
+            problem = ("the line is not valid yet (valid-after is in the future), so approvals by this "
+                       "key do not count until then; correct valid-after if that is a mistake")
+        else:
+            continue
+        out.append(f"{where}: {problem}")
+    return out
 
 
 def _what_was_signed(signature_file: Path, message: str, dir_fd: int) -> Optional[str]:

@@ -20,6 +20,7 @@ from ..errors import UsageError
 from . import approvals as approvals_mod
 from . import plan as plan_mod
 from . import sshsig
+from . import state as state_mod
 from .settings import load_settings, resolve_environment, with_flags
 from .verdict import ALLOWED, DENIED, Assessment, Verdict, assess, decide
 
@@ -28,14 +29,19 @@ exit codes: 0 allowed, 1 denied or needs approval (the reasons are listed), 2 ba
 (including a truncated or malformed plan, which is never allowed).
 
 Workflow: pulumi preview --save-plan plan.json --policy-pack policypack
-          preflight gate plan.json --stack prod --approvals approvals/ --signers allowed_signers
+          pulumi stack export --file state.json
+          preflight gate plan.json --stack prod --state state.json --approvals approvals/ \\
+            --signers allowed_signers
           pulumi up --plan plan.json
-Approvers: preflight digest plan.json --stack prod > digest.txt
+Approvers: preflight digest plan.json --stack prod --state state.json > digest.txt
            ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n preflight digest.txt   (writes digest.txt.sig)
+Without --state a saved plan cannot show `protect` turned off; the gate warns when it could hide one.
 
 --config FILE (YAML, keys at top level or under `gate:`): required, maxDestructive,
 statefulTypes (type tokens or globs added to the built-in list), approvalEnvironments
-(default [prod]), massCreate {ratio, minimum}. Pass the same --config to digest and approve."""
+(default [prod]), massCreate {ratio, minimum}, environments, requireState (true: deny a saved
+plan without --state in approval environments). Pass the same --config and --state to digest
+and approve."""
 
 
 def _add_plan_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +53,10 @@ def _add_plan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="gate settings (YAML); see below")
     parser.add_argument("--stateful-type", action="append", default=[], metavar="TOKEN",
                         help="treat this type token (or glob, e.g. 'aws:fsx/*') as stateful; repeatable")
+    parser.add_argument("--state", metavar="FILE",
+                        help="the stack's state (`pulumi stack export --stack NAME --file FILE`) "
+                             "beside a saved plan: shows `protect` turned off, which a saved plan "
+                             "alone cannot; pass the same file to gate, digest and approve")
 
 
 def register(subparsers) -> None:
@@ -112,12 +122,17 @@ def _assess(args, project_dir: Optional[str] = None) -> Assessment:
     _check_stack(args.stack, loaded)
     environment = resolve_environment(loaded.stack, loaded.config, project_dir,
                                       dict(settings.environments))
-    return assess(loaded, environment, settings)
+    stack_state = None
+    if getattr(args, "state", None):
+        stack_state = state_mod.load(args.state, loaded.stack)
+        state_mod.bind(stack_state, loaded)
+    return assess(loaded, environment, settings, stack_state)
 
 
 def _approval_hint(args, required: int) -> str:
+    state = f" --state {args.state}" if getattr(args, "state", None) else ""
     return (f"collect {required} approvals: each approver runs `preflight digest {args.plan} "
-            f"--stack {args.stack} > digest.txt && ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n "
+            f"--stack {args.stack}{state} > digest.txt && ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n "
             "preflight digest.txt` (or `preflight approve ... --key KEY --out DIR`), puts "
             "digest.txt.sig in the approvals folder, and the gate re-runs with --approvals DIR "
             "--signers allowed_signers")
@@ -140,7 +155,11 @@ def run_gate(args) -> int:
                               "allowed": False, "exitCode": 2, "error": str(e),
                               "plan": {"file": args.plan}}, indent=2))
         raise
-    verdict = decide(assessment, counted, _approval_hint(args, assessment.settings.required))
+    notes = approvals_mod.signer_warnings(signers) if signers else []
+    if args.state and assessment.plan.format == plan_mod.PREVIEW:
+        notes.append("--state is not needed with `pulumi preview --json` output, which carries the old "
+                     "state itself; it was checked against the plan's stack and otherwise not used")
+    verdict = decide(assessment, counted, _approval_hint(args, assessment.settings.required), notes)
     if args.format == "json":
         print(json.dumps(verdict.as_json(), indent=2))
     else:
@@ -195,7 +214,10 @@ def render_table(verdict: Verdict) -> str:
 # --- digest --------------------------------------------------------------------------------------
 
 def run_digest(args) -> int:
-    sys.stdout.write(_assess(args).digest)
+    assessment = _assess(args)
+    if assessment.protect_warning:  # stdout is only the line approvers sign
+        print(f"warning: {assessment.protect_warning}", file=sys.stderr)
+    sys.stdout.write(assessment.digest)
     return 0
 
 
@@ -295,4 +317,6 @@ def _show_what_is_approved(assessment: Assessment) -> None:
         out.append(f"  {f.kind} {a.plan.project}/{f.change.name} ({f.change.type}): {'; '.join(f.reasons)}")
     if a.mass_create:
         out.append(f"  {a.mass_create.text}")
-    print("\n".join(out), file=sys.stderr)
+    if a.protect_warning:
+        out.append(f"warning: {a.protect_warning}")
+    print("\n".join(plan_mod.escape(line) for line in out), file=sys.stderr)

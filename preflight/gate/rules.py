@@ -703,12 +703,42 @@ class Finding:
                 "downgrades": [d.as_json() for d in self.downgrades]}
 
 
-def classify(change: ResourceChange, plan_format: str, extra_stateful: Sequence[str] = ()) -> Optional[Finding]:
-    """A Finding when the change is destructive in any way, else None."""
+def protect_downgrade_in_update_plan(change: ResourceChange, state: Any) -> Optional[Downgrade]:
+    """`protect` true in the stack's state, false in the saved plan's goal, on a resource the plan
+    keeps (or replaces): the downgrade a saved plan alone cannot show."""
+    if state is None or set(change.ops) & (DELETE_OPS | DISCARD_OPS) or not change.goal:
+        return None
+    if state.protected(change.urn) and not change.goal.get("protect"):
+        return Downgrade("protect", "protect turned off", True, False)
+    return None
+
+
+def unprotect_unknowable(change: ResourceChange) -> bool:
+    """Without state: could this saved-plan entry be hiding `protect` true -> false? (an existing
+    resource the plan keeps whose goal says protect=false)."""
+    ops = set(change.ops)
+    if change.type == ROOT_STACK_TYPE or (change.type.startswith(PROVIDER_TYPE_PREFIX)
+                                          and change.name.startswith("default")):
+        return False  # neither the root stack nor a default provider can be given protect
+    return bool(change.goal) and not change.goal.get("protect") and bool(ops) \
+        and not ops <= NEW_OPS and not ops & (DELETE_OPS | DISCARD_OPS)
+
+
+NEW_OPS = frozenset({"create", "import", "read", "read-replacement", "refresh"})
+
+
+def classify(change: ResourceChange, plan_format: str, extra_stateful: Sequence[str] = (),
+             state: Any = None) -> Optional[Finding]:
+    """A Finding when the change is destructive in any way, else None. `state` (a saved plan's
+    stack state, preflight.gate.state.StackState) only ever adds to what is found."""
     ops = set(change.ops)
     unknown = sorted(ops - KNOWN_OPS)
     downgrades = downgrades_in_preview(change) if plan_format == PREVIEW \
         else downgrades_in_update_plan(change) if ops & ({"update"} | REPLACE_OPS) else []
+    if plan_format != PREVIEW:
+        unprotect = protect_downgrade_in_update_plan(change, state)
+        if unprotect:
+            downgrades.insert(0, unprotect)
     if ops & DELETE_OPS:
         kind = DELETE
     elif ops & REPLACE_OPS:
@@ -728,6 +758,9 @@ def classify(change: ResourceChange, plan_format: str, extra_stateful: Sequence[
         protected: Optional[bool] = bool(old.get("protect"))
         retained = bool(old.get("retainOnDelete"))
         deleted_with = old.get("deletedWith") or None
+    elif state is not None:
+        # Stricter only: protect and deletedWith add reasons; retainOnDelete never excuses a delete.
+        protected, retained, deleted_with = state.protected(change.urn), False, state.deleted_with(change.urn)
     else:
         protected, retained, deleted_with = None, False, None
     reasons: List[str] = []
@@ -786,10 +819,10 @@ def is_counted_resource(change: ResourceChange) -> bool:
 
 
 def classify_all(changes: Iterable[ResourceChange], plan_format: str,
-                 extra_stateful: Sequence[str] = ()) -> List[Finding]:
+                 extra_stateful: Sequence[str] = (), state: Any = None) -> List[Finding]:
     findings = []
     for change in changes:
-        finding = classify(change, plan_format, extra_stateful)
+        finding = classify(change, plan_format, extra_stateful, state)
         if finding:
             finding.gated = needs_approval(finding)
             findings.append(finding)

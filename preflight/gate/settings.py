@@ -90,10 +90,11 @@ class GateSettings:
     mass_create_ratio: float = 0.5                      # creates / all resources that trips the check
     mass_create_minimum: int = 5                        # ... with at least this many creates
     environments: Tuple[Tuple[str, str], ...] = ()      # stack name or glob -> environment
+    require_state: bool = False                         # deny a saved plan without --state (strict envs)
 
 
 _CONFIG_KEYS = {"required", "maxDestructive", "statefulTypes", "approvalEnvironments", "massCreate",
-                "environments"}
+                "environments", "requireState"}
 
 
 def _int(value: Any, what: str, minimum: int) -> int:
@@ -151,6 +152,12 @@ def load_settings(config_file: Optional[str]) -> GateSettings:
             raise UsageError(f"{where} approvalEnvironments must list prod and may add staging "
                              "and dev, e.g. [prod, staging]")
         settings = replace(settings, approval_environments=tuple(envs))
+    if "requireState" in document:
+        value = document["requireState"]
+        if not isinstance(value, bool):
+            raise UsageError(f"{where} requireState must be true or false (true: in approval "
+                             "environments a saved plan is denied unless --state is passed)")
+        settings = replace(settings, require_state=value)
     if "massCreate" in document:
         mass = document["massCreate"]
         if not isinstance(mass, dict) or set(mass) - {"ratio", "minimum"}:
@@ -181,5 +188,6 @@ def describe(settings: GateSettings) -> Dict[str, Any]:
             "approvalEnvironments": list(settings.approval_environments),
             "massCreate": {"ratio": settings.mass_create_ratio,
                            "minimum": settings.mass_create_minimum},
-            "environments": dict(settings.environments)}
+            "environments": dict(settings.environments),
+            "requireState": settings.require_state}
 

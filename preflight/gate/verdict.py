@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from . import approvals as approvals_mod
-from .plan import PREVIEW, ROOT_STACK_TYPE, Plan
-from .rules import DELETE_OPS, REPLACE_OPS, Finding, classify_all, is_counted_resource
+from .plan import PREVIEW, ROOT_STACK_TYPE, UPDATE_PLAN, Plan
+from .rules import DELETE_OPS, REPLACE_OPS, Finding, classify_all, is_counted_resource, unprotect_unknowable
+from .state import EXPORT, StackState
 from .settings import Environment, GateSettings, describe
 
 ALLOWED, NEEDS_APPROVAL, DENIED = "allowed", "needs-approval", "denied"
@@ -40,6 +41,21 @@ class Assessment:
     mass_create: Optional[MassCreate]
     incomplete: List[str]
     stack_destroy: bool
+    state: Optional[StackState] = None
+    # A saved plan without --state: existing resources whose goal says protect=false, any of which
+    # may have been protected before (the plan cannot say).
+    protect_unknown: List[str] = field(default_factory=list)
+
+    @property
+    def protect_warning(self) -> Optional[str]:
+        if not self.protect_unknown:
+            return None
+        n = len(self.protect_unknown)
+        return (f"a saved plan does not record whether a resource was protected before, so the gate "
+                f"cannot see `protect` turned off ({n} existing resource{'s' if n != 1 else ''} "
+                f"{'are' if n != 1 else 'is'} unprotected in the plan's goal); pass the stack's state: "
+                f"`{EXPORT.format(stack=self.plan.stack)}` and add `--state state.json` to the gate, "
+                "digest and approve (or gate `pulumi preview --json` output)")
 
     @property
     def gated(self) -> List[Finding]:
@@ -92,13 +108,19 @@ def _mass_create(plan: Plan, settings: GateSettings) -> Optional[MassCreate]:
     return None
 
 
-def assess(plan: Plan, environment: Environment, settings: GateSettings) -> Assessment:
-    findings = classify_all(plan.changes, plan.format, settings.stateful_types)
+def assess(plan: Plan, environment: Environment, settings: GateSettings,
+           state: Optional[StackState] = None) -> Assessment:
+    """`state` (a saved plan's stack state, already bound to the plan) only adds findings."""
+    if plan.format != UPDATE_PLAN:
+        state = None
+    findings = classify_all(plan.changes, plan.format, settings.stateful_types, state)
     stack_destroy = any(c.type == ROOT_STACK_TYPE and set(c.ops) & (DELETE_OPS | REPLACE_OPS)
                         for c in plan.changes)
+    unknown = [c.urn for c in plan.changes if unprotect_unknowable(c)] \
+        if plan.format == UPDATE_PLAN and state is None else []
     return Assessment(plan=plan, environment=environment, settings=settings, findings=findings,
                       mass_create=_mass_create(plan, settings), incomplete=_incomplete(plan),
-                      stack_destroy=stack_destroy)
+                      stack_destroy=stack_destroy, state=state, protect_unknown=unknown)
 
 
 @dataclass
@@ -122,6 +144,9 @@ class Verdict:
             "decision": self.decision, "allowed": self.decision == ALLOWED, "exitCode": self.exit_code,
             "reasons": self.reasons, "warnings": self.warnings, "next": self.hints,
             "plan": {"file": a.plan.path, "format": a.plan.format},
+            "state": ({"file": a.state.path, "version": a.state.version,
+                       "resources": len(a.state.records)} if a.state else None),
+            "protectUnknown": a.protect_unknown,
             "project": a.plan.project, "stack": a.plan.stack,
             "environment": a.environment.name, "environmentSource": a.environment.source,
             "digest": a.digest.rstrip("\n"),
@@ -142,10 +167,11 @@ class Verdict:
 
 
 def decide(assessment: Assessment, approvals: Optional[approvals_mod.ApprovalCount],
-           approval_hint: str) -> Verdict:
+           approval_hint: str, extra_warnings: Sequence[str] = ()) -> Verdict:
+    """`extra_warnings`: e.g. allowed_signers lines that can never count an approval."""
     a, s = assessment, assessment.settings
     denials: List[str] = []
-    warnings: List[str] = list(a.environment.warnings)
+    warnings: List[str] = list(a.environment.warnings) + list(extra_warnings)
     if a.stack_destroy:
         denials.append("the plan destroys the whole stack; a prod stack is never destroyed through "
                        "the gate (use a reviewed break-glass procedure)")
@@ -155,6 +181,11 @@ def decide(assessment: Assessment, approvals: Optional[approvals_mod.ApprovalCou
                        "config through review")
     denials += [f"{p}; re-run the preview (add --ignore-protect to a dry run to see every step)"
                 for p in a.incomplete]
+    if a.protect_warning:
+        if s.require_state:
+            denials.append(f"requireState is set in the gate --config, and {a.protect_warning}")
+        else:
+            warnings.append(a.protect_warning)
 
     if not a.strict:
         label = a.environment.name

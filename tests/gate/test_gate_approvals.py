@@ -1,6 +1,7 @@
 """Approvals made with real ssh-keygen keys and signatures, counted by `preflight gate`."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 
@@ -241,3 +242,52 @@ def test_exit_codes_as_a_user_runs_them(tmp_path, approvers, signers_file):
     assert allowed.returncode == 0, allowed.stdout
     assert "ALLOWED" in allowed.stdout and "approved by alice@example.com, carol@example.com" in allowed.stdout
     assert run_cli(*base, "--required", "abc").returncode == 2
+
+
+# --- allowed_signers lines that can never count an approval: warned about, with the fix ---------
+
+def _fingerprint(approver):
+    result = subprocess.run([SSH_KEYGEN, "-l", "-f", str(approver.key.with_suffix(".pub"))],
+                            capture_output=True, text=True, check=True)
+    return result.stdout.split()[1]
+
+
+@pytest.mark.parametrize("line, message, fix", [
+    ("bob@example.com valid_before=\"20300101\" {bob}", "unknown option 'valid_before'", "fix the line"),
+    ("bob@example.com namespaces=\"git\" {bob}", "does not include 'preflight'", "add preflight"),
+    ("bob@example.com valid-before=\"20200101Z\" {bob}", "expired", "renew valid-before"),
+    ("bob@example.com valid-after=\"20990101Z\" {bob}", "not valid yet", "valid-after"),
+    ("*@example.com cert-authority {bob}", "cert-authority", "list each approver's own key"),
+])
+def test_an_unusable_signer_line_is_a_warning_naming_the_key(tmp_path, approvers, line, message, fix):
+    bob_key = approvers["bob"].public_line.split(" ", 1)[1]
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(approvers["alice"].public_line + "\n" + line.format(bob=bob_key) + "\n")
+    folder = approvals_dir(tmp_path, approvers, ["alice", "bob"])
+    code, verdict, _ = gate(folder, signers)
+    assert code == 1 and verdict["decision"] == "needs-approval"   # bob's approval does not count
+    (warning,) = [w for w in verdict["warnings"] if "line 2" in w]
+    assert warning.startswith(f"{signers} line 2 (principal ") and message in warning and fix in warning
+    assert f"key {_fingerprint(approvers['bob'])}" in warning
+    table = call_cli("gate", PLAN, "--stack", "prod", "--approvals", folder, "--signers", signers)
+    assert f"warning: {warning}" in table.stdout
+    for out in (json.dumps(verdict), table.stdout):
+        assert bob_key.split()[1] not in out   # the key itself is never printed, only its fingerprint
+
+
+def test_a_malformed_key_is_warned_about_without_echoing_it(tmp_path, approvers):
+    broken = approvers["bob"].public_line.split()
+    broken[2] = broken[2][:20] + "!" + broken[2][21:]
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(approvers["alice"].public_line + "\n# bob\n" + " ".join(broken) + "\n")
+    code, verdict, _ = gate(approvals_dir(tmp_path, approvers, ["alice", "bob"]), signers)
+    assert code == 1
+    (warning,) = verdict["warnings"]
+    assert "line 3 (principal bob@example.com)" in warning and "not a usable OpenSSH public key" in warning
+    assert "paste the approver's .pub line" in warning and broken[2] not in warning
+    assert broken[2][:20] not in json.dumps(verdict)
+
+
+def test_a_clean_signers_file_gives_no_warning(tmp_path, approvers, signers_file):
+    code, verdict, _ = gate(approvals_dir(tmp_path, approvers, ["alice", "bob"]), signers_file)
+    assert code == 0 and verdict["warnings"] == []

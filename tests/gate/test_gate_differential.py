@@ -13,6 +13,7 @@ In CI (`CI` set) Go is required and the test never skips; elsewhere without Go i
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 import random
@@ -200,7 +201,7 @@ def mutate(document: Obj, rnd: random.Random, extra: Obj) -> Obj:
     elif kind == 1 and node:                             # a duplicate key, later value differs
         key, value = rnd.choice(list(node))
         node.append((key, ["delete"] if isinstance(value, list) and all(isinstance(v, str) for v in value)
-                     else extra if isinstance(value, Obj) else value))
+                     else copy.deepcopy(extra) if isinstance(value, Obj) else value))
     elif kind == 2:                                      # the {"version", "plan"} wrapper
         return Obj([("version", 1), ("plan", document)] + ([document[-1]] if rnd.random() < .5 else []))
     elif kind == 3:                                      # an unknown key

@@ -101,3 +101,100 @@ def test_deep_and_huge_inputs_as_a_user_runs_it(tmp_path):
             result = run_cli(command, path, "--stack", "prod")
             assert result.returncode == 2 and "Traceback" not in result.stderr
             assert result.stderr.count("\n") == 1
+
+
+# --- a saved plan with the stack's state (--state) -------------------------------------------------
+
+STATE_TYPES = ["aws:dynamodb/table:Table", "aws:rds/instance:Instance", "aws:iam/role:Role",
+               "aws:s3/bucket:Bucket", "aws:ec2/vpc:Vpc"]
+PLAN_OPS = [["same"], ["update"], ["create-replacement", "replace", "delete-replaced"],
+            ["delete-replaced", "replace", "create-replacement"], ["delete"], ["create"], ["discard"]]
+SURVIVING = ({"same", "update", "replace", "create-replacement", "delete-replaced"})
+PLANTED = "s3cr3t-planted-in-state"
+
+
+def _pair(entries):
+    """entries: (type, ops, protect in state, protect in the goal, retainOnDelete in state)."""
+    root = "urn:pulumi:prod::shop::pulumi:pulumi:Stack::shop-prod"
+    plans = {root: {"goal": {"type": "pulumi:pulumi:Stack", "name": "shop-prod", "custom": False,
+                             "protect": False}, "steps": ["same"]}}
+    resources = [{"urn": root, "custom": False, "type": "pulumi:pulumi:Stack"}]
+    downgraded, destroys_data = [], False
+    for index, (type_, ops, old_protect, new_protect, retain) in enumerate(entries):
+        urn = f"urn:pulumi:prod::shop::{type_}::r{index}"
+        plans[urn] = {"steps": ops} if ops == ["delete"] else {
+            "goal": {"type": type_, "name": f"r{index}", "custom": True, "protect": new_protect,
+                     "parent": root}, "steps": ops}
+        if ops != ["create"]:
+            resources.append({"urn": urn, "custom": True, "type": type_, "protect": old_protect,
+                              "retainOnDelete": retain,
+                              "outputs": {"password": {SIG: SIG_VALUE, "plaintext": json.dumps(PLANTED)}}})
+        if set(ops) & SURVIVING and old_protect and not new_protect:
+            downgraded.append(urn)
+        if set(ops) & {"delete", "replace"} and type_ in STATE_TYPES[:2]:
+            destroys_data = True
+    plan = {"manifest": {"time": "2026-01-01T00:00:00Z", "magic": "", "version": "3.276.0"},
+            "resourcePlans": plans}
+    return plan, {"version": 3, "deployment": {"manifest": plan["manifest"], "resources": resources}}, \
+        downgraded, destroys_data
+
+
+SIG, SIG_VALUE = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+state_entries = st.lists(st.tuples(st.sampled_from(STATE_TYPES), st.sampled_from(PLAN_OPS), st.booleans(),
+                                   st.booleans(), st.booleans()), min_size=1, max_size=6)
+
+
+@FUZZ
+@given(entries=state_entries)
+def test_no_protect_downgrade_with_state_is_allowed_in_prod(tmp_path_factory, entries):
+    plan, state, downgraded, destroys_data = _pair(entries)
+    folder = tmp_path_factory.mktemp("state")
+    (folder / "plan.json").write_text(json.dumps(plan))
+    (folder / "state.json").write_text(json.dumps(state))
+    with_state = call_cli("gate", folder / "plan.json", "--stack", "prod", "--state", folder / "state.json",
+                          "--format", "json")
+    without = call_cli("gate", folder / "plan.json", "--stack", "prod", "--format", "json")
+    assert with_state.returncode in (0, 1) and without.returncode in (0, 1), with_state.stderr
+    verdict, plain = json.loads(with_state.stdout), json.loads(without.stdout)
+    if downgraded or destroys_data:
+        assert verdict["decision"] != "allowed", verdict
+    gated = {f["urn"] for f in verdict["destructive"] if f["needsApproval"]}
+    assert set(downgraded) <= gated
+    for urn in downgraded:
+        finding = next(f for f in verdict["destructive"] if f["urn"] == urn)
+        assert "protect" in [d["property"] for d in finding["downgrades"]]
+    # The state only ever adds: whatever needs approval without it still does with it.
+    assert {f["urn"] for f in plain["destructive"] if f["needsApproval"]} <= gated
+    if plain["decision"] != "allowed":
+        assert verdict["decision"] != "allowed"
+    # Without the state every possible downgrade is named in the warning list.
+    assert set(downgraded) <= set(plain["protectUnknown"])
+    assert PLANTED not in with_state.stdout + with_state.stderr
+
+
+STATE_KEYS = ["version", "features", "deployment", "manifest", "resources", "urn", "type", "protect",
+              "delete", "custom", "inputs", "outputs", "pending_operations", "secrets_providers",
+              "Resources", "Protect", "checkpoint", "ciphertext", "plaintext", SIG]
+state_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-2 ** 70, 2 ** 70), st.sampled_from(
+        [PLANTED, SIG_VALUE, "urn:pulumi:prod::shop::aws:dynamodb/table:Table::r0", "urn:pulumi:dev::x::t::n"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.sampled_from(STATE_KEYS), inner, max_size=5)), max_leaves=30)
+
+
+@FUZZ
+@given(document=state_json, entries=state_entries, base=st.booleans())
+def test_arbitrary_state_files_never_crash_or_leak(tmp_path_factory, document, entries, base):
+    plan, state, _, _ = _pair(entries)
+    if base and isinstance(document, dict):   # a real state with arbitrary content merged in
+        state["deployment"].update(document)
+        document = state
+    folder = tmp_path_factory.mktemp("state")
+    (folder / "plan.json").write_text(json.dumps(plan))
+    (folder / "state.json").write_text(json.dumps(document))
+    for command in ("gate", "digest"):
+        result = call_cli(command, folder / "plan.json", "--stack", "prod", "--state", folder / "state.json")
+        assert result.returncode in (0, 1, 2) and "Traceback" not in result.stderr
+        if result.returncode == 2:
+            assert result.stderr.count("\n") == 1, result.stderr
+        assert PLANTED not in result.stdout + result.stderr

@@ -177,15 +177,55 @@ def test_unprotect_is_a_downgrade_in_preview_json(stack):
         stack.config_rm("protectCarts")
 
 
-@pytest.mark.xfail(strict=True, reason="a saved plan carries no old state: the gate cannot see protect "
-                                       "true -> false in it (reported to the lead; the gate should read state "
-                                       "or refuse to clear a plan it cannot judge)")
-def test_unprotect_is_a_downgrade_in_saved_plan(stack):
+def export_state(stack, name, *extra):
+    path = stack.tmp / name
+    stack.pulumi.run(["stack", "export", "--stack", STACK, "--file", str(path), *extra], cwd=stack.proj,
+                     env=stack.env)
+    return path
+
+
+def test_unprotect_is_a_downgrade_in_saved_plan_with_state(stack, tmp_path):
+    # No change: the state beside the plan finds nothing and silences the warning.
+    plan, _ = stack.preview()
+    state = export_state(stack, "state-same.json")
+    verdict, proc = gate(plan, "--state", str(state))
+    assert verdict["decision"] == "allowed" and verdict["destructive"] == [], proc.stdout
+    assert verdict["protectUnknown"] == [] and not any("--state" in w for w in verdict["warnings"])
+    assert verdict["state"]["version"] == 3 and verdict["state"]["resources"] >= 6
+
     stack.config("protectCarts", "false")
     try:
-        plan, _ = stack.preview()
+        plan, js = stack.preview()
+        steps = json.loads(plan.read_text())["resourcePlans"][CARTS]
+        assert steps["steps"] == ["same"] and steps["goal"]["protect"] is False
+        # The plan alone cannot show it: allowed, with a warning that says how to see it.
         verdict, proc = gate(plan)
+        assert verdict["decision"] == "allowed"
+        assert CARTS in verdict["protectUnknown"]
+        assert any("pulumi stack export --stack prod" in w and "--state" in w for w in verdict["warnings"])
+        table = subprocess.run([sys.executable, "-m", "preflight", "gate", str(plan), "--stack", STACK],
+                               capture_output=True, text=True, timeout=TIMEOUT, cwd=REPO)
+        assert "warning: a saved plan does not record whether a resource was protected" in table.stdout
+        # With the state (secrets shown in it, even), the downgrade is gated like the --json preview's.
+        state = export_state(stack, "state-unprotect.json", "--show-secrets")
+        assert PASSWORD in state.read_text()
+        verdict, proc = gate(plan, "--state", str(state))
         assert verdict["decision"] == "needs-approval", proc.stdout
+        found = by_urn(verdict)
+        assert set(found) == {CARTS} and found[CARTS]["kind"] == "downgrade"
+        assert [d["property"] for d in found[CARTS]["downgrades"]] == ["protect"]
+        assert found[CARTS]["protected"] is True
+        preview_verdict, _ = gate(js)
+        assert verdict["digest"] == preview_verdict["digest"]
+        assert PASSWORD not in proc.stdout + proc.stderr
+        assert "ciphertext" not in proc.stdout and "plaintext" not in proc.stdout
+        # The state of another stack is refused (exit 2, one line), never judged.
+        other = json.loads(state.read_text().replace("urn:pulumi:prod::", "urn:pulumi:staging::"))
+        wrong = tmp_path / "other-stack.json"
+        wrong.write_text(json.dumps(other))
+        verdict, proc = gate(plan, "--state", str(wrong))
+        assert proc.returncode == 2 and "not of the plan's stack" in proc.stderr
+        assert PASSWORD not in proc.stdout + proc.stderr
     finally:
         stack.config_rm("protectCarts")
 
