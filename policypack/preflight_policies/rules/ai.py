@@ -92,7 +92,8 @@ def _weak_categories(r, categories) -> list:
 def bedrock_guardrail_content_filters(r, report):
     if contains_unknown(r.peek("contentPolicyConfig")):
         unknown_during_preview("content_policy_config")
-    categories = [c for c in (r.config.get("categories") or CONTENT_CATEGORIES) if isinstance(c, str)]
+    configured = r.config.get("categories")
+    categories = [c for c in (CONTENT_CATEGORIES if configured is None else as_list(configured)) if isinstance(c, str)]
     weak = _weak_categories(r, categories)
     if not weak:
         return
