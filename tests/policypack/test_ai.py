@@ -364,6 +364,8 @@ def test_guardrail_content_filter_categories_are_configurable(pack):
     assert pack.analyze(GUARDRAIL, props).violations("bedrock-guardrail-content-filters")
     with pack.configured({"bedrock-guardrail-content-filters": {"categories": ["HATE", "INSULTS", "SEXUAL"]}}):
         assert not pack.analyze(GUARDRAIL, props).violations("bedrock-guardrail-content-filters")
+    with pack.configured({"bedrock-guardrail-content-filters": {"categories": []}}):
+        assert not pack.analyze(GUARDRAIL, {}).violations("bedrock-guardrail-content-filters")
 
 
 def test_components_guardrail_filters_pass_the_strength_policies(pack):

@@ -916,7 +916,7 @@ def lambda_env_kms(r, report):
         unknown_during_preview("kms_key_arn and environment", "are")
     if not non_empty(variables) or non_empty(key):
         return  # no variables to encrypt (AWS then ignores kms_key_arn), or a key of yours
-    report(f"function '{r.name}' encrypts its environment variables (model ids, guardrail ids, configuration) with a "
+    report(f"function '{r.name}' encrypts its environment variables (and the configuration they carry) with a "
            f"key you do not control {why_text(r, 'kmsKeyArn', LAMBDA_ENV_KMS_DEFAULT)}; set kms_key_arn")
 
 
