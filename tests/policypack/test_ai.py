@@ -447,3 +447,34 @@ def test_async_failure_destination_by_dlq_or_event_invoke_config(pack):
     assert pack.analyze_stack([bare, _invoked_by(bare, "sns.amazonaws.com"), only_success]).violations(ASYNC)
     unknown = res(FUNCTION, "worker", {"name": "worker", "deadLetterConfig": {"targetArn": UNKNOWN_STRING_VALUE}})
     assert not pack.analyze_stack([unknown, _invoked_by(unknown, "sns.amazonaws.com")]).violations(ASYNC)
+
+
+CONVERSE = "bedrock-iam-converse-not-an-action"
+
+
+@pytest.mark.parametrize("statement,problem", [
+    (allow("bedrock:Converse", HAIKU), "grants nothing"),
+    (allow(["bedrock:ConverseStream", "bedrock:InvokeModel"], HAIKU), "grants nothing"),  # streaming needs the other
+    (allow("bedrock:Converse*", HAIKU), "grants nothing"),
+    ({"Effect": "Deny", "Action": ["bedrock:Converse", "bedrock:ConverseStream"], "Resource": OPUS}, "blocks nothing"),
+    (allow(["bedrock:Converse", "bedrock:InvokeModel"], HAIKU), None),  # redundant, but the grant is real
+    (allow(["bedrock:Converse*", "bedrock:InvokeModel*"], HAIKU), None),
+    (allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], HAIKU), None),
+    (allow("bedrock:*", HAIKU), None),
+])
+@pytest.mark.parametrize("type_", [POLICY, ROLE_POLICY])
+def test_converse_named_as_an_iam_action(pack, type_, statement, problem):
+    found = pack.analyze(type_, {"policy": doc(statement)}, name="app").violations(CONVERSE)
+    if problem is None:
+        assert not found
+        return
+    [d] = found
+    assert problem in d.message and "bedrock:InvokeModel" in d.message and d.level == "advisory"
+
+
+def test_converse_named_in_a_role_inline_policy(pack):
+    role = {"assumeRolePolicy": LAMBDA_TRUST, "inlinePolicies": [{"name": "llm", "policy": doc(allow(
+        "bedrock:Converse", HAIKU))}]}
+    [d] = pack.analyze(ROLE, role).violations(CONVERSE)
+    assert "inline policy llm" in d.message
+    assert not pack.analyze(POLICY, {"policy": UNKNOWN_STRING_VALUE}).violations(CONVERSE)

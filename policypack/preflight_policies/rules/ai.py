@@ -583,6 +583,52 @@ THROUGHPUT_DEFAULT = ("AWS creates provisioned throughput or accepts a model off
                       "approval step; provisioned throughput bills every hour it exists, used or not")
 
 
+# The operation -> the IAM action that authorizes it (each operation's "requires permission for").
+_OPERATION_ACTIONS = {"bedrock:converse": "bedrock:InvokeModel",
+                      "bedrock:conversestream": "bedrock:InvokeModelWithResponseStream"}
+
+
+def _operation_names(stmt) -> list:
+    """'bedrock:Converse'-style names in a statement's Action that match no IAM action, unless the statement also
+    names the action that really authorizes the operation (then they are only redundant)."""
+    found = []
+    for action in (a for a in as_list(stmt.get("Action")) if isinstance(a, str)):
+        if not action.lower().startswith("bedrock:converse"):
+            continue
+        needed = [v for k, v in _OPERATION_ACTIONS.items() if fnmatchcase(k, action.lower())]
+        if not needed or statement_allows({"Action": stmt.get("Action")}, needed) != needed:
+            found.append(action)
+    return found
+
+
+@resource_policy(
+    name="bedrock-iam-converse-not-an-action",
+    title="IAM statements must authorize Bedrock's Converse API with InvokeModel actions (bedrock:Converse is none)",
+    checklist=("security.iam", "ai.cost"), severity="low", levels=ADVISORY_EVERYWHERE,
+    types=T.IAM_POLICY_DOCUMENT_HOLDERS + (T.IAM_ROLE,),
+    remediation="Name bedrock:InvokeModel (it authorizes Converse) and bedrock:InvokeModelWithResponseStream (it "
+                "authorizes ConverseStream) on the model ARNs instead of bedrock:Converse / bedrock:ConverseStream, in "
+                "Allow statements and, above all, in Deny statements meant to block a model.",
+)
+def bedrock_iam_converse_not_an_action(r, report):
+    for where, document in iam_documents(r):
+        if is_unknown(document):
+            continue
+        for stmt in policy_statements(document):
+            names = _operation_names(stmt)
+            if not names:
+                continue
+            effect = stmt.get("Effect")
+            if effect == "Deny":
+                consequence = "so this Deny blocks nothing: Converse calls are still allowed"
+            else:
+                consequence = "so this statement grants nothing and Converse calls fail with AccessDenied"
+            report(f"{short_type(r.type)} '{r.name}' {where} names {', '.join(sorted(set(names)))}, an API operation "
+                   f"that IAM authorizes with bedrock:InvokeModel / bedrock:InvokeModelWithResponseStream, "
+                   f"{consequence}; name those actions instead")
+            return
+
+
 @resource_policy(
     name="bedrock-provisioned-throughput-approved",
     aws_default=THROUGHPUT_DEFAULT,
@@ -817,6 +863,7 @@ POLICIES = [
     agent_role_no_destructive_actions,
     agent_role_permissions_boundary,
     bedrock_expensive_model_access,
+    bedrock_iam_converse_not_an_action,
     bedrock_provisioned_throughput_approved,
     bedrock_invocation_logging,
     bedrock_invocation_logging_destination,
