@@ -22,6 +22,9 @@ BUDGET = "aws:budgets/budget:Budget"
 MONITOR = "aws:costexplorer/anomalyMonitor:AnomalyMonitor"
 SUBSCRIPTION = "aws:costexplorer/anomalySubscription:AnomalySubscription"
 FUNCTION = "aws:lambda/function:Function"
+PERMISSION = "aws:lambda/permission:Permission"
+INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+KNOWLEDGE_BASE = "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase"
 
 PROMPT_ATTACK = {"type": "PROMPT_ATTACK", "inputStrength": "HIGH", "outputStrength": "NONE"}
 GUARDED = {"guardrailConfigurations": [{"guardrailIdentifier": "gr-1", "guardrailVersion": "1"}],
@@ -59,6 +62,17 @@ CASES = [
     ("bedrock-invocation-logging-destination", INVOCATION_LOGGING, LOGGING, {"loggingConfig": {}}),
     ("bedrock-invocation-logging-destination", INVOCATION_LOGGING, LOGGING,
      {"loggingConfig": {"s3Config": {"bucketName": "b"}, "textDataDeliveryEnabled": False}}),
+    # text_data_delivery_enabled defaults to true in pulumi-aws 7.x: left out, text is delivered.
+    ("bedrock-invocation-logging-destination", INVOCATION_LOGGING, {"loggingConfig": {"s3Config": {"bucketName": "b"}}},
+     {"loggingConfig": {"textDataDeliveryEnabled": True}}),
+    ("bedrock-guardrail-denied-topics", GUARDRAIL,
+     {"topicPolicyConfig": {"topicsConfigs": [{"name": "Investment advice", "definition": "d", "type": "DENY"}]}},
+     {"topicPolicyConfig": {"topicsConfigs": []}}),
+    ("bedrock-guardrail-denied-topics", GUARDRAIL,
+     {"topicPolicyConfig": {"topicsConfigs": [{"name": "Medical", "definition": "d", "type": "DENY"}]}}, {}),
+    ("lambda-env-kms", FUNCTION, {"environment": {"variables": {"MODEL_IDS": "m"}}, "kmsKeyArn": "arn:aws:kms:k"},
+     {"environment": {"variables": {"MODEL_IDS": "m"}}}),
+    ("lambda-env-kms", FUNCTION, {"runtime": "python3.12"}, {"environment": {"variables": {"A": "1"}}, "kmsKeyArn": ""}),
     ("sagemaker-notebook-kms", NOTEBOOK, {"kmsKeyId": "k"}, {"instanceType": "ml.t3.medium"}),
     ("sagemaker-notebook-no-direct-internet", NOTEBOOK, {"directInternetAccess": "Disabled", "subnetId": "s"},
      {"instanceType": "ml.t3.medium"}),
@@ -84,6 +98,9 @@ def test_resource_policies(pack, policy, type_, good, bad):
      {"actionGroupName": "delete", "actionGroupExecutor": {"customControl": UNKNOWN_STRING_VALUE}}),
     ("bedrock-invocation-logging-destination", INVOCATION_LOGGING, {"loggingConfig": UNKNOWN_STRING_VALUE}),
     ("budget-has-notifications", BUDGET, {"notifications": [{"subscriberSnsTopicArns": [UNKNOWN_STRING_VALUE]}]}),
+    ("bedrock-guardrail-content-filters", GUARDRAIL, {"contentPolicyConfig": {"filtersConfigs": UNKNOWN_STRING_VALUE}}),
+    ("bedrock-guardrail-denied-topics", GUARDRAIL, {"topicPolicyConfig": {"topicsConfigs": UNKNOWN_STRING_VALUE}}),
+    ("lambda-env-kms", FUNCTION, {"environment": {"variables": {"A": "1"}}, "kmsKeyArn": UNKNOWN_STRING_VALUE}),
 ])
 def test_unknown_inputs_never_misfire(pack, policy, type_, props):
     result = pack.analyze(type_, props)
@@ -105,7 +122,16 @@ OPUS = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-opus-4-2025
 @pytest.mark.parametrize("statement,expensive", [
     (allow("bedrock:InvokeModel", HAIKU), False),
     (allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], OPUS), True),
-    (allow("bedrock:Converse*", "arn:aws:bedrock:*::foundation-model/anthropic.*"), True),
+    # Converse and ConverseStream are API operations that IAM authorizes with InvokeModel and
+    # InvokeModelWithResponseStream: "bedrock:Converse*" matches no IAM action and grants nothing.
+    (allow("bedrock:Converse*", "arn:aws:bedrock:*::foundation-model/anthropic.*"), False),
+    (allow(["bedrock:Converse", "bedrock:ConverseStream"], OPUS), False),
+    (allow("bedrock:Invoke*", OPUS), True),
+    (allow("bedrock:InvokeModel*", "arn:aws:bedrock:*::foundation-model/anthropic.*"), True),
+    (allow("bedrock:InvokeModelWithResponseStream", OPUS), True),
+    (allow("bedrock:CreateModelInvocationJob", OPUS), True),
+    (allow("bedrock:*Model*", OPUS), True),
+    ({"Effect": "Allow", "NotAction": "s3:*", "Resource": OPUS}, True),
     (allow("bedrock:Invoke*", "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-*"), False),
     (allow("bedrock:*"), True),
     (allow("*"), True),
@@ -291,3 +317,164 @@ def test_cost_anomaly_detection(baseline_pack):
     subscription = link(res(SUBSCRIPTION, "alerts", {"frequency": "IMMEDIATE"}), "monitorArnLists", monitor,
                         ["arn:aws:ce::1:anomalymonitor/x"])
     assert not pack.analyze_stack([fn, monitor, subscription]).violations("cost-anomaly-detection")
+
+
+def test_converse_is_not_an_iam_action_so_it_does_not_count_as_using_bedrock(baseline_pack):
+    # A policy naming only the Converse operations grants no invocation: the stack does not use Bedrock through it.
+    converse = res(POLICY, "converse", {"policy": doc(allow(["bedrock:Converse", "bedrock:ConverseStream"], HAIKU))})
+    assert not baseline_pack.analyze_stack([converse]).violations("bedrock-invocation-logging")
+    invoke = res(POLICY, "invoke", {"policy": doc(allow("bedrock:Invoke*", HAIKU))})
+    assert baseline_pack.analyze_stack([invoke]).violations("bedrock-invocation-logging")
+
+
+# -- guardrail strength: content filters, denied topics, contextual grounding ----------------------------------
+CATEGORIES = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT")
+
+
+def content(strength="HIGH", **overrides):
+    filters = [PROMPT_ATTACK] + [{"type": c, "inputStrength": strength, "outputStrength": strength} for c in CATEGORIES]
+    for kind, change in overrides.items():
+        filters = [f if f["type"] != kind else ({**f, **change} if change is not None else None) for f in filters]
+    return {"contentPolicyConfig": {"filtersConfigs": [f for f in filters if f is not None]}}
+
+
+@pytest.mark.parametrize("props,weak", [
+    (content("HIGH"), None),
+    (content("MEDIUM"), None),
+    (content("HIGH", HATE={"outputStrength": "LOW"}), "HATE (output LOW)"),
+    (content("HIGH", INSULTS={"inputStrength": "NONE"}), "INSULTS (input NONE)"),
+    (content("HIGH", SEXUAL={"inputEnabled": False}), "SEXUAL (input disabled)"),
+    (content("HIGH", MISCONDUCT=None), "MISCONDUCT (missing)"),
+    (content("LOW"), "VIOLENCE (input LOW, output LOW)"),
+    ({}, "HATE (missing)"),
+])
+def test_guardrail_content_filters_below_medium_are_advised(pack, props, weak):
+    found = pack.analyze(GUARDRAIL, props, name="g").violations("bedrock-guardrail-content-filters")
+    if weak is None:
+        assert not found
+        return
+    [d] = found
+    assert weak in d.message and d.level == "advisory" and "'MEDIUM' or 'HIGH'" in d.message
+    if "(missing)" in weak:
+        assert "filters no harmful-content category" in d.message  # the AWS default, stated
+
+
+def test_guardrail_content_filter_categories_are_configurable(pack):
+    props = content("HIGH", VIOLENCE={"inputStrength": "LOW", "outputStrength": "LOW"})
+    assert pack.analyze(GUARDRAIL, props).violations("bedrock-guardrail-content-filters")
+    with pack.configured({"bedrock-guardrail-content-filters": {"categories": ["HATE", "INSULTS", "SEXUAL"]}}):
+        assert not pack.analyze(GUARDRAIL, props).violations("bedrock-guardrail-content-filters")
+    with pack.configured({"bedrock-guardrail-content-filters": {"categories": []}}):
+        assert not pack.analyze(GUARDRAIL, {}).violations("bedrock-guardrail-content-filters")
+
+
+def test_components_guardrail_filters_pass_the_strength_policies(pack):
+    """What components.Guardrail builds (prompt attack HIGH, categories at MEDIUM or HIGH) passes."""
+    result = pack.analyze(GUARDRAIL, content("MEDIUM"))
+    assert not result.violations("bedrock-guardrail-content-filters")
+    assert not result.violations("bedrock-guardrail-prompt-attack")
+
+
+GROUNDED = {"contextualGroundingPolicyConfig": {"filtersConfigs": [{"type": "GROUNDING", "threshold": 0.75},
+                                                                    {"type": "RELEVANCE", "threshold": 0.75}]}}
+POLICY_GROUNDING = "bedrock-guardrail-contextual-grounding"
+
+
+def test_contextual_grounding_is_asked_only_of_guardrails_that_can_serve_retrieval(pack):
+    kb = res(KNOWLEDGE_BASE, "docs", {"name": "docs", "roleArn": "arn:aws:iam::1:role/kb"})
+    bare = res(GUARDRAIL, "g", content())
+    # No knowledge base in the stack: nothing says the guardrail guards retrieval-augmented answers (no false alarm).
+    assert not pack.analyze_stack([bare]).violations(POLICY_GROUNDING)
+    # A stack that retrieves: a guardrail no agent uses is the one RetrieveAndGenerate (or the app) applies.
+    [d] = pack.analyze_stack([kb, bare]).violations(POLICY_GROUNDING)
+    assert d.urn == bare["urn"] and d.level == "advisory" and "GROUNDING" in d.message
+    assert "checks no answer against its retrieved sources" in d.message
+    grounded = res(GUARDRAIL, "g", {**content(), **GROUNDED})
+    assert not pack.analyze_stack([kb, grounded]).violations(POLICY_GROUNDING)
+    # An agent's guardrail is conversational, which contextual grounding does not support: not asked of it.
+    agent = link(res(AGENT, "support", dict(GUARDED)), "guardrailConfigurations", bare,
+                 [{"guardrailIdentifier": "gr-1", "guardrailVersion": "1"}])
+    assert not pack.analyze_stack([kb, bare, agent]).violations(POLICY_GROUNDING)
+    by_id = res(GUARDRAIL, "g2", {**content(), "guardrailId": "gr-1"})
+    assert not pack.analyze_stack([kb, by_id, res(AGENT, "a", dict(GUARDED))]).violations(POLICY_GROUNDING)
+    # Unknown during preview: judged at update.
+    unknown = res(GUARDRAIL, "g", {**content(), "contextualGroundingPolicyConfig": UNKNOWN_STRING_VALUE})
+    assert not pack.analyze_stack([kb, unknown]).violations(POLICY_GROUNDING)
+
+
+def test_contextual_grounding_threshold_zero_blocks_nothing(pack):
+    zero = res(GUARDRAIL, "g", {"contextualGroundingPolicyConfig": {"filtersConfigs": [
+        {"type": "GROUNDING", "threshold": 0}, {"type": "RELEVANCE", "threshold": 0.7}]}})
+    [d] = pack.analyze_stack([zero]).violations(POLICY_GROUNDING)
+    assert "GROUNDING threshold 0" in d.message and "blocks nothing" in d.message
+
+
+# -- the Lambda function behind an LLM API ------------------------------------------------------------------------
+ASYNC = "lambda-async-failure-destination"
+
+
+def _invoked_by(fn, principal):
+    return link(res(PERMISSION, f"from-{principal.split('.')[0]}", {"action": "lambda:InvokeFunction",
+                                                                    "principal": principal}), "function", fn, "worker")
+
+
+@pytest.mark.parametrize("principal,asynchronous", [
+    ("sns.amazonaws.com", True), ("s3.amazonaws.com", True), ("events.amazonaws.com", True),
+    ("logs.eu-west-1.amazonaws.com", True), ("apigateway.amazonaws.com", False),
+    ("elasticloadbalancing.amazonaws.com", False),
+])
+def test_async_invoked_function_keeps_failed_events(pack, dev_pack, principal, asynchronous):
+    fn = res(FUNCTION, "worker", {"name": "worker", "runtime": "python3.12"})
+    stack = [fn, _invoked_by(fn, principal)]
+    found = pack.analyze_stack(stack).violations(ASYNC)
+    assert bool(found) is asynchronous
+    if asynchronous:
+        [d] = found
+        assert d.urn == fn["urn"] and d.level == "mandatory" and principal in d.message
+        assert "retries a failed asynchronous invocation twice" in d.message  # the AWS default, stated
+        assert dev_pack.analyze_stack(stack).violations(ASYNC)[0].level == "advisory"
+
+
+def test_async_failure_destination_by_dlq_or_event_invoke_config(pack):
+    fn = res(FUNCTION, "worker", {"name": "worker", "deadLetterConfig": {"targetArn": "arn:aws:sqs:eu-west-1:1:dlq"}})
+    assert not pack.analyze_stack([fn, _invoked_by(fn, "sns.amazonaws.com")]).violations(ASYNC)
+    bare = res(FUNCTION, "worker", {"name": "worker"})
+    on_failure = link(res(INVOKE_CONFIG, "async", {"destinationConfig": {"onFailure": {
+        "destination": "arn:aws:sqs:eu-west-1:1:failed"}}}), "functionName", bare, "worker")
+    assert not pack.analyze_stack([bare, _invoked_by(bare, "sns.amazonaws.com"), on_failure]).violations(ASYNC)
+    only_success = link(res(INVOKE_CONFIG, "async", {"destinationConfig": {"onSuccess": {
+        "destination": "arn:aws:sqs:eu-west-1:1:done"}}}), "functionName", bare, "worker")
+    assert pack.analyze_stack([bare, _invoked_by(bare, "sns.amazonaws.com"), only_success]).violations(ASYNC)
+    unknown = res(FUNCTION, "worker", {"name": "worker", "deadLetterConfig": {"targetArn": UNKNOWN_STRING_VALUE}})
+    assert not pack.analyze_stack([unknown, _invoked_by(unknown, "sns.amazonaws.com")]).violations(ASYNC)
+
+
+CONVERSE = "bedrock-iam-converse-not-an-action"
+
+
+@pytest.mark.parametrize("statement,problem", [
+    (allow("bedrock:Converse", HAIKU), "grants nothing"),
+    (allow(["bedrock:ConverseStream", "bedrock:InvokeModel"], HAIKU), "grants nothing"),  # streaming needs the other
+    (allow("bedrock:Converse*", HAIKU), "grants nothing"),
+    ({"Effect": "Deny", "Action": ["bedrock:Converse", "bedrock:ConverseStream"], "Resource": OPUS}, "blocks nothing"),
+    (allow(["bedrock:Converse", "bedrock:InvokeModel"], HAIKU), None),  # redundant, but the grant is real
+    (allow(["bedrock:Converse*", "bedrock:InvokeModel*"], HAIKU), None),
+    (allow(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], HAIKU), None),
+    (allow("bedrock:*", HAIKU), None),
+])
+@pytest.mark.parametrize("type_", [POLICY, ROLE_POLICY])
+def test_converse_named_as_an_iam_action(pack, type_, statement, problem):
+    found = pack.analyze(type_, {"policy": doc(statement)}, name="app").violations(CONVERSE)
+    if problem is None:
+        assert not found
+        return
+    [d] = found
+    assert problem in d.message and "bedrock:InvokeModel" in d.message and d.level == "advisory"
+
+
+def test_converse_named_in_a_role_inline_policy(pack):
+    role = {"assumeRolePolicy": LAMBDA_TRUST, "inlinePolicies": [{"name": "llm", "policy": doc(allow(
+        "bedrock:Converse", HAIKU))}]}
+    [d] = pack.analyze(ROLE, role).violations(CONVERSE)
+    assert "inline policy llm" in d.message
+    assert not pack.analyze(POLICY, {"policy": UNKNOWN_STRING_VALUE}).violations(CONVERSE)

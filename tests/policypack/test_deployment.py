@@ -83,12 +83,18 @@ def test_check_program_default_provider_from_stack_config(run_program, pack):
 
 
 # -- rollback ---------------------------------------------------------------------------------------------------
+ROLLBACK_ON_ALARM = {"enabled": True, "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]}
+ALARMS = {"enabled": True, "alarms": ["api-5xx-rate", "api-latency-p99"]}
 CASES = [
     ("ecs-service-circuit-breaker", SERVICE, {"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
      {"deploymentCircuitBreaker": {"enable": True, "rollback": False}}),
     ("ecs-service-circuit-breaker", SERVICE, {"deploymentController": {"type": "CODE_DEPLOY"}}, {"desiredCount": 2}),
-    ("codedeploy-auto-rollback", GROUP, {"autoRollbackConfiguration": {"enabled": True, "events": ["DEPLOYMENT_FAILURE"]}},
+    ("codedeploy-auto-rollback", GROUP, {"autoRollbackConfiguration": ROLLBACK_ON_ALARM, "alarmConfiguration": ALARMS},
      {"autoRollbackConfiguration": {"enabled": True, "events": ["DEPLOYMENT_STOP_ON_REQUEST"]}}),
+    # EC2/on-premises groups (instance targets): a failed ValidateService hook fails the deployment, which rolls back.
+    ("codedeploy-auto-rollback", GROUP, {"autoRollbackConfiguration": {"enabled": True, "events": ["DEPLOYMENT_FAILURE"]},
+                                         "ec2TagFilters": [{"key": "app", "type": "KEY_AND_VALUE", "value": "web"}]},
+     {"ec2TagFilters": [{"key": "app", "type": "KEY_AND_VALUE", "value": "web"}]}),
     ("sagemaker-endpoint-auto-rollback", ENDPOINT,
      {"deploymentConfig": {"autoRollbackConfiguration": {"alarms": [{"alarmName": "5xx"}]}}}, {"endpointConfigName": "c"}),
 ]
@@ -109,6 +115,28 @@ def test_rollback_policies(pack, policy, type_, good, bad):
 def test_rollback_unknown_inputs_never_misfire(pack, policy, type_, props):
     result = pack.analyze(type_, props)
     assert not result.violations(policy) and policy in result.not_applicable
+
+
+@pytest.mark.parametrize("props,problem", [
+    # Lambda/ECS: traffic shifts on a timer; without alarms nothing judges the new version.
+    ({"autoRollbackConfiguration": {"enabled": True, "events": ["DEPLOYMENT_FAILURE"]}},
+     "alarm_configuration not set: CodeDeploy watches no CloudWatch alarm"),
+    ({"autoRollbackConfiguration": ROLLBACK_ON_ALARM, "alarmConfiguration": {"enabled": False, "alarms": ["a"]}},
+     "rolls back only when the deployment itself fails"),
+    ({"autoRollbackConfiguration": ROLLBACK_ON_ALARM, "alarmConfiguration": {"enabled": True, "alarms": []},
+      "ecsService": {"clusterName": "c", "serviceName": "s"}}, "rolls back only when the deployment itself fails"),
+    ({"autoRollbackConfiguration": {"enabled": True, "events": ["DEPLOYMENT_FAILURE"]}, "alarmConfiguration": ALARMS},
+     "DEPLOYMENT_STOP_ON_ALARM is not among"),
+])
+def test_codedeploy_traffic_shifting_groups_roll_back_on_alarm(pack, props, problem):
+    [d] = pack.analyze(GROUP, props, name="release").violations("codedeploy-auto-rollback")
+    assert problem in d.message and "'release'" in d.message and d.level == "mandatory"
+
+
+def test_codedeploy_alarm_rollback_unknown_is_judged_at_update(pack):
+    props = {"autoRollbackConfiguration": ROLLBACK_ON_ALARM, "alarmConfiguration": {"enabled": UNKNOWN_STRING_VALUE}}
+    result = pack.analyze(GROUP, props)
+    assert not result.violations("codedeploy-auto-rollback") and "codedeploy-auto-rollback" in result.not_applicable
 
 
 def test_lambda_alias_for_canary(pack, dev_pack):

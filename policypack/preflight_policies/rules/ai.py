@@ -5,6 +5,7 @@ from fnmatch import fnmatchcase
 
 from ..helpers import (as_list, glob_any, is_true, links_to, non_empty, presence_policy, property_policy,
                        short_type)
+from ..helpers import why as why_text
 from ..iamdoc import allow_statements, policy_statements, statement_allows
 from ..iamdoc import documents as iam_documents
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
@@ -20,25 +21,164 @@ def _filters(r):
     return [f for f in as_list(r.peek("contentPolicyConfig.filtersConfigs")) if isinstance(f, dict)]
 
 
+PROMPT_ATTACK_DEFAULT = ("a guardrail filters no prompt attacks unless content_policy_config has a PROMPT_ATTACK "
+                         "filter")
+
+
 @resource_policy(
     name="bedrock-guardrail-prompt-attack",
+    aws_default=PROMPT_ATTACK_DEFAULT,
     title="Bedrock guardrails must filter prompt attacks at HIGH input strength",
     checklist=("ai.prompt-injection", "ai.agents"), severity="high",
     cross_references=("Prowler:bedrock_guardrail_prompt_attack_filter_enabled",),
     types=T.BEDROCK_GUARDRAIL,
     remediation="Add {'type': 'PROMPT_ATTACK', 'input_strength': 'HIGH', 'output_strength': 'NONE'} to "
-                "content_policy_config.filters_configs on aws.bedrock.Guardrail.",
+                "content_policy_config.filters_configs on aws.bedrock.Guardrail (components.Guardrail does).",
 )
 def bedrock_guardrail_prompt_attack(r, report):
     if contains_unknown(r.peek("contentPolicyConfig")):
         unknown_during_preview("content_policy_config")
     attack = [f for f in _filters(r) if f.get("type") == "PROMPT_ATTACK"]
     if not attack:
-        report(f"guardrail '{r.name}' has no PROMPT_ATTACK filter, so jailbreaks and prompt injection pass through; "
-               "add "
-               f"a content filter of type PROMPT_ATTACK with input_strength='HIGH'")
+        report(f"guardrail '{r.name}' has no PROMPT_ATTACK filter, so jailbreaks and prompt injection pass through "
+               f"({PROMPT_ATTACK_DEFAULT}); add a content filter of type PROMPT_ATTACK with input_strength='HIGH'")
     elif not any(f.get("inputStrength") == "HIGH" and f.get("inputEnabled", True) is not False for f in attack):
         report(f"guardrail '{r.name}' filters prompt attacks below HIGH input strength; set input_strength='HIGH'")
+
+
+# Harmful-content categories of a guardrail's content filters (GuardrailContentFilterType, besides PROMPT_ATTACK).
+CONTENT_CATEGORIES = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT")
+_WEAK = ("NONE", "LOW")
+CONTENT_FILTERS_DEFAULT = ("a guardrail filters no harmful-content category that content_policy_config does not list "
+                           "with an input and output strength")
+
+
+def _weak_categories(r, categories) -> list:
+    """'HATE (missing)', 'INSULTS (input LOW, output NONE)'...: the categories a guardrail filters below MEDIUM, or
+    not at all."""
+    by_type = {f.get("type"): f for f in _filters(r)}
+    weak = []
+    for kind in categories:
+        f = by_type.get(kind)
+        if f is None:
+            weak.append(f"{kind} (missing)")
+            continue
+        issues = []
+        for side in ("input", "output"):
+            strength = f.get(f"{side}Strength")
+            if f.get(f"{side}Enabled", True) is False:
+                issues.append(f"{side} disabled")
+            elif strength in _WEAK or strength is None:
+                issues.append(f"{side} {strength or 'not set'}")
+        if issues:
+            weak.append(f"{kind} ({', '.join(issues)})")
+    return weak
+
+
+@resource_policy(
+    name="bedrock-guardrail-content-filters",
+    aws_default=CONTENT_FILTERS_DEFAULT,
+    title="Bedrock guardrails should filter hate, insults, sexual, violence and misconduct at MEDIUM or HIGH",
+    checklist="ai.prompt-injection", severity="medium", levels=ADVISORY_EVERYWHERE,
+    types=T.BEDROCK_GUARDRAIL,
+    config={"categories": {"type": "array", "items": {"type": "string"}, "default": list(CONTENT_CATEGORIES),
+                           "description": "Content filter types each guardrail should filter at MEDIUM or HIGH on "
+                                          "input and output."}},
+    remediation="Add {'type': kind, 'input_strength': 'HIGH', 'output_strength': 'HIGH'} for HATE, INSULTS, SEXUAL, "
+                "VIOLENCE and MISCONDUCT to content_policy_config.filters_configs on aws.bedrock.Guardrail "
+                "(components.Guardrail does, at HIGH or MEDIUM); a category the feature must discuss can be left "
+                "out of this policy's 'categories' in --policy-pack-config.",
+)
+def bedrock_guardrail_content_filters(r, report):
+    if contains_unknown(r.peek("contentPolicyConfig")):
+        unknown_during_preview("content_policy_config")
+    configured = r.config.get("categories")
+    categories = [c for c in (CONTENT_CATEGORIES if configured is None else as_list(configured)) if isinstance(c, str)]
+    weak = _weak_categories(r, categories)
+    if not weak:
+        return
+    reason = f" ({CONTENT_FILTERS_DEFAULT})" if any(w.endswith("(missing)") for w in weak) else ""
+    report(f"guardrail '{r.name}' lets harmful content through, filtering below MEDIUM or not at all: "
+           f"{'; '.join(weak)}{reason}; set input_strength and output_strength to 'MEDIUM' or 'HIGH' for each category")
+
+
+DENIED_TOPICS_DEFAULT = "a guardrail refuses no subject unless topic_policy_config lists denied topics"
+
+
+@resource_policy(
+    name="bedrock-guardrail-denied-topics",
+    aws_default=DENIED_TOPICS_DEFAULT,
+    title="Bedrock guardrails should deny the topics the feature must not discuss",
+    checklist="ai.prompt-injection", severity="low", levels=ADVISORY_EVERYWHERE,
+    types=T.BEDROCK_GUARDRAIL,
+    remediation="Set topic_policy_config={'topics_configs': [{'name': 'Investment advice', 'definition': ..., "
+                "'examples': [...], 'type': 'DENY'}]} on aws.bedrock.Guardrail (components.Guardrail takes "
+                "denied_topics); a general assistant with nothing to refuse records that with an exemption of this "
+                "policy in --policy-pack-config.",
+)
+def bedrock_guardrail_denied_topics(r, report):
+    topics = r.peek("topicPolicyConfig.topicsConfigs")
+    if is_unknown(topics) or contains_unknown(r.peek("topicPolicyConfig")):
+        unknown_during_preview("topic_policy_config")
+    if not any(isinstance(t, dict) and t.get("type", "DENY") == "DENY" for t in as_list(topics)):
+        report(f"guardrail '{r.name}' denies no topic, so the model answers on any subject an attacker steers it to "
+               f"({DENIED_TOPICS_DEFAULT}); add the subjects the feature must refuse to topic_policy_config, or "
+               f"exempt the guardrail if it has none")
+
+
+GROUNDING_DEFAULT = ("a guardrail checks no answer against its retrieved sources unless "
+                     "contextual_grounding_policy_config has a GROUNDING filter")
+
+
+def _grounding(r) -> dict:
+    """type -> threshold of a guardrail's contextual grounding filters."""
+    return {f.get("type"): f.get("threshold")
+            for f in as_list(r.peek("contextualGroundingPolicyConfig.filtersConfigs")) if isinstance(f, dict)}
+
+
+def _agent_uses(agent, guardrail) -> bool:
+    """The agent's guardrail_configurations names `guardrail` (by dependency, or by id, ARN or name)."""
+    if guardrail.urn in agent.property_dependency_urns.get("guardrailConfigurations", ()):
+        return True
+    ids = {v for v in (guardrail.name, guardrail.peek("name"), guardrail.peek("guardrailId"),
+                       guardrail.peek("guardrailArn")) if isinstance(v, str) and not is_unknown(v)}
+    return any(isinstance(c, dict) and c.get("guardrailIdentifier") in ids
+               for c in as_list(agent.peek("guardrailConfigurations")))
+
+
+@stack_policy(
+    name="bedrock-guardrail-contextual-grounding",
+    aws_default=GROUNDING_DEFAULT,
+    title="Guardrails of retrieval-augmented apps should block ungrounded answers (contextual grounding)",
+    checklist="ai.prompt-injection", severity="low", levels=ADVISORY_EVERYWHERE,
+    cross_references=("Prowler:bedrock_guardrail_contextual_grounding_filter_enabled",),
+    types=(T.BEDROCK_GUARDRAIL, T.BEDROCK_KNOWLEDGE_BASE, T.BEDROCK_AGENT),
+    remediation="Set contextual_grounding_policy_config={'filters_configs': [{'type': 'GROUNDING', 'threshold': 0.75}, "
+                "{'type': 'RELEVANCE', 'threshold': 0.75}]} on the aws.bedrock.Guardrail that RetrieveAndGenerate "
+                "(or your own retrieval code) applies (components.Guardrail takes grounding_threshold and "
+                "relevance_threshold); a threshold of 0 blocks nothing.",
+)
+def bedrock_guardrail_contextual_grounding(stack, report):
+    # Only a stack that retrieves (it defines a knowledge base) is judged for a missing grounding check, and only on
+    # guardrails no agent uses: AWS supports contextual grounding for summarisation, paraphrasing and question
+    # answering over a source, not for conversational (chatbot or agent) use, so demanding it there is a false alarm.
+    retrieves = bool(stack.of_type(T.BEDROCK_KNOWLEDGE_BASE))
+    agents = stack.of_type(T.BEDROCK_AGENT)
+    for g in stack.of_type(T.BEDROCK_GUARDRAIL):
+        if contains_unknown(g.peek("contextualGroundingPolicyConfig")):
+            continue
+        grounding = _grounding(g)
+        useless = sorted(k for k, v in grounding.items() if isinstance(k, str) and isinstance(v, (int, float))
+                         and not isinstance(v, bool) and v <= 0)
+        if useless:
+            report(f"guardrail '{g.name}' has {' and '.join(useless)} threshold 0, which blocks nothing; set a "
+                   f"threshold such as 0.75", g.urn)
+            continue
+        used_by_agent = any(_agent_uses(a, g) for a in agents)
+        if retrieves and not used_by_agent and "GROUNDING" not in grounding:
+            report(f"guardrail '{g.name}' is in a stack that retrieves from a knowledge base but does not check that "
+                   f"answers are grounded in the retrieved sources ({GROUNDING_DEFAULT}); add GROUNDING and "
+                   f"RELEVANCE filters if it guards retrieval-augmented answers, or exempt it", g.urn)
 
 
 bedrock_guardrail_sensitive_info = property_policy(
@@ -365,8 +505,13 @@ def agent_role_permissions_boundary(stack, report):
 
 
 # -- expensive models ------------------------------------------------------------------------------------
-INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:Converse",
-                  "bedrock:ConverseStream", "bedrock:CreateModelInvocationJob")
+# The IAM actions that authorize running a model (Service Authorization Reference for Amazon Bedrock, and each API
+# operation's "requires permission for"): bedrock:InvokeModel authorizes the InvokeModel, Converse, StartAsyncInvoke
+# and InvokeModelWithBidirectionalStream operations, bedrock:InvokeModelWithResponseStream the InvokeModelWithResponse
+# Stream and ConverseStream operations, bedrock:CreateModelInvocationJob batch inference. "bedrock:Converse" and
+# "bedrock:ConverseStream" are operations, not IAM actions: a policy that names them grants nothing, so they are not
+# here (a grant of bedrock:Invoke* or bedrock:* is recognised through these names).
+INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:CreateModelInvocationJob")
 EXPENSIVE_MODELS = ("*opus*", "*gpt-4*", "*gpt-5*", "*llama3-1-405b*", "*mistral-large*", "*nova-premier*",
                     "*command-r-plus*", "*jamba-1-5-large*", "*provisioned-model*")
 # Representative model ids, to tell whether a wildcard resource covers an expensive model.
@@ -416,8 +561,9 @@ def expensive_grants(document, patterns, allowed) -> list:
         "allowedModels": {"type": "array", "items": {"type": "string"}, "default": [],
                           "description": "Model ARNs (or globs) approved for invocation despite matching "
                                          "expensiveModels; an approval, recorded in the policy pack config."}},
-    remediation="Grant bedrock:InvokeModel*/Converse* on the specific model or inference-profile ARNs the workload "
-                "needs (e.g. arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-*), never '*'; when an "
+    remediation="Grant bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream (they also authorize Converse "
+                "and ConverseStream) on the specific model or inference-profile ARNs the workload needs (e.g. "
+                "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-*), never '*'; when an "
                 "expensive model is approved, add its ARN to this policy's allowedModels in --policy-pack-config.",
 )
 def bedrock_expensive_model_access(r, report):
@@ -433,8 +579,59 @@ def bedrock_expensive_model_access(r, report):
                    f"adding the ARN to allowedModels in the policy pack config")
 
 
+THROUGHPUT_DEFAULT = ("AWS creates provisioned throughput or accepts a model offer as soon as it is asked, with no "
+                      "approval step; provisioned throughput bills every hour it exists, used or not")
+
+
+# The operation -> the IAM action that authorizes it (each operation's "requires permission for").
+_OPERATION_ACTIONS = {"bedrock:converse": "bedrock:InvokeModel",
+                      "bedrock:conversestream": "bedrock:InvokeModelWithResponseStream"}
+
+
+def _operation_names(stmt) -> list:
+    """'bedrock:Converse'-style names in a statement's Action that match no IAM action, unless the statement also
+    names the action that really authorizes the operation (then they are only redundant)."""
+    found = []
+    for action in (a for a in as_list(stmt.get("Action")) if isinstance(a, str)):
+        if not action.lower().startswith("bedrock:converse"):
+            continue
+        needed = [v for k, v in _OPERATION_ACTIONS.items() if fnmatchcase(k, action.lower())]
+        if not needed or statement_allows({"Action": stmt.get("Action")}, needed) != needed:
+            found.append(action)
+    return found
+
+
+@resource_policy(
+    name="bedrock-iam-converse-not-an-action",
+    title="IAM statements must authorize Bedrock's Converse API with InvokeModel actions (bedrock:Converse is none)",
+    checklist=("security.iam", "ai.cost"), severity="low", levels=ADVISORY_EVERYWHERE,
+    types=T.IAM_POLICY_DOCUMENT_HOLDERS + (T.IAM_ROLE,),
+    remediation="Name bedrock:InvokeModel (it authorizes Converse) and bedrock:InvokeModelWithResponseStream (it "
+                "authorizes ConverseStream) on the model ARNs instead of bedrock:Converse / bedrock:ConverseStream, in "
+                "Allow statements and, above all, in Deny statements meant to block a model.",
+)
+def bedrock_iam_converse_not_an_action(r, report):
+    for where, document in iam_documents(r):
+        if is_unknown(document):
+            continue
+        for stmt in policy_statements(document):
+            names = _operation_names(stmt)
+            if not names:
+                continue
+            effect = stmt.get("Effect")
+            if effect == "Deny":
+                consequence = "so this Deny blocks nothing: Converse calls are still allowed"
+            else:
+                consequence = "so this statement grants nothing and Converse calls fail with AccessDenied"
+            report(f"{short_type(r.type)} '{r.name}' {where} names {', '.join(sorted(set(names)))}, an API operation "
+                   f"that IAM authorizes with bedrock:InvokeModel / bedrock:InvokeModelWithResponseStream, "
+                   f"{consequence}; name those actions instead")
+            return
+
+
 @resource_policy(
     name="bedrock-provisioned-throughput-approved",
+    aws_default=THROUGHPUT_DEFAULT,
     title="Bedrock provisioned throughput (a fixed hourly commitment) must be approved in config",
     checklist="ai.cost", severity="high",
     types=(T.BEDROCK_PROVISIONED_THROUGHPUT, T.BEDROCK_MODEL_AGREEMENT),
@@ -455,8 +652,8 @@ def bedrock_provisioned_throughput_approved(r, report):
     units = r.peek("modelUnits")
     detail = f" ({units} model units, commitment {r.peek('commitmentDuration') or 'none'})" \
         if isinstance(units, (int, float)) else ""
-    report(f"{short_type(r.type)} '{r.name}' creates {what}{detail} without recorded approval; add '{r.name}' to "
-           f"approved in the policy pack config once approved, or use on-demand inference")
+    report(f"{short_type(r.type)} '{r.name}' creates {what}{detail} without recorded approval ({THROUGHPUT_DEFAULT}); "
+           f"add '{r.name}' to approved in the policy pack config once approved, or use on-demand inference")
 
 
 # -- model invocation logging ----------------------------------------------------------------------------
@@ -489,14 +686,20 @@ bedrock_invocation_logging = presence_policy(
 )
 
 
+LOGGING_DESTINATION_DEFAULT = ("Bedrock delivers invocation logs nowhere unless logging_config names a CloudWatch Logs "
+                               "group (cloudwatch_config) or an S3 bucket (s3_config)")
+
+
 @resource_policy(
     name="bedrock-invocation-logging-destination",
+    aws_default=LOGGING_DESTINATION_DEFAULT,
     title="Bedrock model invocation logging must deliver text data to CloudWatch Logs or S3",
     checklist=("compliance.audit-logging", "observability.logging"), severity="medium",
     cross_references=("Prowler:bedrock_model_invocation_logging_text_data_enabled",),
     types=T.BEDROCK_INVOCATION_LOGGING,
     remediation="Set logging_config with cloudwatch_config (log_group_name, role_arn) and/or s3_config (bucket_name) "
-                "and text_data_delivery_enabled=True on aws.bedrockmodel.InvocationLoggingConfiguration.",
+                "on aws.bedrockmodel.InvocationLoggingConfiguration, and leave text_data_delivery_enabled at its "
+                "default (True) (components.ModelInvocationLogging does).",
 )
 def bedrock_invocation_logging_destination(r, report):
     config = r.peek("loggingConfig")
@@ -504,10 +707,12 @@ def bedrock_invocation_logging_destination(r, report):
         unknown_during_preview("logging_config")
     config = config if isinstance(config, dict) else {}
     if not (config.get("cloudwatchConfig") or config.get("s3Config")):
-        report(f"invocation logging '{r.name}' has no destination; set cloudwatch_config or s3_config")
-    elif config.get("textDataDeliveryEnabled") is not True:
-        report(f"invocation logging '{r.name}' does not deliver text (prompts and completions); set "
-               f"text_data_delivery_enabled=True")
+        report(f"invocation logging '{r.name}' has no destination ({LOGGING_DESTINATION_DEFAULT}); set "
+               f"cloudwatch_config or s3_config")
+    elif config.get("textDataDeliveryEnabled") is False:
+        # Left out, text_data_delivery_enabled defaults to true in pulumi-aws 7.x: only an explicit False loses text.
+        report(f"invocation logging '{r.name}' does not deliver text (prompts and completions) "
+               f"(text_data_delivery_enabled is False); remove it or set text_data_delivery_enabled=True")
 
 
 # -- SageMaker ------------------------------------------------------------------------------------------------
@@ -599,8 +804,12 @@ budget_present = presence_policy(
 )
 
 
+BUDGET_NOTIFY_DEFAULT = "AWS Budgets tells nobody a budget is exceeded unless it has a notification with a subscriber"
+
+
 @resource_policy(
     name="budget-has-notifications",
+    aws_default=BUDGET_NOTIFY_DEFAULT,
     title="Budgets must notify someone",
     checklist=("ai.cost", "observability.alerting"), severity="medium",
     types=T.BUDGET,
@@ -612,8 +821,8 @@ def budget_has_notifications(r, report):
     if contains_unknown(r.peek("notifications")):
         unknown_during_preview("notifications", "are")
     if not _notifies(r):
-        report(f"budget '{r.name}' notifies nobody when it is exceeded; add notifications with subscriber e-mail "
-               f"addresses or SNS topics")
+        report(f"budget '{r.name}' notifies nobody when it is exceeded ({BUDGET_NOTIFY_DEFAULT}); add notifications "
+               f"with subscriber e-mail addresses or SNS topics")
 
 
 @stack_policy(
@@ -642,6 +851,9 @@ def cost_anomaly_detection(stack, report):
 
 POLICIES = [
     bedrock_guardrail_prompt_attack,
+    bedrock_guardrail_content_filters,
+    bedrock_guardrail_denied_topics,
+    bedrock_guardrail_contextual_grounding,
     bedrock_guardrail_sensitive_info,
     bedrock_guardrail_kms,
     bedrock_agent_guardrail,
@@ -651,6 +863,7 @@ POLICIES = [
     agent_role_no_destructive_actions,
     agent_role_permissions_boundary,
     bedrock_expensive_model_access,
+    bedrock_iam_converse_not_an_action,
     bedrock_provisioned_throughput_approved,
     bedrock_invocation_logging,
     bedrock_invocation_logging_destination,
@@ -663,6 +876,98 @@ POLICIES = [
     budget_has_notifications,
     cost_anomaly_detection,
 ]
+
+
+# -- the Lambda function behind an LLM API ----------------------------------------------------------------
+LAMBDA_EVENT_INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+# Services whose events reach Lambda as asynchronous invocations (Lambda Developer Guide: S3, SNS, EventBridge, SES,
+# CloudWatch Logs subscriptions); each needs an aws.lambda_.Permission naming the service as principal. API Gateway,
+# function URLs and load balancers invoke synchronously (the caller sees the error), and event source mappings (SQS,
+# Kinesis, DynamoDB streams) poll: none of them has an asynchronous event to lose.
+ASYNC_PRINCIPALS = ("s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com", "ses.amazonaws.com",
+                    "logs.amazonaws.com", "logs.*.amazonaws.com")
+ASYNC_FAILURE_DEFAULT = ("Lambda retries a failed asynchronous invocation twice and keeps an event for up to 6 hours, "
+                         "then discards it, unless dead_letter_config or an on-failure destination is set")
+
+
+def _async_sources(stack) -> dict:
+    """function URN -> the service that invokes it asynchronously, from the stack's aws.lambda_.Permission."""
+    out = {}
+    for perm in stack.of_type(T.LAMBDA_PERMISSION):
+        principal = perm.peek("principal")
+        if not isinstance(principal, str) or is_unknown(principal) or not glob_any(principal, ASYNC_PRINCIPALS):
+            continue
+        for fn in stack.referenced(perm, "function", T.LAMBDA_FUNCTION):
+            out.setdefault(fn.urn, principal)
+    return out
+
+
+def _on_failure_configured(stack, fn) -> bool:
+    """An aws.lambda_.FunctionEventInvokeConfig for `fn` sends failed events somewhere (or is unknown)."""
+    for config in stack.of_type(LAMBDA_EVENT_INVOKE_CONFIG):
+        if not links_to(config, "functionName", fn, "name", "arn"):
+            continue
+        destination = config.peek("destinationConfig.onFailure.destination")
+        if is_unknown(destination) or non_empty(destination):
+            return True
+    return False
+
+
+@stack_policy(
+    name="lambda-async-failure-destination",
+    aws_default=ASYNC_FAILURE_DEFAULT,
+    title="Lambda functions invoked asynchronously must keep failed events (dead-letter queue or failure destination)",
+    checklist="observability.alerting", severity="medium",
+    cross_references=("Checkov:CKV_AWS_116", "Prowler:awslambda_function_no_dead_letter_queue"),
+    types=(T.LAMBDA_FUNCTION, T.LAMBDA_PERMISSION, LAMBDA_EVENT_INVOKE_CONFIG),
+    remediation="Set dead_letter_config={'target_arn': queue.arn} on aws.lambda_.Function (components.ModelGateway "
+                "does, with a KMS-encrypted SQS queue), or add aws.lambda_.FunctionEventInvokeConfig("
+                "function_name=..., destination_config={'on_failure': {'destination': queue.arn}}); alarm on the "
+                "queue's depth.",
+)
+def lambda_async_failure_destination(stack, report):
+    # Judged only where the stack shows an asynchronous invoker (a Permission for S3, SNS, EventBridge, SES or
+    # CloudWatch Logs): a function called only synchronously (API Gateway, as behind an LLM API) loses no event.
+    sources = _async_sources(stack)
+    for fn in stack.of_type(T.LAMBDA_FUNCTION):
+        if fn.urn not in sources:
+            continue
+        dlq = fn.peek("deadLetterConfig.targetArn")
+        if is_unknown(dlq) or contains_unknown(fn.peek("deadLetterConfig")) or non_empty(dlq):
+            continue
+        if _on_failure_configured(stack, fn):
+            continue
+        report(f"function '{fn.name}' is invoked asynchronously by {sources[fn.urn]} but keeps no failed event "
+               f"{why_text(fn, 'deadLetterConfig', ASYNC_FAILURE_DEFAULT)}; set dead_letter_config target_arn to an "
+               f"SQS queue or add a FunctionEventInvokeConfig with an on_failure destination", fn.urn)
+
+
+LAMBDA_ENV_KMS_DEFAULT = ("Lambda encrypts environment variables with its default service key (an AWS managed key), "
+                          "not a key you control, unless kms_key_arn is set")
+
+
+@resource_policy(
+    name="lambda-env-kms",
+    aws_default=LAMBDA_ENV_KMS_DEFAULT,
+    title="Lambda functions with environment variables should encrypt them with a customer managed KMS key",
+    checklist="security.encryption", severity="low", levels=ADVISORY_EVERYWHERE,
+    cross_references=("Checkov:CKV_AWS_173", "Prowler:awslambda_function_env_vars_not_encrypted_with_cmk"),
+    types=T.LAMBDA_FUNCTION,
+    remediation="Set kms_key_arn=key.arn on aws.lambda_.Function (the execution role needs kms:Decrypt on it; "
+                "components.ModelGateway does); keep secrets in Secrets Manager, not in environment variables.",
+)
+def lambda_env_kms(r, report):
+    variables = r.peek("environment.variables")
+    key = r.peek("kmsKeyArn")
+    if is_unknown(key) or is_unknown(variables):
+        unknown_during_preview("kms_key_arn and environment", "are")
+    if not non_empty(variables) or non_empty(key):
+        return  # no variables to encrypt (AWS then ignores kms_key_arn), or a key of yours
+    report(f"function '{r.name}' encrypts its environment variables (and the configuration they carry) with a "
+           f"key you do not control {why_text(r, 'kmsKeyArn', LAMBDA_ENV_KMS_DEFAULT)}; set kms_key_arn")
+
+
+POLICIES += [lambda_async_failure_destination, lambda_env_kms]
 
 
 # -- issue 13: guardrails that only detect, models and instances behind approval, AgentCore ----------
@@ -763,8 +1068,13 @@ def sagemaker_endpoint_instance_approved(r, report):
                f"instance or add '{r.name}' to approved in the policy pack config")
 
 
+RUNTIME_NETWORK_DEFAULT = ("pulumi-aws requires network_configuration.network_mode (PUBLIC, VPC, or SANDBOX for code "
+                           "interpreters) and has no default; PUBLIC runs the agent outside your VPC")
+
+
 @resource_policy(
     name="agentcore-runtime-vpc",
+    aws_default=RUNTIME_NETWORK_DEFAULT,
     title="Bedrock AgentCore runtimes must run in your VPC, not in PUBLIC network mode",
     checklist=("ai.agents", "infra.separation", "security.api"), severity="high",
     types=(T.AGENTCORE_RUNTIME, T.AGENTCORE_CODE_INTERPRETER, T.AGENTCORE_BROWSER),
@@ -779,11 +1089,18 @@ def agentcore_runtime_vpc(r, report):
         unknown_during_preview("network_mode")
     if mode in (None, "PUBLIC"):
         report(f"{short_type(r.type)} '{r.name}' runs in PUBLIC network mode: the agent reaches (and is reachable "
-               f"from) the internet outside your VPC controls; set network_mode='VPC' with private subnets")
+               f"from) the internet outside your VPC controls "
+               f"{why_text(r, 'networkConfiguration.networkMode', RUNTIME_NETWORK_DEFAULT)}; set "
+               f"network_mode='VPC' with private subnets")
+
+
+GATEWAY_AUTH_DEFAULT = ("pulumi-aws requires authorizer_type (CUSTOM_JWT, AWS_IAM, AUTHENTICATE_ONLY or NONE) and has "
+                        "no default; with NONE the gateway accepts calls from anyone")
 
 
 @resource_policy(
     name="agentcore-gateway-authorization",
+    aws_default=GATEWAY_AUTH_DEFAULT,
     title="Bedrock AgentCore gateways must authorize inbound calls (no authorizer_type NONE)",
     checklist=("ai.agents", "security.api"), severity="critical",
     types=(T.AGENTCORE_GATEWAY,),
@@ -796,8 +1113,8 @@ def agentcore_gateway_authorization(r, report):
     if is_unknown(kind):
         unknown_during_preview("authorizer_type")
     if kind in (None, "", "NONE"):
-        report(f"AgentCore gateway '{r.name}' accepts calls from anyone (authorizer_type NONE), and every tool behind "
-               f"it with them; set authorizer_type='CUSTOM_JWT' or 'AWS_IAM'")
+        report(f"AgentCore gateway '{r.name}' accepts calls from anyone, and every tool behind it with them "
+               f"{why_text(r, 'authorizerType', GATEWAY_AUTH_DEFAULT)}; set authorizer_type='CUSTOM_JWT' or 'AWS_IAM'")
 
 
 def _client_secrets(value, path="oauth2ProviderConfig"):

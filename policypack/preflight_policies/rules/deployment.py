@@ -156,26 +156,54 @@ def ecs_service_circuit_breaker(r, report):
 
 
 ROLLBACK_DEFAULT = "CodeDeploy does not roll back automatically unless auto_rollback_configuration is enabled"
+ALARM_DEFAULT = ("CodeDeploy watches no CloudWatch alarm during a deployment unless alarm_configuration is enabled "
+                 "with alarms")
+# Inputs that give a deployment group EC2 or on-premises instances to deploy to; a group with none of them (and
+# a group with ecs_service) shifts Lambda alias or ECS traffic, where only alarms can judge the new version.
+_INSTANCE_TARGETS = ("ec2TagFilters", "ec2TagSets", "autoscalingGroups", "onPremisesInstanceTagFilters")
+
+
+def _shifts_traffic(r) -> bool:
+    if r.peek("ecsService") not in (None, {}, ""):
+        return True
+    return not any(r.peek(p) not in (None, [], "") for p in _INSTANCE_TARGETS)
 
 
 @resource_policy(
     name="codedeploy-auto-rollback",
     aws_default=ROLLBACK_DEFAULT,
-    title="CodeDeploy deployment groups must roll back automatically when a deployment fails",
+    title="CodeDeploy deployment groups must roll back automatically (on failure, and on alarm for Lambda/ECS)",
     checklist="infra.rollback", severity="medium",
     types=T.CODEDEPLOY_GROUP,
     remediation="Set auto_rollback_configuration={'enabled': True, 'events': ['DEPLOYMENT_FAILURE', "
-                "'DEPLOYMENT_STOP_ON_ALARM']} (with alarm_configuration) on aws.codedeploy.DeploymentGroup.",
+                "'DEPLOYMENT_STOP_ON_ALARM']} and alarm_configuration={'enabled': True, 'alarms': [error_alarm.name, "
+                "...]} on aws.codedeploy.DeploymentGroup (components.CanaryDeployment does).",
 )
 def codedeploy_auto_rollback(r, report):
     config = r.peek("autoRollbackConfiguration")
+    alarms = r.peek("alarmConfiguration")
     if contains_unknown(config):
         unknown_during_preview("auto_rollback_configuration")
     config = config if isinstance(config, dict) else {}
-    if config.get("enabled") is not True or "DEPLOYMENT_FAILURE" not in as_list(config.get("events")):
+    events = as_list(config.get("events"))
+    if config.get("enabled") is not True or "DEPLOYMENT_FAILURE" not in events:
         report(f"deployment group '{r.name}' does not roll back a failed deployment "
                f"{why(r, 'autoRollbackConfiguration', ROLLBACK_DEFAULT)}; set auto_rollback_configuration "
                f"enabled=True with events DEPLOYMENT_FAILURE (and DEPLOYMENT_STOP_ON_ALARM)")
+        return
+    if not _shifts_traffic(r):
+        return  # EC2/on-premises: a failed lifecycle hook (ValidateService) fails the deployment, which rolls back
+    if contains_unknown(alarms) or any(is_unknown(r.peek(p)) for p in ("ecsService",) + _INSTANCE_TARGETS):
+        unknown_during_preview("alarm_configuration and the group's targets", "are")
+    alarms = alarms if isinstance(alarms, dict) else {}
+    if alarms.get("enabled") is not True or not as_list(alarms.get("alarms")):
+        report(f"deployment group '{r.name}' shifts Lambda or ECS traffic but rolls back only when the deployment "
+               f"itself fails, never because the new version raises errors or latency "
+               f"{why(r, 'alarmConfiguration', ALARM_DEFAULT)}; set alarm_configuration enabled=True with the "
+               f"service's error and latency alarms, and add DEPLOYMENT_STOP_ON_ALARM to the rollback events")
+    elif "DEPLOYMENT_STOP_ON_ALARM" not in events:
+        report(f"deployment group '{r.name}' stops a deployment when an alarm fires but leaves the new version "
+               f"serving (DEPLOYMENT_STOP_ON_ALARM is not among auto_rollback_configuration events); add it")
 
 
 @stack_policy(
