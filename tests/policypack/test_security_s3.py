@@ -239,7 +239,14 @@ def test_unencrypted_means_sse_s3_not_no_encryption(pack):
 def test_public_access_block_resource_that_omits_a_setting_turns_it_off(pack):
     [d] = pack.analyze(PAB, {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True}).violations(
         "s3-public-access-block-settings")
-    assert "restrictPublicBuckets" in d.message and "provider then sets it false" in d.message
+    assert "leaves restrict_public_buckets off (restrict_public_buckets not set: the provider sends a setting" \
+        in d.message and "left out as False" in d.message
+    assert "block_public_acls" not in d.message  # only the setting that is off is named
+    [d] = pack.analyze(PAB, {"blockPublicAcls": False}).violations("s3-public-access-block-settings")
+    assert "leaves block_public_acls, block_public_policy, ignore_public_acls, restrict_public_buckets off" in d.message
+    assert "(block_public_policy, ignore_public_acls, restrict_public_buckets not set:" in d.message
+    [d] = pack.analyze(PAB, {}).violations("s3-public-access-block-settings")
+    assert "(none of them is set: the provider sends a setting that is left out as False" in d.message
 
 
 @pytest.mark.parametrize("shape", ["split", "inline-v7", "inline-v6"])

@@ -134,3 +134,25 @@ def test_secrets_are_advisory_in_dev(dev_pack):
     [d] = dev_pack.analyze(FUNCTION, {"environment": {"variables": {"K": FAKE["openai"]}}}).violations(
         "lambda-env-no-secrets")
     assert d.level == "advisory"
+
+
+def test_rotation_interval_names_what_is_set_and_never_prints_none(pack):
+    [d] = pack.analyze(ROTATION, {}).violations("secretsmanager-rotation-interval")
+    assert "None" not in d.message
+    assert "has no rotation interval (rotation_rules.automatically_after_days not set: the provider requires " \
+           "rotation_rules" in d.message and "automatically_after_days to 90 or less" in d.message
+    [d] = pack.analyze(ROTATION, {"rotationRules": {"automaticallyAfterDays": 180}}).violations(
+        "secretsmanager-rotation-interval")
+    assert "(rotation_rules.automatically_after_days is 180)" in d.message and "not set" not in d.message
+
+
+@pytest.mark.parametrize("schedule,fires", [
+    ("rate(30 days)", False), ("rate(90 days)", False), ("rate(120 days)", True), ("rate(12 hours)", False),
+    ("rate(2400 hours)", True), ("cron(0 8 1 * ? *)", False),
+])
+def test_rotation_interval_reads_rate_schedules(pack, schedule, fires):
+    found = pack.analyze(ROTATION, {"rotationRules": {"scheduleExpression": schedule}}).violations(
+        "secretsmanager-rotation-interval")
+    assert bool(found) is fires
+    if fires:
+        assert f"schedule_expression is '{schedule}'" in found[0].message

@@ -13,8 +13,13 @@ from .. import tokens as T
 
 
 # -- authentication ------------------------------------------------------------------------------
+METHOD_AUTH_DEFAULT = ("the provider requires authorization and has no default for it, and api_key_required "
+                       "defaults to False, so 'NONE' without an API key lets anyone call the method")
+
+
 @resource_policy(
     name="apigateway-method-authorization",
+    aws_default=METHOD_AUTH_DEFAULT,
     title="API Gateway REST methods must require an authorizer, IAM auth or an API key",
     checklist="security.api", severity="high",
     cross_references=("Checkov:CKV2_AWS_70", "Checkov:CKV_AWS_59", "Prowler:apigateway_restapi_authorizers_enabled"),
@@ -30,8 +35,10 @@ def apigateway_method_authorization(r, report):
     if is_unknown(auth) or is_unknown(key):
         unknown_during_preview("authorization")
     if (auth in (None, "", "NONE")) and key is not True:
-        report(f"method '{r.name}' ({method or 'ANY'}) is open to anyone: authorization is NONE and no API key "
-               f"is required; set authorization='AWS_IAM'/'COGNITO_USER_POOLS'/'CUSTOM' or api_key_required=True")
+        detail = (f"authorization not set: {METHOD_AUTH_DEFAULT}" if auth in (None, "")
+                  else "authorization is 'NONE' and no API key is required")
+        report(f"method '{r.name}' ({method or 'ANY'}) is open to anyone ({detail}); set "
+               f"authorization='AWS_IAM'/'COGNITO_USER_POOLS'/'CUSTOM' or api_key_required=True")
 
 
 def _route_needs_auth(route_key, protocol) -> bool:
@@ -71,12 +78,12 @@ lambda_function_url_iam_auth = property_policy(
     checklist=("security.api", "ai.cost"), severity="critical",
     cross_references=("Checkov:CKV_AWS_258", "Prowler:awslambda_function_url_public"),
     types=T.LAMBDA_FUNCTION_URL, path="authorizationType", expect=lambda v: v == "AWS_IAM",
-    message="function URL '{name}' is public (authorization_type NONE): anyone on the internet can invoke the "
-            "function and run up its bill; set authorization_type='AWS_IAM' or put API Gateway with an "
-            "authorizer in front",
+    message="function URL '{name}' lets anyone on the internet invoke the function and run up its bill; set "
+            "authorization_type='AWS_IAM' or put API Gateway with an authorizer in front",
     remediation="Set authorization_type='AWS_IAM' on aws.lambda_.FunctionUrl and grant callers "
                 "lambda:InvokeFunctionUrl; for public APIs use API Gateway with an authorizer, throttling and WAF.",
-    aws_default="authorization_type has no default (the provider requires it), and 'NONE' makes the URL public",
+    aws_default=("the provider requires authorization_type and has no default for it, and 'NONE' lets anyone on "
+                 "the internet call the URL"),
 )
 
 
@@ -128,8 +135,12 @@ def apigateway_request_validation(r, report):
                f"aws.apigateway.RequestValidator via request_validator_id")
 
 
+VALIDATOR_DEFAULT = "validate_request_body and validate_request_parameters both default to False"
+
+
 @resource_policy(
     name="apigateway-request-validator-validates",
+    aws_default=VALIDATOR_DEFAULT,
     title="API Gateway request validators must validate the body or the parameters",
     checklist="security.api", severity="low",
     types=T.APIGW_REQUEST_VALIDATOR, levels=ADVISORY_EVERYWHERE,
@@ -141,7 +152,9 @@ def apigateway_request_validator_validates(r, report):
     if UNKNOWN in (body, params):
         unknown_during_preview("the validator's settings", "are")
     if body is not True and params is not True:
-        report(f"request validator '{r.name}' validates neither the body nor the parameters; set "
+        unset = r.peek("validateRequestBody") is None and r.peek("validateRequestParameters") is None
+        detail = f" (neither is set: {VALIDATOR_DEFAULT})" if unset else ""
+        report(f"request validator '{r.name}' validates neither the body nor the parameters{detail}; set "
                f"validate_request_body=True and/or validate_request_parameters=True")
 
 
@@ -207,8 +220,16 @@ def apigateway_stage_throttled(stack, report):
                    f"throttling_rate_limit/throttling_burst_limit or a usage plan with throttle_settings", stage.urn)
 
 
+# Account-level throttling per Region: 10,000 requests per second with a burst of 5,000 by default (some Regions
+# lower), shared by every REST, HTTP and WebSocket API of the account.
+ACCOUNT_THROTTLE = "10,000 requests per second with a burst of 5,000 per Region by default"
+V2_THROTTLE_DEFAULT = ("an HTTP or WebSocket API stage has no throttling of its own, only the account-level limit it "
+                       "shares with every API in the account, " + ACCOUNT_THROTTLE)
+
+
 @resource_policy(
     name="apigatewayv2-stage-throttled",
+    aws_default=V2_THROTTLE_DEFAULT,
     title="API Gateway HTTP/WebSocket stages must set default route throttling",
     checklist=("security.api", "ai.cost"), severity="high",
     types=T.APIGWV2_STAGE,
@@ -221,12 +242,20 @@ def apigatewayv2_stage_throttled(r, report):
         unknown_during_preview("default_route_settings")
     settings = settings if isinstance(settings, dict) else {}
     if not (_positive(settings.get("throttlingRateLimit")) and _positive(settings.get("throttlingBurstLimit"))):
-        report(f"stage '{r.name}' has no default route throttling, so a single client can flood the API; set "
-               f"default_route_settings throttling_rate_limit and throttling_burst_limit")
+        detail = (f" (default_route_settings throttling not set: {V2_THROTTLE_DEFAULT})"
+                  if settings.get("throttlingRateLimit") is None and settings.get("throttlingBurstLimit") is None
+                  else "")
+        report(f"stage '{r.name}' has no default route throttling, so a single client can flood the API{detail}; "
+               f"set default_route_settings throttling_rate_limit and throttling_burst_limit")
+
+
+PLAN_THROTTLE_DEFAULT = ("a usage plan sets no per-key rate limit of its own, so each key is held only by the stage "
+                         "and account-level throttling, " + ACCOUNT_THROTTLE)
 
 
 @resource_policy(
     name="apigateway-usage-plan-throttled",
+    aws_default=PLAN_THROTTLE_DEFAULT,
     title="API Gateway usage plans must set a rate and burst limit",
     checklist=("security.api", "ai.cost"), severity="medium",
     types=T.APIGW_USAGE_PLAN,
@@ -237,12 +266,17 @@ def apigateway_usage_plan_throttled(r, report):
     if contains_unknown(r.peek("throttleSettings")) or contains_unknown(r.peek("apiStages")):
         unknown_during_preview("throttle settings", "are")
     if not _plan_throttled(r):
-        report(f"usage plan '{r.name}' sets no rate/burst limit, so every API key may call without limit; set "
-               f"throttle_settings rate_limit and burst_limit")
+        detail = f" (throttle_settings not set: {PLAN_THROTTLE_DEFAULT})" if r.peek("throttleSettings") is None else ""
+        report(f"usage plan '{r.name}' gives its API keys no rate or burst limit{detail}; set throttle_settings "
+               f"rate_limit and burst_limit")
+
+
+PLAN_QUOTA_DEFAULT = "a usage plan counts no requests per key and caps none per day, week or month"
 
 
 @resource_policy(
     name="apigateway-usage-plan-quota",
+    aws_default=PLAN_QUOTA_DEFAULT,
     title="API Gateway usage plans must cap requests per key with a quota",
     checklist=("ai.cost", "security.api"), severity="medium",
     types=T.APIGW_USAGE_PLAN,
@@ -254,7 +288,8 @@ def apigateway_usage_plan_quota(r, report):
     if contains_unknown(quota):
         unknown_during_preview("quota_settings")
     if not (isinstance(quota, dict) and _positive(quota.get("limit")) and quota.get("period")):
-        report(f"usage plan '{r.name}' has no quota: one API key can make unlimited calls per day; set "
+        detail = f" (quota_settings not set: {PLAN_QUOTA_DEFAULT})" if quota is None else ""
+        report(f"usage plan '{r.name}' has no quota, so one API key can make unlimited calls{detail}; set "
                f"quota_settings limit and period")
 
 
@@ -269,8 +304,8 @@ lambda_reserved_concurrency = property_policy(
             "calls (a model, a database), without limit; set reserved_concurrent_executions",
     remediation="Set reserved_concurrent_executions to the most concurrent executions the function and what it "
                 "calls can afford on aws.lambda_.Function (0 disables the function; -1 removes the cap).",
-    aws_default=("a function has no concurrency limit of its own and may take the account's whole unreserved "
-                 "concurrency"),
+    aws_default=("Lambda reserves no concurrency for a function, so it may use all of the account's unreserved "
+                 "concurrency in the Region"),
 )
 
 
@@ -408,8 +443,16 @@ def _modern_tls(policy, allowed) -> bool:
     return isinstance(policy, str) and (policy in allowed or bool(_MODERN_TLS.search(policy)))
 
 
+# CreateDomainName documents no default securityPolicy; API Gateway's own default endpoints use TLS-1-0 for
+# edge-optimized and Regional APIs, and HTTP/WebSocket custom domains support TLS_1_2 only (the provider requires it).
+DOMAIN_TLS_DEFAULT = ("the API Gateway API documents no default security policy for a REST API custom domain, and "
+                      "its default endpoints for edge-optimized and Regional APIs accept TLS 1.0 (TLS-1-0); only "
+                      "TLS_1_2 or a SecurityPolicy_TLS13_* policy is sure to refuse it")
+
+
 @resource_policy(
     name="api-custom-domain-tls12",
+    aws_default=DOMAIN_TLS_DEFAULT,
     title="API Gateway custom domains must use a TLS 1.2+ security policy",
     checklist=("security.api", "security.encryption"), severity="medium",
     cross_references=("Checkov:CKV_AWS_206",),
@@ -424,7 +467,9 @@ def api_custom_domain_tls12(r, report):
     if is_unknown(policy):
         unknown_during_preview("security_policy")
     if not _modern_tls(policy, ()):
-        report(f"custom domain '{r.name}' accepts TLS 1.0 (security_policy {policy or 'not set'}); set "
+        unset = policy in (None, "")
+        detail = f"security_policy not set: {DOMAIN_TLS_DEFAULT}" if unset else f"security_policy is {policy!r}"
+        report(f"custom domain '{r.name}' {'may accept' if unset else 'accepts'} TLS 1.0 ({detail}); set "
                f"security_policy='TLS_1_2'")
 
 
@@ -436,7 +481,8 @@ def _http_redirects_to_https(listener) -> bool:
     return False
 
 
-LISTENER_DEFAULT = "an application load balancer listener without protocol (and no certificate) serves plain HTTP"
+LISTENER_DEFAULT = ("a listener without protocol serves HTTP, the provider's default for an application load "
+                    "balancer")
 
 
 @resource_policy(
@@ -485,8 +531,8 @@ def lb_listener_modern_tls(r, report):
                f"accepts TLS 1.0/1.1; set ssl_policy='ELBSecurityPolicy-TLS13-1-2-2021-06'")
 
 
-DROP_HEADERS_DEFAULT = ("an application load balancer forwards invalid header fields unless drop_invalid_header_fields "
-                        "is True (default False)")
+DROP_HEADERS_DEFAULT = ("an application load balancer forwards HTTP headers with invalid names to its targets by "
+                        "default")
 
 
 @resource_policy(

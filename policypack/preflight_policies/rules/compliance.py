@@ -13,12 +13,11 @@ cloudtrail_multi_region = property_policy(
     checklist="compliance.audit-logging", severity="high",
     cross_references=("Checkov:CKV_AWS_67", "Prowler:cloudtrail_multi_region_enabled"),
     types=T.CLOUDTRAIL_TRAIL, path="isMultiRegionTrail", expect=is_true,
-    message="trail '{name}' records one region only; set is_multi_region_trail=True "
+    message="trail '{name}' misses activity in every other Region; set is_multi_region_trail=True "
             "(components.AuditTrail does)",
     remediation="Set is_multi_region_trail=True and include_global_service_events=True on aws.cloudtrail.Trail, "
                 "so activity in any region (and IAM, a global service) is recorded.",
-    aws_default=("a trail records only the region it is created in unless is_multi_region_trail is True (provider "
-                 "default False)"),
+    aws_default="CloudTrail records a trail's events only in the Region it is created in",
 )
 
 cloudtrail_log_validation = property_policy(
@@ -31,8 +30,8 @@ cloudtrail_log_validation = property_policy(
             "enable_log_file_validation=True (components.AuditTrail does)",
     remediation="Set enable_log_file_validation=True on aws.cloudtrail.Trail; CloudTrail then writes signed "
                 "digest files that prove the logs were not changed.",
-    aws_default=("log file integrity validation is off unless enable_log_file_validation is True (provider default "
-                 "False)"),
+    aws_default=("CloudTrail writes no signed digest files for a trail, so its log files cannot be proven "
+                 "unchanged"),
 )
 
 cloudtrail_kms = property_policy(
@@ -41,12 +40,12 @@ cloudtrail_kms = property_policy(
     checklist=("compliance.audit-logging", "security.encryption"), severity="medium",
     cross_references=("Checkov:CKV_AWS_35", "Prowler:cloudtrail_kms_encryption_enabled"),
     types=T.CLOUDTRAIL_TRAIL, path="kmsKeyId", expect=non_empty,
-    message="trail '{name}' stores its logs with S3-managed keys only; set kms_key_id to a customer managed key "
+    message="trail '{name}' does not encrypt its logs with your KMS key; set kms_key_id to a customer managed key "
             "(components.AuditTrail does) so reading the audit log takes kms:Decrypt too",
     remediation="Set kms_key_id=key.arn on aws.cloudtrail.Trail; the key policy must allow "
                 "cloudtrail.amazonaws.com to GenerateDataKey* (components.AuditTrail sets this up).",
-    aws_default=("CloudTrail encrypts its log files with S3-managed keys (SSE-S3), not a KMS key you control, unless "
-                 "kms_key_id is set"),
+    aws_default=("CloudTrail encrypts a trail's log files with S3-managed keys (SSE-S3), not with a KMS key you "
+                 "control"),
 )
 
 cloudtrail_cloudwatch_logs = property_policy(
@@ -60,8 +59,7 @@ cloudtrail_cloudwatch_logs = property_policy(
     remediation="Set cloud_watch_logs_group_arn=f\"{log_group.arn}:*\" and cloud_watch_logs_role_arn=role.arn (a role "
                 "cloudtrail.amazonaws.com can assume, allowed logs:CreateLogStream/PutLogEvents) on "
                 "aws.cloudtrail.Trail.",
-    aws_default=("a trail delivers its events to S3 only, none to CloudWatch Logs, unless cloud_watch_logs_group_arn "
-                 "is set"),
+    aws_default="CloudTrail delivers a trail's events to its S3 bucket only, not to CloudWatch Logs",
 )
 
 cloudtrail_logging_enabled = property_policy(
@@ -126,8 +124,8 @@ def _records_s3_data_events(r):
     return False
 
 
-DATA_EVENTS_DEFAULT = ("a trail records management events only; it records no data events unless event selectors name "
-                       "them")
+DATA_EVENTS_DEFAULT = ("a trail records management events only, and data events (such as S3 object reads and "
+                       "deletes) only for the resources its event selectors name")
 
 
 @resource_policy(

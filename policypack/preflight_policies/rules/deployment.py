@@ -33,6 +33,9 @@ def _account_ids(props):
     return value
 
 
+PIN_DEFAULT = "the AWS provider checks no account ID and works in whichever account its credentials belong to"
+
+
 def _pin_problem(provider, expected) -> str:
     """What is wrong with a provider's account pinning ('' when nothing is, None when unknown)."""
     ids = _account_ids(provider.props)
@@ -40,7 +43,7 @@ def _pin_problem(provider, expected) -> str:
         return None
     ids = [str(i) for i in as_list(ids)]
     if not ids:
-        return "has no allowed_account_ids, so it deploys to whatever account the current credentials reach"
+        return f"deploys to whatever account the current credentials reach (allowed_account_ids not set: {PIN_DEFAULT})"
     if expected:
         wrong = [i for i in ids if i not in expected]
         if wrong:
@@ -54,6 +57,7 @@ def _is_default_provider(provider) -> bool:
 
 @resource_policy(
     name="provider-allowed-account-ids",
+    aws_default=PIN_DEFAULT,
     title="Explicit AWS providers in production must be pinned to the account (allowedAccountIds)",
     checklist=("infra.separation", "ai.agents"), severity="high",
     types=T.AWS_PROVIDER, levels=PROD_ONLY, config=_ACCOUNTS_CONFIG,
@@ -71,6 +75,7 @@ def provider_allowed_account_ids(r, report):
 
 @stack_policy(
     name="default-provider-allowed-account-ids",
+    aws_default=PIN_DEFAULT,
     title="The default AWS provider in production must be pinned to the account (aws:allowedAccountIds)",
     checklist=("infra.separation", "ai.agents"), severity="high",
     types=(T.AWS_PROVIDER,), levels=PROD_ONLY, config=_ACCOUNTS_CONFIG,
@@ -128,8 +133,7 @@ def stack_environment(stack, report):
 
 
 # -- rollback --------------------------------------------------------------------------------------------
-BREAKER_DEFAULT = ("the ECS deployment circuit breaker is off unless deployment_circuit_breaker enable and rollback "
-                   "are True")
+BREAKER_DEFAULT = "ECS leaves the deployment circuit breaker off for a service by default"
 
 
 @resource_policy(
@@ -155,7 +159,7 @@ def ecs_service_circuit_breaker(r, report):
                f"deployment_circuit_breaker={{'enable': True, 'rollback': True}}")
 
 
-ROLLBACK_DEFAULT = "CodeDeploy does not roll back automatically unless auto_rollback_configuration is enabled"
+ROLLBACK_DEFAULT = "CodeDeploy does not roll back a failed deployment by default"
 ALARM_DEFAULT = ("CodeDeploy watches no CloudWatch alarm during a deployment unless alarm_configuration is enabled "
                  "with alarms")
 # Inputs that give a deployment group EC2 or on-premises instances to deploy to; a group with none of them (and
@@ -225,8 +229,13 @@ def lambda_alias_for_canary(stack, report):
                    f"by moving an alias; publish versions and invoke it through an alias", fn.urn)
 
 
+ENDPOINT_ROLLBACK_DEFAULT = ("SageMaker watches no CloudWatch alarms while it deploys to an endpoint, so no alarm can "
+                             "roll a deployment back")
+
+
 @resource_policy(
     name="sagemaker-endpoint-auto-rollback",
+    aws_default=ENDPOINT_ROLLBACK_DEFAULT,
     title="SageMaker endpoints should roll back deployments on alarm",
     checklist=("infra.rollback", "ai.agents"), severity="low",
     types=T.SAGEMAKER_ENDPOINT, levels=ADVISORY_EVERYWHERE,
@@ -238,8 +247,10 @@ def sagemaker_endpoint_auto_rollback(r, report):
     if is_unknown(alarms) or contains_unknown(alarms):
         unknown_during_preview("the rollback alarms", "are")
     if not as_list(alarms):
-        report(f"endpoint '{r.name}' has no alarm-based automatic rollback, so a bad model version keeps serving; set "
-               f"deployment_config auto_rollback_configuration alarms")
+        detail = (f" (deployment_config.auto_rollback_configuration.alarms not set: {ENDPOINT_ROLLBACK_DEFAULT})"
+                  if alarms is None else "")
+        report(f"endpoint '{r.name}' has no alarm-based automatic rollback, so a bad model version keeps serving"
+               f"{detail}; set deployment_config auto_rollback_configuration alarms")
 
 
 POLICIES = [

@@ -43,8 +43,8 @@ rds_storage_encrypted = property_policy(
             "(components.Database does)",
     remediation="Set storage_encrypted=True and kms_key_id=key.arn on aws.rds.Instance / aws.rds.Cluster; "
                 "an existing database must be restored from an encrypted snapshot copy.",
-    aws_default=("storage is not encrypted unless storage_encrypted is True (provider default False; Aurora Serverless "
-                 "v1 clusters are always encrypted)"),
+    aws_default=("RDS leaves a new database's storage unencrypted, except an Aurora Serverless v1 cluster's, which "
+                 "is always encrypted"),
 )
 
 
@@ -54,12 +54,12 @@ rds_backup_retention = property_policy(
     checklist="infra.backups", severity="high",
     cross_references=("Checkov:CKV_AWS_133", "Prowler:rds_instance_backup_enabled"),
     types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="backupRetentionPeriod", expect=at_least(7),
-    message="{type} '{name}' keeps automated backups for less than 7 days (or not at all); set "
+    message="{type} '{name}' keeps automated backups for less than 7 days, or none at all; set "
             "backup_retention_period to 7 or more (components.Database uses the environment's RPO profile)",
     remediation="Set backup_retention_period=7 (or more: 14-35 in prod) on aws.rds.Instance / aws.rds.Cluster "
                 "so that point-in-time restore covers a week.",
-    aws_default=("Aurora clusters keep automated backups for 1 day; an RDS instance created by the provider keeps them "
-                 "for the API default of 1 day"),
+    aws_default=("the provider sends 0 days for an aws.rds.Instance, which turns automated backups off, instead of "
+                 "leaving the RDS API default of 1 day; RDS keeps an aws.rds.Cluster's for 1 day"),
 )
 
 rds_deletion_protection = property_policy(
@@ -71,7 +71,8 @@ rds_deletion_protection = property_policy(
     message="{type} '{name}' can be deleted by a single API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.rds.Instance / aws.rds.Cluster; turning it off then "
                 "takes a reviewed change of its own.",
-    aws_default="deletion protection is off for a database created through the API (the console turns it on)",
+    aws_default=("RDS creates a database without deletion protection through the API; only the console's "
+                 "production template turns it on"),
 )
 
 
@@ -84,7 +85,7 @@ rds_multi_az = property_policy(
             "(components.Database does)",
     remediation="Set multi_az=True on aws.rds.Instance in prod (Aurora: run at least two aws.rds.ClusterInstance "
                 "in different availability zones).",
-    aws_default="an RDS instance runs in one availability zone unless multi_az is True (provider default False)",
+    aws_default="RDS runs a new instance in a single Availability Zone",
 )
 
 rds_not_public = property_policy(
@@ -101,8 +102,7 @@ rds_not_public = property_policy(
 _IAM_AUTH_ENGINES = ("mysql", "postgres", "mariadb", "aurora", "aurora-mysql", "aurora-postgresql")
 
 
-IAM_AUTH_DEFAULT = ("IAM database authentication is off unless iam_database_authentication_enabled is True (provider "
-                    "default False)")
+IAM_AUTH_DEFAULT = "RDS accepts only database passwords until IAM database authentication is turned on"
 
 
 @resource_policy(
@@ -161,7 +161,7 @@ rds_copy_tags = property_policy(
     message="{type} '{name}' does not copy tags to snapshots, so snapshots lose their owner and data "
             "classification; set copy_tags_to_snapshot=True",
     remediation="Set copy_tags_to_snapshot=True on aws.rds.Instance / aws.rds.Cluster.",
-    aws_default="tags are not copied to snapshots unless copy_tags_to_snapshot is True (provider default False)",
+    aws_default="RDS does not copy a database's tags to its snapshots",
 )
 
 rds_keep_automated_backups = property_policy(
@@ -169,12 +169,11 @@ rds_keep_automated_backups = property_policy(
     title="Production databases must keep automated backups after the database is deleted",
     checklist=("infra.backups", "infra.iac"), severity="medium", levels=PROD_ONLY,
     types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="deleteAutomatedBackups", expect=equals(False), missing=True,
-    message="{type} '{name}' deletes its automated backups together with the database (the provider default); "
+    message="{type} '{name}' deletes its automated backups together with the database; "
             "set delete_automated_backups=False",
     remediation="Set delete_automated_backups=False on aws.rds.Instance / aws.rds.Cluster, so point-in-time "
                 "backups outlive an accidental delete for their retention period.",
-    aws_default=("the provider deletes automated backups together with the instance (delete_automated_backups default "
-                 "True)"),
+    aws_default="the provider's default deletes a database's automated backups together with the database",
 )
 
 # -- other data stores' backups -------------------------------------------------------------------
@@ -187,7 +186,7 @@ dynamodb_pitr = property_policy(
     message="DynamoDB table '{name}' has no point-in-time recovery; set point_in_time_recovery={{'enabled': True}}",
     remediation="Set point_in_time_recovery={'enabled': True} on aws.dynamodb.Table (35 days of per-second "
                 "restore points).",
-    aws_default="point-in-time recovery is off unless point_in_time_recovery enabled is True",
+    aws_default="DynamoDB leaves point-in-time recovery off for a new table",
 )
 
 
@@ -213,8 +212,8 @@ efs_backup_policy = companion_policy(
 )
 
 
-SNAPSHOT_DEFAULT = ("ElastiCache keeps no automatic snapshots of a node-based cache unless snapshot_retention_limit is "
-                    "1 or more (default 0)")
+SNAPSHOT_DEFAULT = ("ElastiCache takes no automatic snapshots of a node-based cache, whose API default is 0 days, "
+                    "and CreateServerlessCache documents no default for a serverless cache")
 
 
 @resource_policy(
@@ -260,10 +259,10 @@ docdb_backup_retention = property_policy(
     checklist="infra.backups", severity="medium",
     cross_references=("Checkov:CKV_AWS_360", "Prowler:documentdb_cluster_backup_enabled"),
     types=T.DOCDB_CLUSTER, path="backupRetentionPeriod", expect=at_least(7), missing=1,
-    message="DocumentDB cluster '{name}' keeps backups for less than 7 days (default 1); set "
+    message="DocumentDB cluster '{name}' keeps backups for less than 7 days; set "
             "backup_retention_period=7 or more",
     remediation="Set backup_retention_period=7 (or more) on aws.docdb.Cluster.",
-    aws_default="DocumentDB keeps automated backups for 1 day unless backup_retention_period says otherwise",
+    aws_default="DocumentDB keeps automated backups for 1 day",
 )
 
 neptune_backup_retention = property_policy(
@@ -272,10 +271,10 @@ neptune_backup_retention = property_policy(
     checklist="infra.backups", severity="medium",
     cross_references=("Checkov:CKV_AWS_361", "Prowler:neptune_cluster_backup_enabled"),
     types=T.NEPTUNE_CLUSTER, path="backupRetentionPeriod", expect=at_least(7), missing=1,
-    message="Neptune cluster '{name}' keeps backups for less than 7 days (default 1); set "
+    message="Neptune cluster '{name}' keeps backups for less than 7 days; set "
             "backup_retention_period=7 or more",
     remediation="Set backup_retention_period=7 (or more) on aws.neptune.Cluster.",
-    aws_default="Neptune keeps automated backups for 1 day unless backup_retention_period says otherwise",
+    aws_default="Neptune keeps automated backups for 1 day",
 )
 
 # -- native deletion protection (checks-map section 3) --------------------------------------------
@@ -289,7 +288,7 @@ dynamodb_deletion_protection = property_policy(
     types=(T.DYNAMODB_TABLE, T.DYNAMODB_TABLE_REPLICA), path="deletionProtectionEnabled", expect=is_true,
     message="{type} '{name}' can be deleted by one API call; set deletion_protection_enabled=True",
     remediation="Set deletion_protection_enabled=True on aws.dynamodb.Table / TableReplica" + _NATIVE + ".",
-    aws_default="deletion protection is off unless deletion_protection_enabled is True",
+    aws_default="DynamoDB creates a table without deletion protection",
 )
 
 docdb_deletion_protection = property_policy(
@@ -300,7 +299,8 @@ docdb_deletion_protection = property_policy(
     types=T.DOCDB_CLUSTER, path="deletionProtection", expect=is_true,
     message="DocumentDB cluster '{name}' can be deleted by one API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.docdb.Cluster" + _NATIVE + ".",
-    aws_default="deletion protection is off for a DocumentDB cluster created through the API (the console turns it on)",
+    aws_default=("DocumentDB creates a cluster without deletion protection through the API or CLI; only the "
+                 "console turns it on by default"),
 )
 
 neptune_deletion_protection = property_policy(
@@ -311,7 +311,7 @@ neptune_deletion_protection = property_policy(
     types=T.NEPTUNE_CLUSTER, path="deletionProtection", expect=is_true,
     message="Neptune cluster '{name}' can be deleted by one API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.neptune.Cluster" + _NATIVE + ".",
-    aws_default="deletion protection is off for a Neptune cluster created through the API (the console turns it on)",
+    aws_default="Neptune creates a cluster without deletion protection",
 )
 
 rds_global_cluster_deletion_protection = property_policy(
@@ -321,7 +321,7 @@ rds_global_cluster_deletion_protection = property_policy(
     types=T.RDS_GLOBAL_CLUSTER, path="deletionProtection", expect=is_true,
     message="global cluster '{name}' can be deleted by one API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.rds.GlobalCluster" + _NATIVE + ".",
-    aws_default="deletion protection is off unless deletion_protection is True (provider default False)",
+    aws_default="Aurora creates a global cluster without deletion protection",
 )
 
 load_balancer_deletion_protection = property_policy(
@@ -333,7 +333,7 @@ load_balancer_deletion_protection = property_policy(
     message="load balancer '{name}' can be deleted by one API call (and its DNS name with it); set "
             "enable_deletion_protection=True",
     remediation="Set enable_deletion_protection=True on aws.lb.LoadBalancer / aws.alb.LoadBalancer" + _NATIVE + ".",
-    aws_default="deletion protection is off unless enable_deletion_protection is True (provider default False)",
+    aws_default="Elastic Load Balancing creates a load balancer without deletion protection",
 )
 
 cognito_deletion_protection = property_policy(
@@ -345,7 +345,7 @@ cognito_deletion_protection = property_policy(
     message="user pool '{name}' can be deleted with every user account in it (they cannot be restored); set "
             "deletion_protection='ACTIVE'",
     remediation="Set deletion_protection='ACTIVE' on aws.cognito.UserPool" + _NATIVE + ".",
-    aws_default="deletion protection is INACTIVE unless deletion_protection is 'ACTIVE'",
+    aws_default="Cognito creates a user pool with deletion protection INACTIVE",
 )
 
 eks_deletion_protection = property_policy(
@@ -356,7 +356,7 @@ eks_deletion_protection = property_policy(
     types=T.EKS_CLUSTER, path="deletionProtection", expect=is_true,
     message="EKS cluster '{name}' can be deleted by one API call; set deletion_protection=True",
     remediation="Set deletion_protection=True on aws.eks.Cluster" + _NATIVE + ".",
-    aws_default="deletion protection is off unless deletion_protection is True",
+    aws_default="EKS creates a cluster without deletion protection",
 )
 
 network_firewall_deletion_protection = property_policy(
@@ -368,7 +368,7 @@ network_firewall_deletion_protection = property_policy(
     message="network firewall '{name}' can be deleted by one API call, leaving traffic uninspected; set "
             "delete_protection=True",
     remediation="Set delete_protection=True on aws.networkfirewall.Firewall" + _NATIVE + ".",
-    aws_default="delete protection is off unless delete_protection is True",
+    aws_default="Network Firewall creates a firewall without delete protection",
 )
 
 backup_vault_no_force_destroy = property_policy(

@@ -5,7 +5,7 @@ import json
 import re
 
 from ..helpers import (why, as_list, is_true, links_to, non_empty, presence_policy,
-                       property_policy)
+                       property_policy, snake_path)
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
 from ..resource import UNKNOWN, contains_unknown, is_unknown
 from ..model import not_applicable, unknown_during_preview
@@ -28,11 +28,11 @@ log_group_retention_set = property_policy(
     checklist=("observability.logging", "compliance.data"), severity="low",
     cross_references=("Checkov:CKV_AWS_66",),
     types=T.LOG_GROUP, path="retentionInDays", expect=lambda v: isinstance(v, int) and v > 0,
-    message="log group '{name}' keeps logs forever (no retention_in_days): personal data in logs is never deleted "
+    message="log group '{name}' keeps logs forever: personal data in logs is never deleted "
             "and storage grows without bound; set retention_in_days (e.g. 365)",
     remediation="Set retention_in_days on aws.cloudwatch.LogGroup to what your retention policy says (365 for "
                 "audit-relevant logs, 30-90 for debug logs); never-expire is rarely a decision anyone made.",
-    aws_default="CloudWatch Logs keeps log events forever (Never expire) unless retention_in_days is set",
+    aws_default="CloudWatch Logs keeps a log group's events forever (Never expire)",
 )
 
 
@@ -57,22 +57,27 @@ def log_group_retention_minimum(r, report):
                f"retention_in_days={minimum} or more")
 
 
+# Advisory, low: CloudWatch Logs encrypts every log group at rest whatever is set, and who reads it is decided by
+# logs:* IAM permissions. A key of your own adds defence in depth (disable it to cut off the data; CloudTrail logs
+# each use of it) rather than closing an exposure, and it costs a key policy that allows the logs service, so it is
+# recommended everywhere and required nowhere.
 log_group_kms = property_policy(
     name="log-group-kms",
-    title="CloudWatch log groups must be encrypted with a KMS key",
-    checklist=("security.encryption", "observability.logging"), severity="medium",
+    title="CloudWatch log groups should be encrypted with a KMS key you control",
+    checklist=("security.encryption", "observability.logging"), severity="low", levels=ADVISORY_EVERYWHERE,
     cross_references=("Checkov:CKV_AWS_158", "Prowler:cloudwatch_log_group_kms_encryption_enabled"),
     types=T.LOG_GROUP, path="kmsKeyId", expect=non_empty,
-    message="log group '{name}' is not encrypted with your KMS key, so anyone with logs:Get* reads it and you "
-            "cannot revoke access by key; set kms_key_id (the key policy must allow logs.<region>.amazonaws.com)",
+    message="log group '{name}' is not encrypted with a KMS key you control, so you cannot cut off its data by "
+            "disabling the key or see each use of it in CloudTrail; set kms_key_id (the key policy must allow "
+            "logs.<region>.amazonaws.com)",
     remediation="Set kms_key_id=key.arn on aws.cloudwatch.LogGroup and allow the CloudWatch Logs service principal "
                 "in the key policy (the log groups of components.Network, AuditTrail and Database are).",
-    aws_default=("CloudWatch Logs always encrypts log data, but with a key AWS manages, not one you control, unless "
-                 "kms_key_id is set"),
+    aws_default=("CloudWatch Logs always encrypts log data at rest, but with a key the service manages, not a KMS "
+                 "key you control"),
 )
 
 
-ACCESS_LOG_DEFAULT = "API Gateway writes no access logs for a stage unless access_log_settings names a destination"
+ACCESS_LOG_DEFAULT = "API Gateway turns access logging off for a new stage"
 
 
 @resource_policy(
@@ -134,7 +139,7 @@ def api_access_log_json_request_id(r, report):
 _LOGGING_LEVELS = ("ERROR", "INFO")
 
 
-EXEC_LOG_DEFAULT = "API Gateway execution logging is OFF unless logging_level is ERROR or INFO"
+EXEC_LOG_DEFAULT = "API Gateway turns execution logging off for a stage's methods by default"
 
 
 @resource_policy(
@@ -187,7 +192,7 @@ lambda_json_logs = property_policy(
             "carries the request id and can be queried by field",
     remediation="Set logging_config={'log_format': 'JSON', 'application_log_level': 'INFO', 'system_log_level': "
                 "'WARN'} on aws.lambda_.Function; Lambda then adds requestId to every log record.",
-    aws_default="Lambda writes plain-text logs (log_format 'Text') unless logging_config log_format is 'JSON'",
+    aws_default="the default log format of Lambda is plain text ('Text')",
 )
 
 lb_access_logs = property_policy(
@@ -199,7 +204,7 @@ lb_access_logs = property_policy(
     message="load balancer '{name}' writes no access logs; set access_logs={{'bucket': ..., 'enabled': True}}",
     remediation="Set access_logs={'bucket': logs_bucket.bucket, 'prefix': 'alb', 'enabled': True} on "
                 "aws.lb.LoadBalancer (the bucket policy must allow the ELB log delivery principal).",
-    aws_default="a load balancer writes no access logs unless access_logs is enabled with a bucket",
+    aws_default="Elastic Load Balancing turns access logging off by default",
 )
 
 # -- tracing ------------------------------------------------------------------------------------------
@@ -213,8 +218,8 @@ lambda_xray_tracing = property_policy(
             "xray:PutTraceSegments in its role)",
     remediation="Set tracing_config={'mode': 'Active'} on aws.lambda_.Function and attach the "
                 "AWSXRayDaemonWriteAccess policy (or xray:PutTraceSegments/PutTelemetryRecords) to its role.",
-    aws_default=("tracing mode is PassThrough: Lambda traces only requests that arrive already sampled by an upstream "
-                 "service"),
+    aws_default=("Lambda's default tracing mode is PassThrough: it traces only requests that arrive already "
+                 "sampled upstream"),
 )
 
 apigateway_stage_xray = property_policy(
@@ -227,7 +232,7 @@ apigateway_stage_xray = property_policy(
             "xray_tracing_enabled=True",
     remediation="Set xray_tracing_enabled=True on aws.apigateway.Stage (HTTP APIs have no X-Ray: trace in the "
                 "integration instead).",
-    aws_default="API Gateway does not trace a REST API stage with X-Ray unless xray_tracing_enabled is True",
+    aws_default="API Gateway does not trace a REST API stage with X-Ray by default",
 )
 
 stepfunctions_xray_tracing = property_policy(
@@ -238,14 +243,14 @@ stepfunctions_xray_tracing = property_policy(
     types=T.SFN_STATE_MACHINE, path="tracingConfiguration.enabled", expect=is_true,
     message="state machine '{name}' is not traced; set tracing_configuration={{'enabled': True}}",
     remediation="Set tracing_configuration={'enabled': True} on aws.sfn.StateMachine.",
-    aws_default="Step Functions does not trace a state machine with X-Ray unless tracing_configuration enabled is True",
+    aws_default="Step Functions does not trace a state machine with X-Ray by default",
 )
 
 # -- metrics --------------------------------------------------------------------------------------------
 
 
-INSIGHTS_DEFAULT = ("Container Insights is off for a new cluster unless its settings or the account setting "
-                    "containerInsights turn it on")
+INSIGHTS_DEFAULT = ("ECS turns Container Insights off for a new cluster unless the account setting "
+                    "containerInsights turns it on")
 
 
 @resource_policy(
@@ -265,13 +270,19 @@ def ecs_container_insights(r, report):
              for s in as_list(settings))
     if not on:
         report(f"cluster '{r.name}' has Container Insights off ("
-               + (INSIGHTS_DEFAULT if settings is None else "settings do not turn it on") + "), so there are no "
+               + ("settings not set: " + INSIGHTS_DEFAULT if settings is None else "settings do not turn it on")
+               + "), so there are no "
                "per-service CPU/memory/restart metrics; add "
                "settings=[{'name': 'containerInsights', 'value': 'enhanced'}]")
 
 
+DETAILED_METRICS_DEFAULT = ("API Gateway publishes API- and stage-level metrics only; per-method (REST) and per-route "
+                            "(HTTP) metrics are off by default")
+
+
 @resource_policy(
     name="api-detailed-metrics",
+    aws_default=DETAILED_METRICS_DEFAULT,
     title="API Gateway should publish per-method or per-route metrics",
     checklist="observability.metrics", severity="low",
     types=(T.APIGW_METHOD_SETTINGS, T.APIGWV2_STAGE), levels=ADVISORY_EVERYWHERE,
@@ -286,7 +297,10 @@ def api_detailed_metrics(r, report):
     if on is UNKNOWN:
         unknown_during_preview("the metrics setting")
     if on is not True:
-        report(f"'{r.name}' publishes no per-method/per-route latency and error metrics; turn on detailed metrics")
+        block, flag = snake_path(path).split(".")
+        detail = f" ({block}.{flag} not set: {DETAILED_METRICS_DEFAULT})" if r.peek(path) is None else ""
+        report(f"'{r.name}' publishes no per-method/per-route latency and error metrics{detail}; set "
+               f"{block}={{'{flag}': True}}")
 
 
 prod_dashboard_present = presence_policy(
@@ -303,8 +317,12 @@ prod_dashboard_present = presence_policy(
 # -- alerting ----------------------------------------------------------------------------------------------
 
 
+ALARM_ACTIONS_DEFAULT = "CloudWatch only records an alarm's state changes: no notification or action runs by default"
+
+
 @resource_policy(
     name="alarm-actions-configured",
+    aws_default=ALARM_ACTIONS_DEFAULT,
     title="CloudWatch alarms must notify someone (alarm actions)",
     checklist="observability.alerting", severity="medium",
     cross_references=("Prowler:cloudwatch_alarm_actions_alarm_state_configured",),
@@ -317,8 +335,8 @@ def alarm_actions_configured(r, report):
     if is_unknown(actions):
         unknown_during_preview("alarm_actions")
     if not as_list(actions):
-        report(f"alarm '{r.name}' has no alarm_actions: it changes state and nobody hears about it; set "
-               f"alarm_actions=[topic.arn]")
+        detail = f" (alarm_actions not set: {ALARM_ACTIONS_DEFAULT})" if actions is None else ""
+        report(f"alarm '{r.name}' changes state and nobody hears about it{detail}; set alarm_actions=[topic.arn]")
 
 
 alarm_actions_enabled = property_policy(
@@ -369,7 +387,7 @@ sns_topic_kms = property_policy(
             "cloudwatch.amazonaws.com if alarms publish to it)",
     remediation="Set kms_master_key_id=key.arn on aws.sns.Topic (alias/aws/sns works for most publishers, but "
                 "CloudWatch alarms need a customer managed key whose policy allows cloudwatch.amazonaws.com).",
-    aws_default="SNS does not encrypt a topic's messages at rest (SSE) unless kms_master_key_id names a KMS key",
+    aws_default="SNS turns server-side encryption on only for a topic that names a KMS key",
 )
 
 
@@ -486,8 +504,7 @@ def ecs_container_logging(r, report):
                f"output is lost; add logConfiguration with the awslogs (or awsfirelens) driver")
 
 
-SFN_LOGGING_DEFAULT = ("Step Functions logs nothing for a state machine unless logging_configuration sets a level and "
-                       "a destination (level OFF)")
+SFN_LOGGING_DEFAULT = "the default logging level of a Step Functions state machine is OFF"
 
 
 @resource_policy(

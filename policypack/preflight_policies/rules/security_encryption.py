@@ -14,8 +14,7 @@ from ..resource import Resource, is_unknown
 from ..model import not_applicable, unknown_during_preview
 
 # -- KMS ------------------------------------------------------------------------------------------
-KMS_ROTATION_DEFAULT = ("KMS does not rotate a customer managed key's material unless enable_key_rotation is True "
-                        "(provider default False)")
+KMS_ROTATION_DEFAULT = "KMS does not rotate a customer managed key's material automatically"
 
 
 @resource_policy(
@@ -175,13 +174,12 @@ efs_encrypted = property_policy(
             "(it cannot be changed later: the file system is replaced)",
     remediation="Set encrypted=True and kms_key_id=key.arn on aws.efs.FileSystem; an existing file system must be "
                 "copied to a new encrypted one (AWS DataSync or AWS Backup restore).",
-    aws_default=("a file system created through the API (not the console) is not encrypted at rest unless encrypted is "
-                 "True"),
+    aws_default="the EFS API and the provider create an unencrypted file system",
 )
 
 
-ELASTICACHE_AT_REST_DEFAULT = ("ElastiCache encrypts a Redis OSS replication group at rest only if "
-                               "at_rest_encryption_enabled is True (Valkey groups are encrypted by default)")
+ELASTICACHE_AT_REST_DEFAULT = ("ElastiCache leaves a Redis OSS replication group unencrypted at rest; only Valkey "
+                               "groups are encrypted by default")
 
 
 @resource_policy(
@@ -216,7 +214,7 @@ elasticache_encryption_in_transit = property_policy(
             "transit_encryption_enabled=True (and auth_token or RBAC user groups)",
     remediation="Set transit_encryption_enabled=True on aws.elasticache.ReplicationGroup (engine 7.0.5+ can switch "
                 "without replacement using transit_encryption_mode='preferred' then 'required').",
-    aws_default="ElastiCache accepts plain-text connections unless transit_encryption_enabled is True",
+    aws_default="ElastiCache accepts plain-text connections to a replication group",
 )
 
 opensearch_encryption_at_rest = property_policy(
@@ -227,7 +225,7 @@ opensearch_encryption_at_rest = property_policy(
     message="OpenSearch domain '{name}' stores indices unencrypted; set encrypt_at_rest={{'enabled': True, "
             "'kms_key_id': key.arn}}",
     remediation="Set encrypt_at_rest={'enabled': True, 'kms_key_id': key.arn} on aws.opensearch.Domain.",
-    aws_default="a domain is not encrypted at rest unless encrypt_at_rest enabled is True",
+    aws_default="OpenSearch Service does not encrypt a domain at rest",
 )
 
 opensearch_node_to_node_encryption = property_policy(
@@ -238,7 +236,7 @@ opensearch_node_to_node_encryption = property_policy(
     message="OpenSearch domain '{name}' sends data between nodes in plain text; set "
             "node_to_node_encryption={{'enabled': True}}",
     remediation="Set node_to_node_encryption={'enabled': True} on aws.opensearch.Domain.",
-    aws_default="node-to-node encryption is off unless node_to_node_encryption enabled is True",
+    aws_default="OpenSearch Service sends traffic between a domain's nodes unencrypted",
 )
 
 opensearch_enforce_https = property_policy(
@@ -263,8 +261,8 @@ opensearch_tls_policy = property_policy(
             "tls_security_policy='Policy-Min-TLS-1-2-2019-07'",
     remediation="Set domain_endpoint_options={'tls_security_policy': 'Policy-Min-TLS-1-2-2019-07'} (or the PFS "
                 "2023-10 policy) on aws.opensearch.Domain.",
-    aws_default=("without tls_security_policy the domain keeps the policy AWS picks, and older domains accept TLS 1.0 "
-                 "(Policy-Min-TLS-1-0-2019-07)"),
+    aws_default=("the OpenSearch API documents no default TLS security policy, so the domain's minimum TLS version "
+                 "is AWS's choice, not yours; Policy-Min-TLS-1-0-2019-07 accepts TLS 1.0"),
 )
 
 redshift_encrypted = property_policy(
@@ -284,8 +282,8 @@ docdb_encrypted = property_policy(
     message="DocumentDB cluster '{name}' stores data unencrypted; set storage_encrypted=True with kms_key_id",
     remediation="Set storage_encrypted=True and kms_key_id=key.arn on aws.docdb.Cluster (existing clusters: "
                 "restore a snapshot into an encrypted cluster).",
-    aws_default=("a DocumentDB cluster created through the API (not the console) is not encrypted at rest unless "
-                 "storage_encrypted is True"),
+    aws_default=("DocumentDB creates an unencrypted cluster through the API or CLI; only the console encrypts by "
+                 "default"),
 )
 
 neptune_encrypted = property_policy(
@@ -295,12 +293,12 @@ neptune_encrypted = property_policy(
     types=T.NEPTUNE_CLUSTER, path="storageEncrypted", expect=is_true,
     message="Neptune cluster '{name}' stores data unencrypted; set storage_encrypted=True with kms_key_arn",
     remediation="Set storage_encrypted=True and kms_key_arn=key.arn on aws.neptune.Cluster.",
-    aws_default="a Neptune cluster is not encrypted at rest unless storage_encrypted is True (provider default False)",
+    aws_default="Neptune creates an unencrypted cluster",
 )
 
 
-DYNAMODB_SSE_DEFAULT = ("DynamoDB encrypts every table at rest, with an AWS owned key unless server_side_encryption "
-                        "names a KMS key, so the key is not one you control")
+DYNAMODB_SSE_DEFAULT = ("DynamoDB encrypts every table at rest, but with an AWS owned key that no key policy or "
+                        "CloudTrail log of yours covers")
 
 
 @resource_policy(
@@ -334,14 +332,14 @@ sns_topic_encrypted = property_policy(
     types=T.SNS_TOPIC, path="kmsMasterKeyId", expect=non_empty,
     message="SNS topic '{name}' stores messages unencrypted; set kms_master_key_id to a KMS key",
     remediation="Set kms_master_key_id=key.id (or 'alias/aws/sns') on aws.sns.Topic.",
-    aws_default="SNS does not encrypt a topic's messages at rest (SSE) unless kms_master_key_id names a KMS key",
+    aws_default="SNS turns server-side encryption on only for a topic that names a KMS key",
 )
 
 
 @resource_policy(
     name="sqs-queue-encrypted",
-    aws_default=("SQS encrypts new queues with SQS-owned keys (SSE-SQS) by default since October 2022; only "
-                 "sqs_managed_sse_enabled=False without a kms_master_key_id leaves a queue unencrypted"),
+    aws_default=("SQS encrypts a new queue with SQS-owned keys (SSE-SQS) by default since October 2022; "
+                 "sqs_managed_sse_enabled=False without a kms_master_key_id turns that off"),
     title="SQS queues must not turn server-side encryption off",
     checklist="security.encryption", severity="medium",
     cross_references=("Checkov:CKV_AWS_27",),
@@ -390,16 +388,15 @@ kinesis_stream_encrypted = property_policy(
     checklist="security.encryption", severity="high",
     cross_references=("Checkov:CKV_AWS_43", "Prowler:kinesis_stream_encrypted_at_rest"),
     types=T.KINESIS_STREAM, path="encryptionType", expect=lambda v: v == "KMS", missing="NONE",
-    message="Kinesis stream '{name}' stores records unencrypted (encryption_type defaults to NONE); set "
+    message="Kinesis stream '{name}' stores records unencrypted; set "
             "encryption_type='KMS' with kms_key_id",
     remediation="Set encryption_type='KMS' and kms_key_id=key.arn (or 'alias/aws/kinesis') on aws.kinesis.Stream.",
-    aws_default=("Kinesis Data Streams stores records unencrypted unless encryption_type is 'KMS' (provider default "
-                 "'NONE')"),
+    aws_default="the default encryption type of Kinesis Data Streams is NONE",
 )
 
 
-FIREHOSE_SSE_DEFAULT = ("Firehose does not encrypt records it buffers from Direct PUT unless server_side_encryption "
-                        "enabled is True")
+FIREHOSE_SSE_DEFAULT = ("Firehose turns server-side encryption off by default for the records it buffers from "
+                        "Direct PUT")
 
 
 @resource_policy(

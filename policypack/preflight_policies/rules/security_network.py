@@ -143,8 +143,8 @@ def _metadata_problem(r) -> object:
     return tokens or "not set (optional)"
 
 
-IMDS_DEFAULT = ("without http_tokens EC2 allows IMDSv1 (http_tokens 'optional') unless the AMI is marked ImdsSupport "
-                "v2.0 or the account default requires IMDSv2")
+IMDS_DEFAULT = ("EC2 makes http_tokens 'optional' (IMDSv1 allowed) unless the AMI is marked ImdsSupport v2.0 or "
+                "the account's instance metadata defaults require IMDSv2")
 
 
 @resource_policy(
@@ -163,9 +163,10 @@ def ec2_imdsv2_required(r, report):
     if problem is UNKNOWN:
         unknown_during_preview("metadata options", "are")
     if problem is not None:
-        report(f"{short_type(r.type)} '{r.name}' allows IMDSv1 (http_tokens {problem}"
-               f"{': ' + IMDS_DEFAULT if r.peek('metadataOptions.httpTokens') is None else ''}): one SSRF bug "
-               f"leaks the role's credentials; set metadata_options http_tokens='required'")
+        detail = (f"http_tokens not set: {IMDS_DEFAULT}" if r.peek("metadataOptions.httpTokens") in (None, "")
+                  else f"http_tokens is {problem!r}")
+        report(f"{short_type(r.type)} '{r.name}' allows IMDSv1, so one SSRF bug leaks the role's credentials "
+               f"({detail}); set metadata_options http_tokens='required'")
 
 
 @resource_policy(
@@ -252,8 +253,7 @@ def vpc_default_security_group_restricted(stack, report):
                    f"vpc_id=vpc.id) with no rules (components.Network does)", vpc.urn)
 
 
-EKS_ENDPOINT_DEFAULT = ("EKS serves the Kubernetes API on a public endpoint open to 0.0.0.0/0 (endpoint_public_access "
-                        "defaults to True)")
+EKS_ENDPOINT_DEFAULT = "EKS serves the Kubernetes API on a public endpoint open to 0.0.0.0/0 by default"
 
 
 @resource_policy(
@@ -276,8 +276,9 @@ def eks_endpoint_not_public(r, report):
         return
     cidrs = as_list(cidrs) or ["0.0.0.0/0"]
     if netrules.covers_internet(cidrs):
-        report(f"EKS cluster '{r.name}' serves its Kubernetes API on a public endpoint open to the internet"
-               f"{' (' + EKS_ENDPOINT_DEFAULT + ')' if r.peek('vpcConfig.endpointPublicAccess') is None else ''}; "
+        why_public = (f" (vpc_config.endpoint_public_access not set: {EKS_ENDPOINT_DEFAULT})"
+                      if r.peek("vpcConfig.endpointPublicAccess") is None else "")
+        report(f"EKS cluster '{r.name}' lets anyone on the internet reach its Kubernetes API{why_public}; "
                f"set endpoint_public_access=False (endpoint_private_access=True) or limit "
                f"public_access_cidrs")
 

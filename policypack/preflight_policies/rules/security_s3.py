@@ -13,7 +13,7 @@ from typing import Any, List
 from .. import iamdoc
 from .. import resource_policy as resource_policy_reader
 from .. import tokens as T
-from ..helpers import as_list, companion_policy, not_true, property_policy, short_type
+from ..helpers import as_list, companion_policy, not_true, property_policy, short_type, snake_path
 from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
 from ..resource import UNKNOWN, Resource, is_unknown
 
@@ -73,14 +73,19 @@ def _inline_sse_algorithms(bucket) -> list:
 # Amazon S3 encrypts every new object with SSE-S3 (S3-managed keys) when no other encryption is configured,
 # for all buckets since January 5, 2023: a bucket without configuration is encrypted, just not with a key
 # whose policy you control and whose every use CloudTrail logs.
-_SSE_S3_DEFAULT = ("S3 encrypts it with S3-managed keys (SSE-S3, the default for every bucket since January 5, "
-                   "2023), not with a KMS key you control, so no key policy limits who can decrypt and key use is "
-                   "not logged")
+_SSE_S3_DEFAULT = ("S3 encrypts every new object with S3-managed keys (SSE-S3) when a bucket configures no "
+                   "encryption, the default for all buckets since January 5, 2023, so no key policy limits who can "
+                   "decrypt and no use of a key is logged")
+_PAB_DEFAULT = ("S3 turns on all four Block Public Access settings and turns ACLs off for every bucket created since "
+                "April 2023")
+# The provider sends every setting of a BucketPublicAccessBlock / AccountPublicAccessBlock that is left out as false.
+_PAB_SETTING_DEFAULT = ("the provider sends a setting that is left out as False, turning that protection off, while a "
+                        "bucket with no block resource at all keeps S3's own default since April 2023: all four on")
 
 
 @stack_policy(
     name="s3-bucket-kms-encryption",
-    aws_default=_SSE_S3_DEFAULT[0].upper() + _SSE_S3_DEFAULT[1:],
+    aws_default=_SSE_S3_DEFAULT,
     title="S3 buckets must be encrypted at rest with a KMS key you control",
     checklist="security.encryption", severity="medium",
     cross_references=("Checkov:CKV_AWS_145", "Prowler:s3_bucket_kms_encryption"),
@@ -102,7 +107,8 @@ def s3_bucket_kms_encryption(stack, report):
         if any(is_unknown(a) for a in algorithms):
             continue  # judged again when known
         if not algorithms or all(a is None for a in algorithms):
-            report(f"bucket '{bucket.name}' configures no encryption of its own, so {_SSE_S3_DEFAULT}; add "
+            report(f"bucket '{bucket.name}' is not encrypted with a KMS key you control (no encryption configured: "
+                   f"{_SSE_S3_DEFAULT}); add "
                    f"aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm 'aws:kms' and a KMS key "
                    f"(components.SecureBucket does)", bucket.urn)
         elif not all(a in _KMS_ALGORITHMS for a in algorithms):
@@ -113,8 +119,7 @@ def s3_bucket_kms_encryption(stack, report):
 
 @stack_policy(
     name="s3-bucket-public-access-block",
-    aws_default=("AWS turns on all four public access block settings for every new bucket (since April 2023); "
-                 "the bucket has no BucketPublicAccessBlock resource pinning them"),
+    aws_default=_PAB_DEFAULT,
     title="S3 buckets should pin their public access block in code (AWS blocks public access by default)",
     checklist="security.encryption", severity="low", levels=ADVISORY_EVERYWHERE,
     cross_references=("Checkov:CKV_AWS_53", "Prowler:s3_bucket_level_public_access_block"),
@@ -128,14 +133,15 @@ def s3_bucket_public_access_block(stack, report):
     # finding on the block itself (one finding per cause).
     for bucket in stack.of_type(*T.S3_BUCKETS):
         if not stack.referencing(bucket, "bucket", T.S3_PUBLIC_ACCESS_BLOCK):
-            report(f"bucket '{bucket.name}' has no aws.s3.BucketPublicAccessBlock: AWS turns all four settings on "
-                   f"for every new bucket (since April 2023), so it is not public today, but nothing in code keeps "
-                   f"it so if someone turns them off; add one with all four True (components.SecureBucket does)",
+            report(f"bucket '{bucket.name}' has no aws.s3.BucketPublicAccessBlock ({_PAB_DEFAULT}), so it is not "
+                   f"public today, but nothing in code keeps it so if someone turns them off; add one with all four "
+                   f"True (components.SecureBucket does)",
                    bucket.urn)
 
 
 @resource_policy(
     name="s3-public-access-block-settings",
+    aws_default=_PAB_SETTING_DEFAULT,
     title="S3 public access blocks (bucket and account) must turn on all four settings",
     checklist="security.encryption", severity="critical",
     cross_references=("Checkov:CKV_AWS_54", "Prowler:s3_account_level_public_access_blocks"),
@@ -149,10 +155,11 @@ def s3_public_access_block_settings(r, report):
     values = {f: r.peek(f) for f in _PAB_FLAGS}
     off = [f for f, v in values.items() if v is not True and v is not UNKNOWN]
     if off:
-        omitted = [f for f in off if values[f] is None]
-        note = (f" ({', '.join(omitted)} left out: the provider then sets it false, overriding AWS's default of on)"
-                if omitted else "")
-        report(f"{short_type(r.type)} '{r.name}' leaves {', '.join(off)} off{note}; set all four to True")
+        shown = [snake_path(f) for f in off]
+        omitted = [snake_path(f) for f in off if values[f] is None]
+        which = "none of them is set" if len(omitted) == len(_PAB_FLAGS) else f"{', '.join(omitted)} not set"
+        note = f" ({which}: {_PAB_SETTING_DEFAULT})" if omitted else ""
+        report(f"{short_type(r.type)} '{r.name}' leaves {', '.join(shown)} off{note}; set all four to True")
 
 
 # -- versioning -----------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ names with literal values). Messages name where a secret was found, never its va
 """
 from __future__ import annotations
 
+import re
+
 from .. import secretscan
 from .. import tokens as T
 from ..helpers import as_list, at_least, companion_policy, property_policy, short_type
@@ -152,12 +154,12 @@ secretsmanager_secret_kms_cmk = property_policy(
     checklist=("security.secrets", "security.encryption"), severity="medium",
     cross_references=("Checkov:CKV_AWS_149",),
     types=T.SECRET, path="kmsKeyId", expect=lambda v: isinstance(v, str) and v not in ("", "alias/aws/secretsmanager"),
-    message="secret '{name}' uses the AWS managed key; set kms_key_id to a customer managed key "
+    message="secret '{name}' is not encrypted with a customer managed key; set kms_key_id to one "
             "(components.Secret does)",
     remediation="Set kms_key_id=key.arn on aws.secretsmanager.Secret, so the key policy decides who can decrypt it "
                 "and each use is audited.",
-    aws_default=("Secrets Manager encrypts the secret with the AWS managed key aws/secretsmanager, not a key you "
-                 "control, unless kms_key_id is set"),
+    aws_default=("Secrets Manager encrypts a secret with the AWS managed key aws/secretsmanager, whose key policy "
+                 "you cannot change"),
 )
 
 
@@ -181,8 +183,15 @@ secretsmanager_secret_rotation = companion_policy(
 )
 
 
+# RotationRulesType: AutomaticallyAfterDays and ScheduleExpression are both optional, one of them sets the schedule.
+ROTATION_RULES_DEFAULT = ("the provider requires rotation_rules, and Secrets Manager has no schedule to rotate on "
+                          "without automatically_after_days or schedule_expression")
+_RATE = re.compile(r"^\s*rate\(\s*(\d+)\s+(days?|hours?)\s*\)\s*$", re.I)
+
+
 @resource_policy(
     name="secretsmanager-rotation-interval",
+    aws_default=ROTATION_RULES_DEFAULT,
     title="Secrets Manager rotation must run at least every 90 days",
     checklist="security.secrets", severity="medium",
     cross_references=("Checkov:CKV_AWS_304", "Prowler:secretsmanager_secret_rotated_periodically"),
@@ -197,12 +206,25 @@ def secretsmanager_rotation_interval(r, report):
     schedule = r.peek("rotationRules.scheduleExpression")
     if is_unknown(days) or is_unknown(schedule):
         unknown_during_preview("the rotation rules", "are")
-    if schedule and days is None:
-        return  # a schedule expression (cron/rate) is accepted as the team's explicit choice
     maximum = int(r.config.get("maximumDays", 90))
-    if not isinstance(days, (int, float)) or days > maximum:
-        report(f"rotation '{r.name}' rotates every {days} days; set rotation_rules automatically_after_days to "
-               f"{maximum} or less")
+    fix = (f"set rotation_rules automatically_after_days to {maximum} or less (or schedule_expression "
+           f"'rate({maximum} days)')")
+    if days is None:
+        if schedule in (None, ""):
+            report(f"rotation '{r.name}' has no rotation interval (rotation_rules.automatically_after_days not set: "
+                   f"{ROTATION_RULES_DEFAULT}); {fix}")
+            return
+        rate = _RATE.match(schedule) if isinstance(schedule, str) else None
+        if rate is None:
+            return  # a cron (or other) schedule expression is accepted as the team's explicit choice
+        count, unit = int(rate.group(1)), rate.group(2).lower()
+        if (count if unit.startswith("day") else count / 24) > maximum:
+            report(f"rotation '{r.name}' rotates less often than every {maximum} days (rotation_rules."
+                   f"schedule_expression is {schedule!r}); {fix}")
+        return
+    if isinstance(days, bool) or not isinstance(days, (int, float)) or days > maximum:
+        report(f"rotation '{r.name}' rotates less often than every {maximum} days (rotation_rules."
+               f"automatically_after_days is {days!r}); {fix}")
 
 
 secretsmanager_recovery_window = property_policy(
