@@ -616,3 +616,73 @@ def lambda_runtime_supported(r, report):
 
 POLICIES += [ecs_container_logging, stepfunctions_logging, lambda_log_group_retention, alarm_topic_customer_key,
              lambda_runtime_supported]
+
+
+from ..helpers import glob_any  # noqa: E402
+from ..helpers import why as why_text  # noqa: E402
+
+# -- Lambda: asynchronous invocations keep their failed events ------------------------------------------
+LAMBDA_EVENT_INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+# Services whose events reach Lambda as asynchronous invocations (Lambda Developer Guide: S3, SNS, EventBridge, SES,
+# CloudWatch Logs subscriptions); each needs an aws.lambda_.Permission naming the service as principal. API Gateway,
+# function URLs and load balancers invoke synchronously (the caller sees the error), and event source mappings (SQS,
+# Kinesis, DynamoDB streams) poll: none of them has an asynchronous event to lose.
+ASYNC_PRINCIPALS = ("s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com", "ses.amazonaws.com",
+                    "logs.amazonaws.com", "logs.*.amazonaws.com")
+ASYNC_FAILURE_DEFAULT = ("Lambda retries a failed asynchronous invocation twice and keeps an event for up to 6 hours, "
+                         "then discards it, unless dead_letter_config or an on-failure destination is set")
+
+
+def _async_sources(stack) -> dict:
+    """function URN -> the service that invokes it asynchronously, from the stack's aws.lambda_.Permission."""
+    out = {}
+    for perm in stack.of_type(T.LAMBDA_PERMISSION):
+        principal = perm.peek("principal")
+        if not isinstance(principal, str) or is_unknown(principal) or not glob_any(principal, ASYNC_PRINCIPALS):
+            continue
+        for fn in stack.referenced(perm, "function", T.LAMBDA_FUNCTION):
+            out.setdefault(fn.urn, principal)
+    return out
+
+
+def _on_failure_configured(stack, fn) -> bool:
+    """An aws.lambda_.FunctionEventInvokeConfig for `fn` sends failed events somewhere (or is unknown)."""
+    for config in stack.of_type(LAMBDA_EVENT_INVOKE_CONFIG):
+        if not links_to(config, "functionName", fn, "name", "arn"):
+            continue
+        destination = config.peek("destinationConfig.onFailure.destination")
+        if is_unknown(destination) or non_empty(destination):
+            return True
+    return False
+
+
+@stack_policy(
+    name="lambda-async-failure-destination",
+    aws_default=ASYNC_FAILURE_DEFAULT,
+    title="Lambda functions invoked asynchronously must keep failed events (dead-letter queue or failure destination)",
+    checklist="observability.alerting", severity="medium",
+    cross_references=("Checkov:CKV_AWS_116", "Prowler:awslambda_function_no_dead_letter_queue"),
+    types=(T.LAMBDA_FUNCTION, T.LAMBDA_PERMISSION, LAMBDA_EVENT_INVOKE_CONFIG),
+    remediation="Set dead_letter_config={'target_arn': queue.arn} on aws.lambda_.Function (components.ModelGateway "
+                "does, with a KMS-encrypted SQS queue), or add aws.lambda_.FunctionEventInvokeConfig("
+                "function_name=..., destination_config={'on_failure': {'destination': queue.arn}}); alarm on the "
+                "queue's depth.",
+)
+def lambda_async_failure_destination(stack, report):
+    # Judged only where the stack shows an asynchronous invoker (a Permission for S3, SNS, EventBridge, SES or
+    # CloudWatch Logs): a function called only synchronously (API Gateway, as behind an LLM API) loses no event.
+    sources = _async_sources(stack)
+    for fn in stack.of_type(T.LAMBDA_FUNCTION):
+        if fn.urn not in sources:
+            continue
+        dlq = fn.peek("deadLetterConfig.targetArn")
+        if is_unknown(dlq) or contains_unknown(fn.peek("deadLetterConfig")) or non_empty(dlq):
+            continue
+        if _on_failure_configured(stack, fn):
+            continue
+        report(f"function '{fn.name}' is invoked asynchronously by {sources[fn.urn]} but keeps no failed event "
+               f"{why_text(fn, 'deadLetterConfig', ASYNC_FAILURE_DEFAULT)}; set dead_letter_config target_arn to an "
+               f"SQS queue or add a FunctionEventInvokeConfig with an on_failure destination", fn.urn)
+
+
+POLICIES += [lambda_async_failure_destination]

@@ -447,3 +447,35 @@ def msk_encryption_in_transit(r, report):
 
 
 POLICIES += [kinesis_stream_encrypted, firehose_encrypted, msk_encryption_in_transit]
+
+
+# -- Lambda: environment variables under a key you control ----------------------------------------------
+from ..model import ADVISORY_EVERYWHERE  # noqa: E402
+
+
+LAMBDA_ENV_KMS_DEFAULT = ("Lambda encrypts environment variables with its default service key (an AWS managed key), "
+                          "not a key you control, unless kms_key_arn is set")
+
+
+@resource_policy(
+    name="lambda-env-kms",
+    aws_default=LAMBDA_ENV_KMS_DEFAULT,
+    title="Lambda functions with environment variables should encrypt them with a customer managed KMS key",
+    checklist="security.encryption", severity="low", levels=ADVISORY_EVERYWHERE,
+    cross_references=("Checkov:CKV_AWS_173", "Prowler:awslambda_function_env_vars_not_encrypted_with_cmk"),
+    types=T.LAMBDA_FUNCTION,
+    remediation="Set kms_key_arn=key.arn on aws.lambda_.Function (the execution role needs kms:Decrypt on it; "
+                "components.ModelGateway does); keep secrets in Secrets Manager, not in environment variables.",
+)
+def lambda_env_kms(r, report):
+    variables = r.peek("environment.variables")
+    key = r.peek("kmsKeyArn")
+    if is_unknown(key) or is_unknown(variables):
+        unknown_during_preview("kms_key_arn and environment", "are")
+    if not non_empty(variables) or non_empty(key):
+        return  # no variables to encrypt (AWS then ignores kms_key_arn), or a key of yours
+    report(f"function '{r.name}' encrypts its environment variables (and the configuration they carry) with a "
+           f"key you do not control {why(r, 'kmsKeyArn', LAMBDA_ENV_KMS_DEFAULT)}; set kms_key_arn")
+
+
+POLICIES += [lambda_env_kms]
