@@ -1,0 +1,133 @@
+"""Preflight's own share of `preflight check`: the whole command against the floor of running the same program.
+
+    .venv/bin/python benchmarks/check_overhead.py                  # the baseline (stack prod), 5 runs
+    .venv/bin/python benchmarks/check_overhead.py --llm --runs 7   # also stacks/llm-service (stack prod)
+
+Per stack and run, taking turns:
+- `preflight check --stack prod --timings` as a user runs it (a subprocess, wall time), with the split
+  it prints: the program on the recording engine, pack start-up, analysis;
+- the peer, in the same run: the program alone under the Pulumi SDK's own mocks
+  (`benchmarks/program_floor.py`, in the project's interpreter; no pack, no Preflight): the floor
+  any offline check of this program pays.
+Preflight's overhead = total - floor. Also `preflight --help` and `preflight check --help` (wall time).
+Every figure is the median of --runs runs. Timings are printed, never asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Dict, List
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+FLOOR = os.path.join(ROOT, "benchmarks", "program_floor.py")
+TIMINGS_RE = re.compile(r"timings: program ([\d.]+)s, pack start-up ([\d.]+)s, analysis ([\d.]+)s")
+LLM = os.path.join(ROOT, "stacks", "llm-service")
+STACKS = {
+    "baseline": (ROOT, "prod", []),
+    "llm-service": (LLM, "prod", ["--stack-outputs", os.path.join(LLM, "baseline-outputs.json"),
+                                  "--policy-pack-config", os.path.join(LLM, "policy-pack-config.json")]),
+}
+
+
+def _wall(cmd: List[str], cwd: str) -> tuple:
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    return time.perf_counter() - started, proc
+
+
+def _floor_input(project_dir: str, stack_name: str, extra: List[str], tmp: str):
+    """What the floor needs, computed outside the timed runs: the program, its interpreter and its config."""
+    from preflight.check.engine import load_stack_outputs
+    from preflight.check.project import load_project, load_stack
+    project = load_project(project_dir)
+    stack = load_stack(project, stack_name)
+    outputs_file = extra[extra.index("--stack-outputs") + 1] if "--stack-outputs" in extra else None
+    outputs = {name: entry["outputs"] for name, entry in load_stack_outputs(outputs_file).items()}
+    path = os.path.join(tmp, f"{project.name}-{stack_name}.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"config": stack.program_config or stack.config, "stackOutputs": outputs}, f)
+    return [project.python, FLOOR, project.main, project.name, stack.name, path]
+
+
+def measure_stack(label: str, runs: int, tmp: str) -> Dict[str, float]:
+    project_dir, stack_name, extra = STACKS[label]
+    check = [sys.executable, "-m", "preflight", "check", project_dir, "--stack", stack_name, "--timings",
+             "--format", "json", "--output", os.devnull, *extra]
+    floor = _floor_input(project_dir, stack_name, extra, tmp)
+    samples: Dict[str, List[float]] = {k: [] for k in ("total", "program", "pack", "analysis", "floor")}
+    resources = None
+    for _ in range(runs):
+        seconds, proc = _wall(check, ROOT)
+        match = TIMINGS_RE.search(proc.stderr)
+        if proc.returncode not in (0, 1) or not match:
+            raise SystemExit(f"preflight check {label} failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
+        samples["total"].append(seconds)
+        for key, value in zip(("program", "pack", "analysis"), match.groups()):
+            samples[key].append(float(value))
+        seconds, proc = _wall(floor, ROOT)
+        if proc.returncode != 0:
+            raise SystemExit(f"the floor program run for {label} failed:\n{proc.stderr[-2000:]}")
+        resources = int(proc.stdout.split()[-1])
+        samples["floor"].append(seconds)
+    out = {k: statistics.median(v) for k, v in samples.items()}
+    out["overhead"] = statistics.median(t - f for t, f in zip(samples["total"], samples["floor"]))
+    out["resources"] = resources
+    return out
+
+
+def measure_help(runs: int) -> Dict[str, float]:
+    """The two help screens, and their peer: a bare interpreter start (`python -c pass`), the floor of any
+    Python command line."""
+    cases = {"preflight --help": ["-m", "preflight", "--help"],
+             "preflight check --help": ["-m", "preflight", "check", "--help"],
+             "python -c pass (peer)": ["-c", "pass"]}
+    out = {}
+    for label, argv in cases.items():
+        times = []
+        for _ in range(runs):
+            seconds, proc = _wall([sys.executable, *argv], ROOT)
+            if proc.returncode != 0:
+                raise SystemExit(f"{label} failed: {proc.stderr[-1000:]}")
+            times.append(seconds)
+        out[label] = statistics.median(times)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--llm", action="store_true", help="also measure stacks/llm-service (stack prod)")
+    args = ap.parse_args()
+    labels = ["baseline"] + (["llm-service"] if args.llm else [])
+    with tempfile.TemporaryDirectory(prefix="preflight-overhead-") as tmp:
+        results = {label: measure_stack(label, args.runs, tmp) for label in labels}
+    helps = measure_help(args.runs)
+
+    print(f"preflight check, medians of {args.runs} runs (seconds)")
+    head = f"{'stack':<12} {'res':>4} {'total':>6} {'floor':>6} {'overhead':>8} {'ratio':>6}   " \
+           f"{'--timings: program':>18} {'pack start-up':>13} {'analysis':>8} {'rest':>6}"
+    print(head)
+    for label, r in results.items():
+        rest = r["total"] - r["program"] - r["analysis"]
+        print(f"{label:<12} {r['resources']:>4} {r['total']:6.2f} {r['floor']:6.2f} {r['overhead']:8.2f} "
+              f"{r['total'] / r['floor']:5.2f}x   {r['program']:18.2f} {r['pack']:13.2f} {r['analysis']:8.2f} "
+              f"{rest:6.2f}")
+    print("  floor: the program alone under the Pulumi SDK's mocks (benchmarks/program_floor.py); overhead = total - "
+          "floor; ratio = total / floor;\n  rest = total - program - analysis (CLI start-up and imports, waiting for "
+          "the pack, reading the recording, report, shutdown)")
+    peer = helps["python -c pass (peer)"]
+    for label, seconds in helps.items():
+        print(f"{label:<24} {seconds * 1000:5.0f} ms (median of {args.runs}; {seconds / peer:.1f}x a bare "
+              f"interpreter start)")
+
+
+if __name__ == "__main__":
+    main()
