@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/check_overhead.py                  # the baseline (stack prod), 5 runs
     .venv/bin/python benchmarks/check_overhead.py --llm --runs 7   # also stacks/llm-service (stack prod)
+    git archive <commit> | tar -x -C /tmp/before                   # an older Preflight, to compare with:
+    .venv/bin/python benchmarks/check_overhead.py --against /tmp/before
 
 Per stack and run, taking turns:
 - `preflight check --stack prod --timings` as a user runs it (a subprocess, wall time), with the split
@@ -10,6 +12,8 @@ Per stack and run, taking turns:
   (`benchmarks/program_floor.py`, in the project's interpreter; no pack, no Preflight): the floor
   any offline check of this program pays.
 Preflight's overhead = total - floor. Also `preflight --help` and `preflight check --help` (wall time).
+`--against DIR` also runs another checkout's Preflight (its `preflight` package, runner and pack, on this
+interpreter) in the same runs, taking turns with this one, for a before/after on the same machine load.
 Every figure is the median of --runs runs. Timings are printed, never asserted.
 """
 from __future__ import annotations
@@ -57,75 +61,99 @@ def _floor_input(project_dir: str, stack_name: str, extra: List[str], tmp: str):
     return [project.python, FLOOR, project.main, project.name, stack.name, path]
 
 
-def measure_stack(label: str, runs: int, tmp: str) -> Dict[str, float]:
+def _stack(root: str, label: str):
     project_dir, stack_name, extra = STACKS[label]
-    check = [sys.executable, "-m", "preflight", "check", project_dir, "--stack", stack_name, "--timings",
-             "--format", "json", "--output", os.devnull, *extra]
+    rel = os.path.relpath(project_dir, ROOT)
+    return (os.path.join(root, rel) if rel != "." else root), stack_name, [
+        os.path.join(root, os.path.relpath(a, ROOT)) if os.path.isabs(a) else a for a in extra]
+
+
+def measure_stack(label: str, runs: int, tmp: str, roots: Dict[str, str]) -> Dict[str, Dict[str, float]]:
+    """{build: figures} for each Preflight checkout in roots ({name: folder}), taking turns with the floor."""
+    project_dir, stack_name, extra = STACKS[label]
     floor = _floor_input(project_dir, stack_name, extra, tmp)
-    samples: Dict[str, List[float]] = {k: [] for k in ("total", "program", "pack", "analysis", "floor")}
+    samples: Dict[str, Dict[str, List[float]]] = {
+        name: {k: [] for k in ("total", "program", "pack", "analysis")} for name in roots}
+    floors: List[float] = []
     resources = None
     for _ in range(runs):
-        seconds, proc = _wall(check, ROOT)
-        match = TIMINGS_RE.search(proc.stderr)
-        if proc.returncode not in (0, 1) or not match:
-            raise SystemExit(f"preflight check {label} failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
-        samples["total"].append(seconds)
-        for key, value in zip(("program", "pack", "analysis"), match.groups()):
-            samples[key].append(float(value))
+        for name, root in roots.items():
+            # `python -m preflight` from the checkout's folder imports that checkout's package.
+            where, stack_arg, args = _stack(root, label)
+            check = [sys.executable, "-m", "preflight", "check", where, "--stack", stack_arg, "--timings",
+                     "--format", "json", "--output", os.devnull, *args]
+            seconds, proc = _wall(check, root)
+            match = TIMINGS_RE.search(proc.stderr)
+            if proc.returncode not in (0, 1) or not match:
+                raise SystemExit(f"preflight check {label} ({name}) failed (exit {proc.returncode}):\n"
+                                 f"{proc.stderr[-2000:]}")
+            samples[name]["total"].append(seconds)
+            for key, value in zip(("program", "pack", "analysis"), match.groups()):
+                samples[name][key].append(float(value))
         seconds, proc = _wall(floor, ROOT)
         if proc.returncode != 0:
             raise SystemExit(f"the floor program run for {label} failed:\n{proc.stderr[-2000:]}")
         resources = int(proc.stdout.split()[-1])
-        samples["floor"].append(seconds)
-    out = {k: statistics.median(v) for k, v in samples.items()}
-    out["overhead"] = statistics.median(t - f for t, f in zip(samples["total"], samples["floor"]))
-    out["resources"] = resources
+        floors.append(seconds)
+    out = {}
+    for name in roots:
+        fig = {k: statistics.median(v) for k, v in samples[name].items()}
+        fig["floor"] = statistics.median(floors)
+        fig["overhead"] = statistics.median(t - f for t, f in zip(samples[name]["total"], floors))
+        fig["resources"] = resources
+        out[name] = fig
     return out
 
 
-def measure_help(runs: int) -> Dict[str, float]:
+def measure_help(runs: int, roots: Dict[str, str]) -> Dict[str, float]:
     """The two help screens, and their peer: a bare interpreter start (`python -c pass`), the floor of any
     Python command line."""
-    cases = {"preflight --help": ["-m", "preflight", "--help"],
-             "preflight check --help": ["-m", "preflight", "check", "--help"],
-             "python -c pass (peer)": ["-c", "pass"]}
-    out = {}
-    for label, argv in cases.items():
-        times = []
-        for _ in range(runs):
-            seconds, proc = _wall([sys.executable, *argv], ROOT)
+    cases = {"python -c pass (peer)": (ROOT, ["-c", "pass"])}
+    for name, root in roots.items():
+        suffix = "" if len(roots) == 1 else f" ({name})"
+        cases[f"preflight --help{suffix}"] = (root, ["-m", "preflight", "--help"])
+        cases[f"preflight check --help{suffix}"] = (root, ["-m", "preflight", "check", "--help"])
+    times: Dict[str, List[float]] = {label: [] for label in cases}
+    for _ in range(runs):
+        for label, (root, argv) in cases.items():
+            seconds, proc = _wall([sys.executable, *argv], root)
             if proc.returncode != 0:
                 raise SystemExit(f"{label} failed: {proc.stderr[-1000:]}")
-            times.append(seconds)
-        out[label] = statistics.median(times)
-    return out
+            times[label].append(seconds)
+    return {label: statistics.median(v) for label, v in times.items()}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--llm", action="store_true", help="also measure stacks/llm-service (stack prod)")
+    ap.add_argument("--against", metavar="DIR", help="another Preflight checkout to measure in the same runs")
     args = ap.parse_args()
+    roots = {"this": ROOT}
+    if args.against:
+        roots["against"] = os.path.abspath(args.against)
     labels = ["baseline"] + (["llm-service"] if args.llm else [])
     with tempfile.TemporaryDirectory(prefix="preflight-overhead-") as tmp:
-        results = {label: measure_stack(label, args.runs, tmp) for label in labels}
-    helps = measure_help(args.runs)
+        results = {label: measure_stack(label, args.runs, tmp, roots) for label in labels}
+    helps = measure_help(args.runs, roots)
 
     print(f"preflight check, medians of {args.runs} runs (seconds)")
-    head = f"{'stack':<12} {'res':>4} {'total':>6} {'floor':>6} {'overhead':>8} {'ratio':>6}   " \
-           f"{'--timings: program':>18} {'pack start-up':>13} {'analysis':>8} {'rest':>6}"
-    print(head)
-    for label, r in results.items():
-        rest = r["total"] - r["program"] - r["analysis"]
-        print(f"{label:<12} {r['resources']:>4} {r['total']:6.2f} {r['floor']:6.2f} {r['overhead']:8.2f} "
-              f"{r['total'] / r['floor']:5.2f}x   {r['program']:18.2f} {r['pack']:13.2f} {r['analysis']:8.2f} "
-              f"{rest:6.2f}")
+    print(f"{'stack':<12} {'build':<8} {'res':>4} {'total':>6} {'floor':>6} {'overhead':>8} {'ratio':>6}   "
+          f"{'--timings: program':>18} {'pack start-up':>13} {'analysis':>8} {'rest':>6}")
+    for label, by_build in results.items():
+        for name, r in by_build.items():
+            rest = r["total"] - r["program"] - r["analysis"]
+            print(f"{label:<12} {name:<8} {r['resources']:>4} {r['total']:6.2f} {r['floor']:6.2f} "
+                  f"{r['overhead']:8.2f} {r['total'] / r['floor']:5.2f}x   {r['program']:18.2f} {r['pack']:13.2f} "
+                  f"{r['analysis']:8.2f} {rest:6.2f}")
     print("  floor: the program alone under the Pulumi SDK's mocks (benchmarks/program_floor.py); overhead = total - "
-          "floor; ratio = total / floor;\n  rest = total - program - analysis (CLI start-up and imports, waiting for "
-          "the pack, reading the recording, report, shutdown)")
+          "floor (median of the runs' differences); ratio = total / floor;\n  rest = total - program - analysis "
+          "(CLI start-up and imports, waiting for the pack, reading the recording, report, shutdown)")
+    if args.against:
+        print(f"  this = {ROOT}, against = {roots['against']}")
     peer = helps["python -c pass (peer)"]
     for label, seconds in helps.items():
-        print(f"{label:<24} {seconds * 1000:5.0f} ms (median of {args.runs}; {seconds / peer:.1f}x a bare "
+        print(f"{label:<33} {seconds * 1000:5.0f} ms (median of {args.runs}; {seconds / peer:4.1f}x a bare "
               f"interpreter start)")
 
 
