@@ -10,7 +10,8 @@ Per stack and run, taking turns:
   it prints: the program on the recording engine, pack start-up, analysis;
 - the peer, in the same run: the program alone under the Pulumi SDK's own mocks
   (`benchmarks/program_floor.py`, in the project's interpreter; no pack, no Preflight): the floor
-  any offline check of this program pays.
+  any offline check of this program pays; and the same mocks with the program run as the language host
+  runs it (`--as-host`: `run_in_stack`, as the recording engine does), the "host floor".
 Preflight's overhead = total - floor. Also `preflight --help` and `preflight check --help` (wall time).
 `--against DIR` also runs another checkout's Preflight (its `preflight` package, runner and pack, on this
 interpreter) in the same runs, taking turns with this one, for a before/after on the same machine load.
@@ -75,6 +76,7 @@ def measure_stack(label: str, runs: int, tmp: str, roots: Dict[str, str]) -> Dic
     samples: Dict[str, Dict[str, List[float]]] = {
         name: {k: [] for k in ("total", "program", "pack", "analysis")} for name in roots}
     floors: List[float] = []
+    host_floors: List[float] = []
     resources = None
     for _ in range(runs):
         for name, root in roots.items():
@@ -95,10 +97,15 @@ def measure_stack(label: str, runs: int, tmp: str, roots: Dict[str, str]) -> Dic
             raise SystemExit(f"the floor program run for {label} failed:\n{proc.stderr[-2000:]}")
         resources = int(proc.stdout.split()[-1])
         floors.append(seconds)
+        seconds, proc = _wall(floor[:2] + ["--as-host"] + floor[2:], ROOT)
+        if proc.returncode != 0:
+            raise SystemExit(f"the host floor program run for {label} failed:\n{proc.stderr[-2000:]}")
+        host_floors.append(seconds)
     out = {}
     for name in roots:
         fig = {k: statistics.median(v) for k, v in samples[name].items()}
         fig["floor"] = statistics.median(floors)
+        fig["host"] = statistics.median(host_floors)
         fig["overhead"] = statistics.median(t - f for t, f in zip(samples[name]["total"], floors))
         fig["resources"] = resources
         out[name] = fig
@@ -138,16 +145,17 @@ def main() -> None:
     helps = measure_help(args.runs, roots)
 
     print(f"preflight check, medians of {args.runs} runs (seconds)")
-    print(f"{'stack':<12} {'build':<8} {'res':>4} {'total':>6} {'floor':>6} {'overhead':>8} {'ratio':>6}   "
+    print(f"{'stack':<12} {'build':<8} {'res':>4} {'total':>6} {'floor':>6} {'host':>6} {'overhead':>8} {'ratio':>6}   "
           f"{'--timings: program':>18} {'pack start-up':>13} {'analysis':>8} {'rest':>6}")
     for label, by_build in results.items():
         for name, r in by_build.items():
             rest = r["total"] - r["program"] - r["analysis"]
-            print(f"{label:<12} {name:<8} {r['resources']:>4} {r['total']:6.2f} {r['floor']:6.2f} "
+            print(f"{label:<12} {name:<8} {r['resources']:>4} {r['total']:6.2f} {r['floor']:6.2f} {r['host']:6.2f} "
                   f"{r['overhead']:8.2f} {r['total'] / r['floor']:5.2f}x   {r['program']:18.2f} {r['pack']:13.2f} "
                   f"{r['analysis']:8.2f} {rest:6.2f}")
-    print("  floor: the program alone under the Pulumi SDK's mocks (benchmarks/program_floor.py); overhead = total - "
-          "floor (median of the runs' differences); ratio = total / floor;\n  rest = total - program - analysis "
+    print("  floor: the program alone under the Pulumi SDK's mocks (benchmarks/program_floor.py); host: the same, run "
+          "as the language host runs it (--as-host);\n  overhead = total - floor (median of the runs' differences); "
+          "ratio = total / floor;\n  rest = total - program - analysis "
           "(CLI start-up and imports, waiting for the pack, reading the recording, report, shutdown)")
     if args.against:
         print(f"  this = {ROOT}, against = {roots['against']}")
