@@ -131,8 +131,11 @@ class PolicyPackProcess:
         self._launched = 0.0
         self._launch_error: Optional[PackStartError] = None
         self._port_reader: Optional[threading.Thread] = None
-        self._port_read = threading.Event()
+        self._port_read = threading.Event()  # the first line is read
+        self._connected = threading.Event()  # the channel is ready, or gave up
         self._port_line: Dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._closed = False
 
     # -- lifecycle -----------------------------------------------------------------------------
     def __enter__(self) -> "PolicyPackProcess":
@@ -147,8 +150,9 @@ class PolicyPackProcess:
         self.wait_ready()
 
     def launch(self) -> None:
-        """Start the pack's process and return at once; wait_ready() connects to it. Lets a caller do other work
-        (`preflight check` runs the program) while the pack starts. A failure to start is raised by wait_ready()."""
+        """Start the pack's process and return at once; a thread reads the port it prints and connects, and
+        wait_ready() waits for that. Lets a caller do other work (`preflight check` runs the program) while the
+        pack starts. A failure to start is raised by wait_ready()."""
         if not os.path.isfile(os.path.join(self.pack_dir, "PulumiPolicy.yaml")):
             raise PackStartError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml); pass the "
                                  f"pack's directory with --policy-pack")
@@ -173,41 +177,48 @@ class PolicyPackProcess:
                                                 f"check the pack's virtualenv or install Preflight's dependencies")
             self._launch_error.__cause__ = e
             return
-        self._port_line = {}
-        self._port_read = threading.Event()
-        self._port_reader = threading.Thread(target=self._read_port_line, daemon=True)
+        self._port_reader = threading.Thread(target=self._connect, args=(self.process,), daemon=True)
         self._port_reader.start()
 
-    def _read_port_line(self) -> None:
-        """The first line the pack prints is its port; the rest is drained so that it never blocks on a full pipe."""
-        assert self.process is not None and self.process.stdout is not None
-        line = self.process.stdout.readline()
-        self._port_line["line"], self._port_line["at"] = line, time.perf_counter()
+    def _connect(self, process: subprocess.Popen) -> None:
+        """Read the port (the first line the pack prints; the rest is drained so that it never blocks on a full
+        pipe), then open the channel and wait (start_timeout) for the pack to answer on it. Connecting here, not in
+        wait_ready(), also lets grpc's connectivity poller finish before close(), which otherwise waits for it."""
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        self._port_line.update(line=line, at=time.perf_counter())
         self._port_read.set()
         try:
-            int(line.strip())
-        except ValueError:
-            return
-        self._drain_stdout()
+            port = int(line.strip())
+            threading.Thread(target=self._drain_stdout, daemon=True).start()
+            with self._lock:
+                if self._closed:
+                    return
+                channel = self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=[
+                    ("grpc.max_receive_message_length", _MAX_MESSAGE),
+                    ("grpc.max_send_message_length", _MAX_MESSAGE)])
+            grpc.channel_ready_future(channel).result(timeout=self.start_timeout)
+            self._port_line["ready"] = time.perf_counter()
+        except Exception:  # noqa: BLE001 -- not a port, no answer, or closed meanwhile: wait_ready() reports it
+            pass
+        finally:
+            self._connected.set()
 
     def wait_ready(self) -> None:
-        """Wait (up to start_timeout from launch()) for the port the pack prints, and for the pack to answer on it."""
+        """Wait (up to start_timeout from launch()) for the port the pack prints, and (up to start_timeout more)
+        for the pack to answer on it."""
         if self._launch_error is not None:
             raise self._launch_error
         if self.stub is not None:
             return
         port = self._read_port()
-        started = time.perf_counter()
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=[
-            ("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)])
-        try:
-            grpc.channel_ready_future(self.channel).result(timeout=self.start_timeout)
-        except grpc.FutureTimeoutError:
+        self._connected.wait(self.start_timeout + 1.0)
+        if "ready" not in self._port_line:
             self.close()
             raise PackStartError(f"the policy pack printed port {port} but did not answer on it") from None
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
-        # From launch to the port, plus connecting: the pack's own start-up, whatever the caller did meanwhile.
-        self.startup_seconds = (self._port_line["at"] - self._launched) + (time.perf_counter() - started)
+        # From launch to answering: the pack's own start-up, whatever the caller did meanwhile.
+        self.startup_seconds = self._port_line["ready"] - self._launched
 
     def command(self) -> List[str]:
         """The command the CLI runs for a Python pack (`<engine-address> <pack-dir>`, no engine here)."""
@@ -243,7 +254,9 @@ class PolicyPackProcess:
             return ""
 
     def close(self) -> None:
-        channel, self.channel = self.channel, None
+        with self._lock:
+            self._closed = True
+            channel, self.channel = self.channel, None
         proc, self.process = self.process, None
         running = proc is not None and proc.poll() is None
         if running:

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 # what Preflight says. Read when grpc loads, so it is set before the import.
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
-# grpc, the Pulumi SDK's protos (..analyzer) and jsonschema (.pack_config) are imported by run_check once the
+# grpc and the Pulumi SDK's protos (..analyzer) are imported by run_check once the
 # program runs, so that loading them overlaps with it (and `preflight check --help` needs none of them).
 from .. import environment
 from ..errors import UsageError
