@@ -23,12 +23,13 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -42,10 +43,20 @@ STACKS = {
 }
 
 
-def _wall(cmd: List[str], cwd: str) -> tuple:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # every waited-for descendant: CLI, program, pack
+    return usage.ru_utime + usage.ru_stime
+
+
+def _wall(cmd: List[str], cwd: str, cpu: Optional[List[float]] = None) -> tuple:
+    """Wall time of cmd; its CPU time (with its children's) is appended to `cpu` when given."""
+    before = _cpu()
     started = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-    return time.perf_counter() - started, proc
+    seconds = time.perf_counter() - started
+    if cpu is not None:
+        cpu.append(_cpu() - before)
+    return seconds, proc
 
 
 def _floor_input(project_dir: str, stack_name: str, extra: List[str], tmp: str):
@@ -74,8 +85,9 @@ def measure_stack(label: str, runs: int, tmp: str, roots: Dict[str, str]) -> Dic
     project_dir, stack_name, extra = STACKS[label]
     floor = _floor_input(project_dir, stack_name, extra, tmp)
     samples: Dict[str, Dict[str, List[float]]] = {
-        name: {k: [] for k in ("total", "program", "pack", "analysis")} for name in roots}
+        name: {k: [] for k in ("total", "program", "pack", "analysis", "cpu")} for name in roots}
     floors: List[float] = []
+    floor_cpu: List[float] = []
     host_floors: List[float] = []
     resources = None
     for _ in range(runs):
@@ -84,7 +96,7 @@ def measure_stack(label: str, runs: int, tmp: str, roots: Dict[str, str]) -> Dic
             where, stack_arg, args = _stack(root, label)
             check = [sys.executable, "-m", "preflight", "check", where, "--stack", stack_arg, "--timings",
                      "--format", "json", "--output", os.devnull, *args]
-            seconds, proc = _wall(check, root)
+            seconds, proc = _wall(check, root, samples[name]["cpu"])
             match = TIMINGS_RE.search(proc.stderr)
             if proc.returncode not in (0, 1) or not match:
                 raise SystemExit(f"preflight check {label} ({name}) failed (exit {proc.returncode}):\n"
@@ -92,7 +104,7 @@ def measure_stack(label: str, runs: int, tmp: str, roots: Dict[str, str]) -> Dic
             samples[name]["total"].append(seconds)
             for key, value in zip(("program", "pack", "analysis"), match.groups()):
                 samples[name][key].append(float(value))
-        seconds, proc = _wall(floor, ROOT)
+        seconds, proc = _wall(floor, ROOT, floor_cpu)
         if proc.returncode != 0:
             raise SystemExit(f"the floor program run for {label} failed:\n{proc.stderr[-2000:]}")
         resources = int(proc.stdout.split()[-1])
@@ -106,6 +118,7 @@ def measure_stack(label: str, runs: int, tmp: str, roots: Dict[str, str]) -> Dic
         fig = {k: statistics.median(v) for k, v in samples[name].items()}
         fig["floor"] = statistics.median(floors)
         fig["host"] = statistics.median(host_floors)
+        fig["floor_cpu"] = statistics.median(floor_cpu)
         fig["overhead"] = statistics.median(t - f for t, f in zip(samples[name]["total"], floors))
         fig["resources"] = resources
         out[name] = fig
@@ -146,17 +159,21 @@ def main() -> None:
 
     print(f"preflight check, medians of {args.runs} runs (seconds)")
     print(f"{'stack':<12} {'build':<8} {'res':>4} {'total':>6} {'floor':>6} {'host':>6} {'overhead':>8} {'ratio':>6}   "
-          f"{'--timings: program':>18} {'pack start-up':>13} {'analysis':>8} {'rest':>6}")
+          f"{'--timings: program':>18} {'pack start-up':>13} {'analysis':>8} {'rest':>6}   "
+          f"{'cpu':>5} {'floor':>5} {'extra':>5}")
     for label, by_build in results.items():
         for name, r in by_build.items():
             rest = r["total"] - r["program"] - r["analysis"]
             print(f"{label:<12} {name:<8} {r['resources']:>4} {r['total']:6.2f} {r['floor']:6.2f} {r['host']:6.2f} "
                   f"{r['overhead']:8.2f} {r['total'] / r['floor']:5.2f}x   {r['program']:18.2f} {r['pack']:13.2f} "
-                  f"{r['analysis']:8.2f} {rest:6.2f}")
+                  f"{r['analysis']:8.2f} {rest:6.2f}   {r['cpu']:5.2f} {r['floor_cpu']:5.2f} "
+                  f"{r['cpu'] - r['floor_cpu']:5.2f}")
     print("  floor: the program alone under the Pulumi SDK's mocks (benchmarks/program_floor.py); host: the same, run "
           "as the language host runs it (--as-host);\n  overhead = total - floor (median of the runs' differences); "
           "ratio = total / floor;\n  rest = total - program - analysis "
-          "(CLI start-up and imports, waiting for the pack, reading the recording, report, shutdown)")
+          "(CLI start-up and imports, waiting for the pack, reading the recording, report, shutdown);\n"
+          "  cpu: CPU seconds (user + system) of the check with all its processes, of the floor, and the difference "
+          "(steadier than wall time on a busy machine)")
     if args.against:
         print(f"  this = {ROOT}, against = {roots['against']}")
     peer = helps["python -c pass (peer)"]
