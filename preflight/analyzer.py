@@ -128,6 +128,14 @@ class PolicyPackProcess:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- outlives the process: stderr_tail() reads it after close()
         self.info: Optional[proto.AnalyzerInfo] = None
         self.startup_seconds = 0.0
+        self._launched = 0.0
+        self._launch_error: Optional[PackStartError] = None
+        self._port_reader: Optional[threading.Thread] = None
+        self._port_read = threading.Event()  # the first line is read
+        self._connected = threading.Event()  # the channel is ready, or gave up
+        self._port_line: Dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._closed = False
 
     # -- lifecycle -----------------------------------------------------------------------------
     def __enter__(self) -> "PolicyPackProcess":
@@ -138,6 +146,13 @@ class PolicyPackProcess:
         self.close()
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the pack's process and return at once; a thread reads the port it prints and connects, and
+        wait_ready() waits for that. Lets a caller do other work (`preflight check` runs the program) while the
+        pack starts. A failure to start is raised by wait_ready()."""
         if not os.path.isfile(os.path.join(self.pack_dir, "PulumiPolicy.yaml")):
             raise PackStartError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml); pass the "
                                  f"pack's directory with --policy-pack")
@@ -151,41 +166,68 @@ class PolicyPackProcess:
             "PULUMI_DRY_RUN": "true" if self.context.dry_run else "false",
             "PYTHONUNBUFFERED": "1",
         })
-        started = time.perf_counter()
+        self._launched = time.perf_counter()
         try:
             self.process = subprocess.Popen(
                 self.command(),
                 cwd=self.pack_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=self._stderr)
         except OSError as e:
-            raise PackStartError(f"could not run the policy pack with {self.python}: {e}; "
-                                 f"check the pack's virtualenv or install Preflight's dependencies") from e
-        port = self._read_port()
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=[
-            ("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)])
+            self._launch_error = PackStartError(f"could not run the policy pack with {self.python}: {e}; "
+                                                f"check the pack's virtualenv or install Preflight's dependencies")
+            self._launch_error.__cause__ = e
+            return
+        self._port_reader = threading.Thread(target=self._connect, args=(self.process,), daemon=True)
+        self._port_reader.start()
+
+    def _connect(self, process: subprocess.Popen) -> None:
+        """Read the port (the first line the pack prints; the rest is drained so that it never blocks on a full
+        pipe), then open the channel and wait (start_timeout) for the pack to answer on it. Connecting here, not in
+        wait_ready(), also lets grpc's connectivity poller finish before close(), which otherwise waits for it."""
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        self._port_line.update(line=line, at=time.perf_counter())
+        self._port_read.set()
         try:
-            grpc.channel_ready_future(self.channel).result(timeout=self.start_timeout)
-        except grpc.FutureTimeoutError:
+            port = int(line.strip())
+            threading.Thread(target=self._drain_stdout, daemon=True).start()
+            with self._lock:
+                if self._closed:
+                    return
+                channel = self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=[
+                    ("grpc.max_receive_message_length", _MAX_MESSAGE),
+                    ("grpc.max_send_message_length", _MAX_MESSAGE)])
+            grpc.channel_ready_future(channel).result(timeout=self.start_timeout)
+            self._port_line["ready"] = time.perf_counter()
+        except Exception:  # noqa: BLE001 -- not a port, no answer, or closed meanwhile: wait_ready() reports it
+            pass
+        finally:
+            self._connected.set()
+
+    def wait_ready(self) -> None:
+        """Wait (up to start_timeout from launch()) for the port the pack prints, and (up to start_timeout more)
+        for the pack to answer on it."""
+        if self._launch_error is not None:
+            raise self._launch_error
+        if self.stub is not None:
+            return
+        port = self._read_port()
+        self._connected.wait(self.start_timeout + 1.0)
+        if "ready" not in self._port_line:
             self.close()
             raise PackStartError(f"the policy pack printed port {port} but did not answer on it") from None
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
-        self.startup_seconds = time.perf_counter() - started
+        # From launch to answering: the pack's own start-up, whatever the caller did meanwhile.
+        self.startup_seconds = self._port_line["ready"] - self._launched
 
     def command(self) -> List[str]:
         """The command the CLI runs for a Python pack (`<engine-address> <pack-dir>`, no engine here)."""
         return [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", self.pack_dir]
 
     def _read_port(self) -> int:
-        assert self.process is not None and self.process.stdout is not None
-        result: Dict[str, Any] = {}
-
-        def read() -> None:
-            result["line"] = self.process.stdout.readline()
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        reader.join(self.start_timeout)
-        line = result.get("line", b"")
+        assert self.process is not None and self._port_reader is not None
+        self._port_read.wait(max(0.0, self._launched + self.start_timeout - time.perf_counter()))
+        line = self._port_line.get("line", b"")
         try:
             port = int(line.strip())
         except ValueError:
@@ -195,8 +237,6 @@ class PolicyPackProcess:
                 "the policy pack failed to start: " + detail.splitlines()[-1][:500]
                 + f"\n  (run `{self.python} -m pulumi.policy 127.0.0.1:0 {self.pack_dir}` to see its full output; "
                 "install the pack's requirements.txt into that interpreter if a module is missing)") from None
-        # Drain anything else the pack prints so it never blocks on a full pipe.
-        threading.Thread(target=self._drain_stdout, daemon=True).start()
         return port
 
     def _drain_stdout(self) -> None:
@@ -214,12 +254,18 @@ class PolicyPackProcess:
             return ""
 
     def close(self) -> None:
-        if self.channel is not None:
-            self.channel.close()
-            self.channel = None
+        with self._lock:
+            self._closed = True
+            channel, self.channel = self.channel, None
         proc, self.process = self.process, None
-        if proc is not None and proc.poll() is None:
+        running = proc is not None and proc.poll() is None
+        if running:
+            # Asked to stop first: the pack's shutdown then overlaps with closing the channel, which waits for
+            # grpc's connectivity poller (up to 0.2 s after connecting).
             proc.terminate()
+        if channel is not None:
+            channel.close()
+        if running:
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:

@@ -12,12 +12,10 @@ from typing import Any, Dict, List, Optional
 # what Preflight says. Read when grpc loads, so it is set before the import.
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
-import grpc
-
+# grpc and the Pulumi SDK's protos (..analyzer) are imported by run_check once the
+# program runs, so that loading them overlaps with it (and `preflight check --help` needs none of them).
 from .. import environment
-from ..analyzer import LEVEL_NAMES, SEVERITY_NAMES, PolicyPackProcess, StackContext
 from ..errors import UsageError
-from . import pack_config
 from ..pack import default_pack_dir
 from ..report import SEVERITY_ORDER
 from . import engine
@@ -132,27 +130,49 @@ def run_check(project_dir: str, stack_name: str, pack_dir: Optional[str] = None,
         raise UsageError(f"{pack_dir} is not a policy pack (no PulumiPolicy.yaml); pass the pack's directory with "
                          f"--policy-pack")
 
-    started = time.perf_counter()
-    recording = engine.record(project, stack, organization, timeout=timeout, stack_outputs=stack_outputs,
-                              notice=notice)
-    timings["program"] = time.perf_counter() - started
-    env_name = environment.resolve(stack.config, stack.name)
-    warnings = list(project.notes) + list(recording.warnings)
-    unused = sorted(set(stack_outputs) - set(recording.stack_outputs_used))
-    if unused:
-        warnings.append("--stack-outputs names stacks the program never references: " + ", ".join(unused))
-    if recording.remote_components:
-        named = ", ".join(f"{c['type']} '{c['name']}'" for c in recording.remote_components)
-        warnings.append(f"remote components were not inspected (their plugin builds their children, which never "
-                        f"pass through the program): {named}; `pulumi preview --policy-pack` judges their children")
-    if not recording.resources and env_name == "prod":
-        warnings.append("the program registered no resources, so nothing was checked; a prod stack with no "
-                        "resources is unusual (does the program exit early or read a missing config value?)")
+    context_args = dict(project=project.name, stack=stack.name, config=stack.config, secret_keys=stack.secret_keys,
+                        organization=organization)
+    loaded: Dict[str, Any] = {}
 
-    context = StackContext(project=project.name, stack=stack.name, config=stack.config,
-                           secret_keys=stack.secret_keys, organization=organization)
-    # The pack judges what the engine would send it: the stack's resources, components and providers.
-    with PolicyPackProcess(pack_dir, context) as pack:
+    def while_running() -> None:
+        # The program runs in its own process: meanwhile load what analysis needs and start the pack (its
+        # start-up overlaps with the program; a pack that fails to start says so once the program has run).
+        import grpc
+
+        from ..analyzer import PolicyPackProcess, StackContext
+        from . import pack_config
+        loaded.update(grpc=grpc, pack_config=pack_config)
+        loaded["pack"] = PolicyPackProcess(pack_dir, StackContext(**context_args))
+        loaded["pack"].launch()
+
+    started = time.perf_counter()
+    try:
+        recording = engine.record(project, stack, organization, timeout=timeout, stack_outputs=stack_outputs,
+                                  notice=notice, while_running=while_running)
+    except BaseException:
+        if "pack" in loaded:
+            loaded["pack"].close()
+        raise
+    timings["program"] = time.perf_counter() - started
+    grpc, pack_config, pack = loaded["grpc"], loaded["pack_config"], loaded["pack"]
+    from ..analyzer import LEVEL_NAMES, SEVERITY_NAMES
+    try:
+        env_name = environment.resolve(stack.config, stack.name)
+        warnings = list(project.notes) + list(recording.warnings)
+        unused = sorted(set(stack_outputs) - set(recording.stack_outputs_used))
+        if unused:
+            warnings.append("--stack-outputs names stacks the program never references: " + ", ".join(unused))
+        if recording.remote_components:
+            named = ", ".join(f"{c['type']} '{c['name']}'" for c in recording.remote_components)
+            warnings.append(f"remote components were not inspected (their plugin builds their children, which never "
+                            f"pass through the program): {named}; `pulumi preview --policy-pack` judges their "
+                            f"children")
+        if not recording.resources and env_name == "prod":
+            warnings.append("the program registered no resources, so nothing was checked; a prod stack with no "
+                            "resources is unusual (does the program exit early or read a missing config value?)")
+
+        # The pack judges what the engine would send it: the stack's resources, components and providers.
+        pack.wait_ready()
         timings["packStartup"] = pack.startup_seconds
         started = time.perf_counter()
         try:
@@ -168,6 +188,8 @@ def run_check(project_dir: str, stack_name: str, pack_dir: Optional[str] = None,
             raise UsageError(f"the policy pack failed while analyzing: {e.details() or e.code().name}"
                              + (f"\n{pack.stderr_tail()}" if pack.stderr_tail() else "")) from None
         timings["analysis"] = time.perf_counter() - started
+    finally:
+        pack.close()
 
     policies = {p.name: p for p in info.policies}
     stack_urn = f"urn:pulumi:{stack.name}::{project.name}::pulumi:pulumi:Stack::{project.name}-{stack.name}"

@@ -42,7 +42,8 @@ def register(subparsers) -> None:
                    help="also write what the offline engine recorded (each resource's inputs as the pack saw them, "
                         "unknowns as Pulumi's sentinel) to FILE as JSON")
     p.add_argument("--timings", action="store_true",
-                   help="print how long the program run, pack start-up and analysis took (to stderr)")
+                   help="print how long the program run, pack start-up (it overlaps with the program) and analysis "
+                        "took (to stderr)")
     p.set_defaults(func=run)
 
 

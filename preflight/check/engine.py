@@ -134,8 +134,9 @@ def _redact(text: str, plaintexts: List[str]) -> str:
 
 def record(project: Project, stack: StackConfig, organization: str = "organization",
            timeout: float = DEFAULT_TIMEOUT, stack_outputs: Optional[Dict[str, Dict[str, Any]]] = None,
-           notice=None) -> Recording:
-    """Run the program; `notice(text)` is called once if it runs longer than SLOW_NOTICE seconds."""
+           notice=None, while_running=None) -> Recording:
+    """Run the program; `notice(text)` is called once if it runs longer than SLOW_NOTICE seconds, and
+    `while_running()` once, as soon as the program's process has started (work that can overlap with it)."""
     with tempfile.TemporaryDirectory(prefix="preflight-") as tmp:
         input_path = os.path.join(tmp, "input.json")
         out_path = os.path.join(tmp, "recording.json")
@@ -158,6 +159,8 @@ def record(project: Project, stack: StackConfig, organization: str = "organizati
             started = time.monotonic()
             noticed = False
             try:
+                if while_running is not None:
+                    while_running()
                 while True:
                     try:
                         proc.wait(timeout=0.5)

@@ -6,12 +6,14 @@ before it configures the pack, and says every mistake at once, one plain line ea
 """
 from __future__ import annotations
 
-from typing import Any, List, Mapping
+from typing import TYPE_CHECKING, Any, List, Mapping
 
-import jsonschema
 from google.protobuf import json_format
 
 from ..errors import UsageError
+
+if TYPE_CHECKING:
+    import jsonschema
 
 LEVELS = ("advisory", "mandatory", "disabled", "remediate")
 
@@ -55,6 +57,7 @@ def problems(info: Any, user_config: Mapping[str, Any]) -> List[str]:
             out.append(f"policy pack config for {name!r} has unknown propert{'ies' if len(unknown) > 1 else 'y'} "
                        f"{', '.join(map(repr, unknown))}; known: {', '.join(['enforcementLevel', *properties])}")
         schema = {"type": "object", "properties": properties}
+        import jsonschema  # only when there is a policy's config to check (about 50 ms to load)
         validator = jsonschema.Draft7Validator(schema)
         for error in sorted(validator.iter_errors(props), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
             out.append(f"policy pack config {name}{_where(error)}: {error.message}")
