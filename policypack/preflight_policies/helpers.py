@@ -10,8 +10,8 @@ import re
 import sys
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence
 
-from .model import resource_policy
-from .resource import UNKNOWN, Resource, is_unknown
+from .model import Report, resource_policy
+from .resource import UNKNOWN, Resource, Stack, is_unknown
 from .model import unknown_during_preview
 
 Expect = Callable[[Any], bool]
@@ -75,7 +75,7 @@ def property_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
     setting = snake_path(path)
     problem, _, fix = message.partition("; ")
 
-    def check(r: Resource, report) -> None:
+    def check(r: Resource, report: Report) -> None:
         given = r.peek(path)
         value = missing if given is None else given
         if value is UNKNOWN:
@@ -160,7 +160,7 @@ def companion_policy(*, name: str, title: str, checklist: Sequence[str] | str, s
     from .model import stack_policy
     module = sys._getframe(1).f_globals.get("__name__", __name__)
 
-    def check(stack, report) -> None:
+    def check(stack: Stack, report: Report) -> None:
         for subject in stack.of_type(*subjects):
             subject.config = stack.config
             if applies is not None and not applies(subject):
@@ -235,7 +235,7 @@ def presence_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
     from .model import stack_policy
     module = sys._getframe(1).f_globals.get("__name__", __name__)
 
-    def check(stack, report) -> None:
+    def check(stack: Stack, report: Report) -> None:
         if stack.environment not in environments or not when(stack):
             return
         found = stack.of_type(*types)

@@ -53,3 +53,21 @@ def test_policies_live_with_their_service():
     }
     assert {k: where.get(k) for k in expected} == expected
     assert "security" not in {m.__name__.rsplit(".", 1)[1] for m in catalog.RULE_MODULES}
+
+
+def test_every_check_function_is_typed():
+    """Checks are annotated (resource: Resource or stack: Stack, report: Report) -> None, so a reader and a type
+    checker know what each one is given."""
+    import inspect
+
+    from preflight_policies.model import Report
+    from preflight_policies.resource import Resource, Stack
+    untyped = []
+    for p in catalog.all_policies():
+        hints = inspect.get_annotations(p.check, eval_str=True)
+        params = list(inspect.signature(p.check).parameters)
+        subject = Resource if isinstance(p, ResourcePolicy) else Stack
+        if (len(params) != 2 or hints.get(params[0]) is not subject or hints.get(params[1]) is not Report
+                or "return" not in hints or hints["return"] is not None):
+            untyped.append(f"{p.meta.name} ({p.check.__module__}.{p.check.__name__}: {hints})")
+    assert not untyped, f"untyped check functions: {untyped}"

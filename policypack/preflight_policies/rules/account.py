@@ -12,7 +12,8 @@ Declaring a stack the baseline only adds checks; no stack config can switch a re
 """
 from __future__ import annotations
 
-from ..model import ADVISORY_EVERYWHERE, stack_policy
+from ..model import ADVISORY_EVERYWHERE, Report, stack_policy
+from ..resource import Stack
 
 ACCOUNT_BASELINE_KEY = "preflight:accountBaseline"
 
@@ -32,7 +33,7 @@ ACCOUNT_BASELINE_KEY = "preflight:accountBaseline"
                 "`preflight:accountBaseline: true` (stacks/baseline does), then name it in this policy's coveredBy "
                 "config; run `preflight audit` to check the live account.",
 )
-def account_baseline_controls(stack, report):
+def account_baseline_controls(stack: Stack, report: Report) -> None:
     findings = getattr(stack, "account_findings", None) or []
     if not findings or (stack.config.get("coveredBy") or "").strip():
         return

@@ -8,8 +8,8 @@ from ..helpers import (as_list, glob_any, is_true, links_to, non_empty, presence
 from ..helpers import why as why_text
 from ..iamdoc import allow_statements, policy_statements, statement_allows
 from ..iamdoc import documents as iam_documents
-from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
-from ..resource import UNKNOWN, contains_unknown, is_unknown
+from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, Report, resource_policy, stack_policy
+from ..resource import UNKNOWN, Resource, Stack, contains_unknown, is_unknown
 from ..model import unknown_during_preview
 from .. import tokens as T
 
@@ -35,7 +35,7 @@ PROMPT_ATTACK_DEFAULT = ("a guardrail filters no prompt attacks unless content_p
     remediation="Add {'type': 'PROMPT_ATTACK', 'input_strength': 'HIGH', 'output_strength': 'NONE'} to "
                 "content_policy_config.filters_configs on aws.bedrock.Guardrail (components.Guardrail does).",
 )
-def bedrock_guardrail_prompt_attack(r, report):
+def bedrock_guardrail_prompt_attack(r: Resource, report: Report) -> None:
     if contains_unknown(r.peek("contentPolicyConfig")):
         unknown_during_preview("content_policy_config")
     attack = [f for f in _filters(r) if f.get("type") == "PROMPT_ATTACK"]
@@ -89,7 +89,7 @@ def _weak_categories(r, categories) -> list:
                 "(components.Guardrail does, at HIGH or MEDIUM); a category the feature must discuss can be left "
                 "out of this policy's 'categories' in --policy-pack-config.",
 )
-def bedrock_guardrail_content_filters(r, report):
+def bedrock_guardrail_content_filters(r: Resource, report: Report) -> None:
     if contains_unknown(r.peek("contentPolicyConfig")):
         unknown_during_preview("content_policy_config")
     configured = r.config.get("categories")
@@ -116,7 +116,7 @@ DENIED_TOPICS_DEFAULT = "a guardrail refuses no subject unless topic_policy_conf
                 "denied_topics); a general assistant with nothing to refuse records that with an exemption of this "
                 "policy in --policy-pack-config.",
 )
-def bedrock_guardrail_denied_topics(r, report):
+def bedrock_guardrail_denied_topics(r: Resource, report: Report) -> None:
     topics = r.peek("topicPolicyConfig.topicsConfigs")
     if is_unknown(topics) or contains_unknown(r.peek("topicPolicyConfig")):
         unknown_during_preview("topic_policy_config")
@@ -158,7 +158,7 @@ def _agent_uses(agent, guardrail) -> bool:
                 "(or your own retrieval code) applies (components.Guardrail takes grounding_threshold and "
                 "relevance_threshold); a threshold of 0 blocks nothing.",
 )
-def bedrock_guardrail_contextual_grounding(stack, report):
+def bedrock_guardrail_contextual_grounding(stack: Stack, report: Report) -> None:
     # Only a stack that retrieves (it defines a knowledge base) is judged for a missing grounding check, and only on
     # guardrails no agent uses: AWS supports contextual grounding for summarisation, paraphrasing and question
     # answering over a source, not for conversational (chatbot or agent) use, so demanding it there is a false alarm.
@@ -244,7 +244,7 @@ bedrock_agent_kms = property_policy(
     remediation="Create one aws.iam.Role per aws.bedrock.AgentAgent (agent_resource_role_arn), scoped to that "
                 "agent's models, knowledge bases and action-group functions.",
 )
-def bedrock_agent_role_not_shared(stack, report):
+def bedrock_agent_role_not_shared(stack: Stack, report: Report) -> None:
     by_role = {}
     for agent in stack.of_type(T.BEDROCK_AGENT):
         roles = [r for r in stack.of_type(T.IAM_ROLE) if links_to(agent, "agentResourceRoleArn", r, "arn", "name")]
@@ -314,7 +314,7 @@ def _free_form_parameters(r) -> list:
                 "for destructive actions: the agent returns the call to your application, which asks a human to "
                 "approve it before running it; keep read-only actions in a separate Lambda-backed group.",
 )
-def bedrock_action_group_human_approval(r, report):
+def bedrock_action_group_human_approval(r: Resource, report: Report) -> None:
     control = r.peek("actionGroupExecutor.customControl")
     if control is UNKNOWN:
         unknown_during_preview("custom_control")
@@ -473,7 +473,7 @@ def _role_documents(stack, role):
                 "through a RETURN_CONTROL action group (a human approves, your application executes with its own "
                 "role); attach a permissions_boundary that denies Delete*/Terminate* (components.AgentAccess does).",
 )
-def agent_role_no_destructive_actions(stack, report):
+def agent_role_no_destructive_actions(stack: Stack, report: Report) -> None:
     patterns = stack.config.get("destructiveActions") or DESTRUCTIVE_ACTIONS
     tag_keys = stack.config.get("agentTagKeys") or AGENT_TAG_KEYS
     for role, why in agent_roles(stack, tag_keys):
@@ -497,7 +497,7 @@ def agent_role_no_destructive_actions(stack, report):
                 "denies destructive actions and anything outside the agent's resources, so a later policy change "
                 "cannot widen what the agent may do (components.AgentAccess does).",
 )
-def agent_role_permissions_boundary(stack, report):
+def agent_role_permissions_boundary(stack: Stack, report: Report) -> None:
     for role, why in agent_roles(stack, stack.config.get("agentTagKeys") or AGENT_TAG_KEYS):
         if role.peek("permissionsBoundary") in (None, ""):
             report(f"role '{role.name}' belongs to an AI agent ({why}) but has no permissions_boundary, so any "
@@ -566,7 +566,7 @@ def expensive_grants(document, patterns, allowed) -> list:
                 "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-*), never '*'; when an "
                 "expensive model is approved, add its ARN to this policy's allowedModels in --policy-pack-config.",
 )
-def bedrock_expensive_model_access(r, report):
+def bedrock_expensive_model_access(r: Resource, report: Report) -> None:
     patterns = r.config.get("expensiveModels") or EXPENSIVE_MODELS
     allowed = r.config.get("allowedModels") or ()
     for where, document in iam_documents(r):
@@ -610,7 +610,7 @@ def _operation_names(stmt) -> list:
                 "authorizes ConverseStream) on the model ARNs instead of bedrock:Converse / bedrock:ConverseStream, in "
                 "Allow statements and, above all, in Deny statements meant to block a model.",
 )
-def bedrock_iam_converse_not_an_action(r, report):
+def bedrock_iam_converse_not_an_action(r: Resource, report: Report) -> None:
     for where, document in iam_documents(r):
         if is_unknown(document):
             continue
@@ -642,7 +642,7 @@ def bedrock_iam_converse_not_an_action(r, report):
                 "it approved, then add the resource's name to this policy's 'approved' list in --policy-pack-config; "
                 "use on-demand inference otherwise.",
 )
-def bedrock_provisioned_throughput_approved(r, report):
+def bedrock_provisioned_throughput_approved(r: Resource, report: Report) -> None:
     approved = set(r.config.get("approved") or ())
     # Only strings name a model; an input of another shape (an object, a list) must not crash the check.
     names = {n for n in (r.name, r.peek("provisionedModelName"), r.peek("modelId")) if isinstance(n, str)}
@@ -701,7 +701,7 @@ LOGGING_DESTINATION_DEFAULT = ("Bedrock delivers invocation logs nowhere unless 
                 "on aws.bedrockmodel.InvocationLoggingConfiguration, and leave text_data_delivery_enabled at its "
                 "default (True) (components.ModelInvocationLogging does).",
 )
-def bedrock_invocation_logging_destination(r, report):
+def bedrock_invocation_logging_destination(r: Resource, report: Report) -> None:
     config = r.peek("loggingConfig")
     if contains_unknown(config):
         unknown_during_preview("logging_config")
@@ -817,7 +817,7 @@ BUDGET_NOTIFY_DEFAULT = "AWS Budgets tells nobody a budget is exceeded unless it
                 "'PERCENTAGE', 'notification_type': 'FORECASTED', 'subscriber_sns_topic_arns': [topic.arn]}] "
                 "to aws.budgets.Budget.",
 )
-def budget_has_notifications(r, report):
+def budget_has_notifications(r: Resource, report: Report) -> None:
     if contains_unknown(r.peek("notifications")):
         unknown_during_preview("notifications", "are")
     if not _notifies(r):
@@ -834,7 +834,7 @@ def budget_has_notifications(r, report):
                 "aws.costexplorer.AnomalySubscription(monitor_arn_lists=[monitor.arn], frequency='IMMEDIATE', "
                 "subscribers=[...], threshold_expression=...) once per account (stacks/baseline does).",
 )
-def cost_anomaly_detection(stack, report):
+def cost_anomaly_detection(stack: Stack, report: Report) -> None:
     if stack.environment != "prod" or not any(r.type.startswith("aws:") for r in stack.resources):
         return
     monitors = stack.of_type(T.ANOMALY_MONITOR)
@@ -907,7 +907,7 @@ def _detect_only(r) -> list:
     remediation="Remove input_action='NONE' (the default is BLOCK) from the content filters, denied topics and word "
                 "filters of aws.bedrock.Guardrail; detect mode only records what it would have blocked.",
 )
-def bedrock_guardrail_blocks(r, report):
+def bedrock_guardrail_blocks(r: Resource, report: Report) -> None:
     if contains_unknown(r.peek("contentPolicyConfig")) or contains_unknown(r.peek("topicPolicyConfig")):
         unknown_during_preview("the guardrail's policies", "are")
     found = _detect_only(r)
@@ -930,7 +930,7 @@ def bedrock_guardrail_blocks(r, report):
                 "aws.bedrock.AgentAgent, or record the approval by adding the model to allowedModels in "
                 "--policy-pack-config; an agent loops over the model many times per request.",
 )
-def bedrock_agent_model_approved(r, report):
+def bedrock_agent_model_approved(r: Resource, report: Report) -> None:
     model = r.peek("foundationModel")
     if is_unknown(model):
         unknown_during_preview("foundation_model")
@@ -961,7 +961,7 @@ LARGE_INSTANCES = ("ml.p*", "ml.trn*", "ml.inf2.24xlarge", "ml.inf2.48xlarge", "
                 "record the approval by adding the endpoint configuration's name to 'approved' in "
                 "--policy-pack-config; a large GPU endpoint bills every hour it exists.",
 )
-def sagemaker_endpoint_instance_approved(r, report):
+def sagemaker_endpoint_instance_approved(r: Resource, report: Report) -> None:
     approved = set(r.config.get("approved") or ())
     if approved & {n for n in (r.name, r.peek("name")) if isinstance(n, str)}:
         return
@@ -991,7 +991,7 @@ RUNTIME_NETWORK_DEFAULT = ("pulumi-aws requires network_configuration.network_mo
                 "'security_groups': [sg.id]}} on aws.bedrock.AgentcoreAgentRuntime (and code interpreters / "
                 "browsers), so the agent's outbound traffic passes your network controls.",
 )
-def agentcore_runtime_vpc(r, report):
+def agentcore_runtime_vpc(r: Resource, report: Report) -> None:
     mode = r.peek("networkConfiguration.networkMode")
     if is_unknown(mode):
         unknown_during_preview("network_mode")
@@ -1016,7 +1016,7 @@ GATEWAY_AUTH_DEFAULT = ("pulumi-aws requires authorizer_type (CUSTOM_JWT, AWS_IA
                 "allowed_clients) or 'AWS_IAM' on aws.bedrock.AgentcoreGateway; with NONE anyone can call the tools "
                 "behind it.",
 )
-def agentcore_gateway_authorization(r, report):
+def agentcore_gateway_authorization(r: Resource, report: Report) -> None:
     kind = r.peek("authorizerType")
     if is_unknown(kind):
         unknown_during_preview("authorizer_type")
@@ -1046,7 +1046,7 @@ def _client_secrets(value, path="oauth2ProviderConfig"):
                 "config.require_secret(...) on aws.bedrock.AgentcoreApiKeyCredentialProvider; pass OAuth2 client "
                 "secrets from config.require_secret (pulumi config set --secret), never a literal.",
 )
-def agentcore_credential_not_literal(r, report):
+def agentcore_credential_not_literal(r: Resource, report: Report) -> None:
     if r.type == T.AGENTCORE_API_KEY_PROVIDER:
         values = [("api_key", r.peek("apiKey"))]
     else:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from ..helpers import why, as_list, json_keys, links_to, property_policy
-from ..model import ADVISORY_EVERYWHERE, resource_policy, stack_policy
-from ..resource import UNKNOWN, contains_unknown, is_unknown
+from ..model import ADVISORY_EVERYWHERE, Report, resource_policy, stack_policy
+from ..resource import UNKNOWN, Resource, Stack, contains_unknown, is_unknown
 from ..model import not_applicable, unknown_during_preview
 from .. import tokens as T
 
@@ -28,7 +28,7 @@ METHOD_AUTH_DEFAULT = ("the provider requires authorization and has no default f
                 "aws.apigateway.Method, or at least api_key_required=True with a usage plan; only CORS "
                 "preflight (OPTIONS) methods may stay open.",
 )
-def apigateway_method_authorization(r, report):
+def apigateway_method_authorization(r: Resource, report: Report) -> None:
     method, auth, key = r.peek("httpMethod"), r.peek("authorization"), r.peek("apiKeyRequired", False)
     if method == "OPTIONS":
         not_applicable("CORS preflight (OPTIONS) methods carry no data and cannot be authenticated")
@@ -60,7 +60,7 @@ def _route_needs_auth(route_key, protocol) -> bool:
     remediation="Set authorization_type='JWT' (with authorizer_id), 'AWS_IAM' or 'CUSTOM' on "
                 "aws.apigatewayv2.Route; on WebSocket APIs on the $connect route.",
 )
-def apigatewayv2_route_authorization(stack, report):
+def apigatewayv2_route_authorization(stack: Stack, report: Report) -> None:
     for route in stack.of_type(T.APIGWV2_ROUTE):
         apis = [a for a in stack.of_type(T.APIGWV2_API) if links_to(route, "apiId", a)]
         protocol = apis[0].peek("protocolType") if apis else None
@@ -97,7 +97,7 @@ lambda_function_url_iam_auth = property_policy(
     remediation="Set principal to the calling service or account (e.g. 'apigateway.amazonaws.com') and pin it "
                 "with source_arn (or source_account / principal_org_id) on aws.lambda_.Permission.",
 )
-def lambda_permission_not_public(r, report):
+def lambda_permission_not_public(r: Resource, report: Report) -> None:
     principal = r.peek("principal")
     if is_unknown(principal):
         unknown_during_preview("principal")
@@ -123,7 +123,7 @@ _BODY_METHODS = ("POST", "PUT", "PATCH", "ANY")
                 "validate_request_parameters=True) with a request model, and set request_validator_id on "
                 "aws.apigateway.Method so malformed input is rejected before it reaches your code (or a model).",
 )
-def apigateway_request_validation(r, report):
+def apigateway_request_validation(r: Resource, report: Report) -> None:
     method = r.peek("httpMethod")
     if method not in _BODY_METHODS:
         not_applicable("only methods that accept a body (POST, PUT, PATCH, ANY) are judged")
@@ -147,7 +147,7 @@ VALIDATOR_DEFAULT = "validate_request_body and validate_request_parameters both 
     remediation="Set validate_request_body=True and/or validate_request_parameters=True on "
                 "aws.apigateway.RequestValidator; a validator with both off validates nothing.",
 )
-def apigateway_request_validator_validates(r, report):
+def apigateway_request_validator_validates(r: Resource, report: Report) -> None:
     body, params = r.peek("validateRequestBody", False), r.peek("validateRequestParameters", False)
     if UNKNOWN in (body, params):
         unknown_during_preview("the validator's settings", "are")
@@ -205,7 +205,7 @@ def _plan_throttled(plan) -> bool:
                 "settings={'throttling_rate_limit': 100, 'throttling_burst_limit': 200}) or an "
                 "aws.apigateway.UsagePlan with throttle_settings covering the stage.",
 )
-def apigateway_stage_throttled(stack, report):
+def apigateway_stage_throttled(stack: Stack, report: Report) -> None:
     for stage in stack.of_type(T.APIGW_STAGE):
         settings = [ms for ms in stack.of_type(T.APIGW_METHOD_SETTINGS) if _settings_for_stage(ms, stage)]
         plans = [p for p in stack.of_type(T.APIGW_USAGE_PLAN) if _plan_covers_stage(p, stage)]
@@ -236,7 +236,7 @@ V2_THROTTLE_DEFAULT = ("an HTTP or WebSocket API stage has no throttling of its 
     remediation="Set default_route_settings={'throttling_rate_limit': 100, 'throttling_burst_limit': 200} on "
                 "aws.apigatewayv2.Stage (route_settings can tune single routes).",
 )
-def apigatewayv2_stage_throttled(r, report):
+def apigatewayv2_stage_throttled(r: Resource, report: Report) -> None:
     settings = r.peek("defaultRouteSettings")
     if is_unknown(settings) or contains_unknown(settings):
         unknown_during_preview("default_route_settings")
@@ -262,7 +262,7 @@ PLAN_THROTTLE_DEFAULT = ("a usage plan sets no per-key rate limit of its own, so
     remediation="Set throttle_settings={'rate_limit': 50, 'burst_limit': 100} on aws.apigateway.UsagePlan (or "
                 "per-stage throttles in api_stages), so each API key gets its own rate limit.",
 )
-def apigateway_usage_plan_throttled(r, report):
+def apigateway_usage_plan_throttled(r: Resource, report: Report) -> None:
     if contains_unknown(r.peek("throttleSettings")) or contains_unknown(r.peek("apiStages")):
         unknown_during_preview("throttle settings", "are")
     if not _plan_throttled(r):
@@ -283,7 +283,7 @@ PLAN_QUOTA_DEFAULT = "a usage plan counts no requests per key and caps none per 
     remediation="Set quota_settings={'limit': 10000, 'period': 'DAY'} on aws.apigateway.UsagePlan: a per-user "
                 "cap on requests is the per-user cost limit for an LLM-backed API.",
 )
-def apigateway_usage_plan_quota(r, report):
+def apigateway_usage_plan_quota(r: Resource, report: Report) -> None:
     quota = r.peek("quotaSettings")
     if contains_unknown(quota):
         unknown_during_preview("quota_settings")
@@ -329,7 +329,7 @@ def _public_alb(lb) -> bool:
     remediation="Add aws.wafv2.WebAclAssociation(resource_arn=stage.arn, web_acl_arn=acl.arn) with a REGIONAL "
                 "aws.wafv2.WebAcl carrying managed rule groups and a rate-based rule.",
 )
-def apigateway_stage_waf(stack, report):
+def apigateway_stage_waf(stack: Stack, report: Report) -> None:
     for stage in stack.of_type(T.APIGW_STAGE):
         if not _associated(stack, stage):
             report(f"stage '{stage.name}' has no WAF web ACL; add aws.wafv2.WebAclAssociation(resource_arn="
@@ -345,7 +345,7 @@ def apigateway_stage_waf(stack, report):
     remediation="Add aws.wafv2.WebAclAssociation(resource_arn=lb.arn, web_acl_arn=acl.arn) for every internet-facing "
                 "aws.lb.LoadBalancer of type 'application'.",
 )
-def alb_waf(stack, report):
+def alb_waf(stack: Stack, report: Report) -> None:
     for lb in stack.of_type(*T.LOAD_BALANCERS):
         if _public_alb(lb) and not _associated(stack, lb):
             report(f"load balancer '{lb.name}' is internet-facing without a WAF web ACL; add "
@@ -392,7 +392,7 @@ def _load(raw):
     remediation="Add rules to aws.wafv2.WebAcl: AWS managed rule groups (AWSManagedRulesCommonRuleSet, "
                 "AWSManagedRulesKnownBadInputsRuleSet) and a rate_based_statement.",
 )
-def waf_web_acl_has_rules(stack, report):
+def waf_web_acl_has_rules(stack: Stack, report: Report) -> None:
     for acl in stack.of_type(T.WAF_WEB_ACL):
         statements = _waf_rule_statements(stack, acl)
         if statements is not None and not statements:
@@ -409,7 +409,7 @@ def waf_web_acl_has_rules(stack, report):
                 "and action={'block': {}} to aws.wafv2.WebAcl (or an aws.wafv2.WebAclRule): it caps requests per "
                 "client IP over 5 minutes.",
 )
-def waf_web_acl_rate_based_rule(stack, report):
+def waf_web_acl_rate_based_rule(stack: Stack, report: Report) -> None:
     for acl in stack.of_type(T.WAF_WEB_ACL):
         statements = _waf_rule_statements(stack, acl)
         if statements is None:
@@ -428,7 +428,7 @@ def waf_web_acl_rate_based_rule(stack, report):
     remediation="Add aws.wafv2.WebAclLoggingConfiguration(resource_arn=acl.arn, log_destination_configs=["
                 "log_group.arn]) (the log group name must start with 'aws-waf-logs-').",
 )
-def waf_web_acl_logging(stack, report):
+def waf_web_acl_logging(stack: Stack, report: Report) -> None:
     for acl in stack.of_type(T.WAF_WEB_ACL):
         if not any(links_to(c, "resourceArn", acl) for c in stack.of_type(T.WAF_LOGGING)):
             report(f"web ACL '{acl.name}' does not log the requests it sees; add "
@@ -461,7 +461,7 @@ DOMAIN_TLS_DEFAULT = ("the API Gateway API documents no default security policy 
                 "aws.apigateway.DomainName, or domain_name_configuration.security_policy='TLS_1_2' on "
                 "aws.apigatewayv2.DomainName.",
 )
-def api_custom_domain_tls12(r, report):
+def api_custom_domain_tls12(r: Resource, report: Report) -> None:
     path = "securityPolicy" if r.type == T.APIGW_DOMAIN else "domainNameConfiguration.securityPolicy"
     policy = r.peek(path)
     if is_unknown(policy):
@@ -496,7 +496,7 @@ LISTENER_DEFAULT = ("a listener without protocol serves HTTP, the provider's def
                 "make the port-80 listener's default action {'type': 'redirect', 'redirect': {'protocol': 'HTTPS', "
                 "'port': '443', 'status_code': 'HTTP_301'}} on aws.lb.Listener.",
 )
-def lb_listener_https(r, report):
+def lb_listener_https(r: Resource, report: Report) -> None:
     protocol, actions = r.peek("protocol"), r.peek("defaultActions")
     if is_unknown(protocol) or contains_unknown(actions):
         unknown_during_preview("the listener's protocol or actions", "are")
@@ -520,7 +520,7 @@ def lb_listener_https(r, report):
     remediation="Set ssl_policy='ELBSecurityPolicy-TLS13-1-2-2021-06' (TLS 1.3 and 1.2) on aws.lb.Listener; the "
                 "default ELBSecurityPolicy-2016-08 still accepts TLS 1.0 and 1.1.",
 )
-def lb_listener_modern_tls(r, report):
+def lb_listener_modern_tls(r: Resource, report: Report) -> None:
     protocol, policy = r.peek("protocol"), r.peek("sslPolicy")
     if is_unknown(protocol) or is_unknown(policy):
         unknown_during_preview("protocol or ssl_policy")
@@ -543,7 +543,7 @@ DROP_HEADERS_DEFAULT = ("an application load balancer forwards HTTP headers with
     types=T.LOAD_BALANCERS, levels=ADVISORY_EVERYWHERE,
     remediation="Set drop_invalid_header_fields=True on aws.lb.LoadBalancer (application load balancers).",
 )
-def lb_drop_invalid_headers(r, report):
+def lb_drop_invalid_headers(r: Resource, report: Report) -> None:
     kind, drop = r.peek("loadBalancerType", "application"), r.peek("dropInvalidHeaderFields", False)
     if kind != "application":
         not_applicable("only application load balancers parse HTTP headers")
@@ -567,7 +567,7 @@ _VIEWER_OK = ("redirect-to-https", "https-only")
     remediation="Set viewer_protocol_policy='redirect-to-https' (or 'https-only') on default_cache_behavior and on "
                 "every ordered_cache_behaviors entry of aws.cloudfront.Distribution.",
 )
-def cloudfront_viewer_https(r, report):
+def cloudfront_viewer_https(r: Resource, report: Report) -> None:
     behaviors = [("the default cache behavior", r.peek("defaultCacheBehavior.viewerProtocolPolicy"))]
     for i, b in enumerate(as_list(r.peek("orderedCacheBehaviors"))):
         if isinstance(b, dict):
@@ -587,7 +587,7 @@ def cloudfront_viewer_https(r, report):
                 "aws.apigatewayv2.Route with authorization_type='JWT'/'AWS_IAM'/'CUSTOM', and an "
                 "aws.apigatewayv2.Stage with default_route_settings throttling and access_log_settings.",
 )
-def apigatewayv2_no_quick_create(r, report):
+def apigatewayv2_no_quick_create(r: Resource, report: Report) -> None:
     target = r.peek("target")
     if (is_unknown(target) or target not in (None, "")) and r.peek("protocolType", "HTTP") == "HTTP":
         report(f"HTTP API '{r.name}' is quick-created (target=...): API Gateway adds a $default route with no "

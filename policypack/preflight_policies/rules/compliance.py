@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ..helpers import as_list, is_true, links_to, non_empty, presence_policy, property_policy
-from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
-from ..resource import contains_unknown, is_unknown
+from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, Report, resource_policy, stack_policy
+from ..resource import Resource, Stack, contains_unknown, is_unknown
 from ..model import unknown_during_preview
 from .. import tokens as T
 
@@ -101,7 +101,7 @@ def _selectors_record_management(r):
     remediation="Leave event_selectors unset, or include one with include_management_events=True and "
                 "read_write_type='All' on aws.cloudtrail.Trail (advanced selectors: eventCategory equals Management).",
 )
-def cloudtrail_management_events(r, report):
+def cloudtrail_management_events(r: Resource, report: Report) -> None:
     records = _selectors_record_management(r)
     if records is None:
         unknown_during_preview("the trail's event selectors", "are")
@@ -140,7 +140,7 @@ DATA_EVENTS_DEFAULT = ("a trail records management events only, and data events 
                 "'data_resources': [{'type': 'AWS::S3::Object', 'values': ['arn:aws:s3:::customer-data/']}]}] on "
                 "aws.cloudtrail.Trail for buckets holding customer data (data events are billed per event).",
 )
-def cloudtrail_s3_data_events(r, report):
+def cloudtrail_s3_data_events(r: Resource, report: Report) -> None:
     if contains_unknown(r.peek("eventSelectors")) or contains_unknown(r.peek("advancedEventSelectors")):
         unknown_during_preview("the trail's event selectors", "are")
     if not _records_s3_data_events(r):
@@ -160,7 +160,7 @@ def cloudtrail_s3_data_events(r, report):
     remediation="Add aws.s3.BucketLogging(bucket=trail_bucket.id, target_bucket=access_logs_bucket.id, "
                 "target_prefix='cloudtrail/') for the bucket named in the trail's s3_bucket_name.",
 )
-def cloudtrail_bucket_access_logging(stack, report):
+def cloudtrail_bucket_access_logging(stack: Stack, report: Report) -> None:
     for trail in stack.of_type(T.CLOUDTRAIL_TRAIL):
         for bucket in stack.of_type(*T.S3_BUCKETS):
             if not links_to(trail, "s3BucketName", bucket, "bucket"):
@@ -194,7 +194,7 @@ cloudtrail_present = presence_policy(
     remediation="Set recording_group={'all_supported': True, 'include_global_resource_types': True} on "
                 "aws.cfg.Recorder (global types in one region only) and start it with aws.cfg.RecorderStatus.",
 )
-def config_recorder_all_resources(r, report):
+def config_recorder_all_resources(r: Resource, report: Report) -> None:
     group = r.peek("recordingGroup")
     if contains_unknown(group):
         unknown_during_preview("recording_group")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from ..helpers import why, as_list, links_to
-from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
-from ..resource import contains_unknown, is_unknown
+from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, Report, resource_policy, stack_policy
+from ..resource import Resource, Stack, contains_unknown, is_unknown
 from ..model import not_applicable, unknown_during_preview
 from .. import environment as ENV
 from .. import tokens as T
@@ -63,7 +63,7 @@ def _is_default_provider(provider) -> bool:
     types=T.AWS_PROVIDER, levels=PROD_ONLY, config=_ACCOUNTS_CONFIG,
     remediation=_PIN_REMEDIATION,
 )
-def provider_allowed_account_ids(r, report):
+def provider_allowed_account_ids(r: Resource, report: Report) -> None:
     if _is_default_provider(r):
         not_applicable("the default provider is judged by default-provider-allowed-account-ids")
     problem = _pin_problem(r, [str(i) for i in r.config.get("accountIds") or ()])
@@ -81,7 +81,7 @@ def provider_allowed_account_ids(r, report):
     types=(T.AWS_PROVIDER,), levels=PROD_ONLY, config=_ACCOUNTS_CONFIG,
     remediation=_PIN_REMEDIATION,
 )
-def default_provider_allowed_account_ids(stack, report):
+def default_provider_allowed_account_ids(stack: Stack, report: Report) -> None:
     expected = [str(i) for i in stack.config.get("accountIds") or ()]
     providers = {}
     for r in stack.resources:
@@ -115,7 +115,7 @@ def default_provider_allowed_account_ids(stack, report):
                 "in the reviewed policy pack config: {\"stack-environment\": {\"environments\": {\"<stack>\": "
                 "\"dev\"}}}.",
 )
-def stack_environment(stack, report):
+def stack_environment(stack: Stack, report: Report) -> None:
     config, name = ENV.stack_of()
     requested = config.get(ENV.CONFIG_KEY)
     if requested is None:
@@ -145,7 +145,7 @@ BREAKER_DEFAULT = "ECS leaves the deployment circuit breaker off for a service b
     remediation="Set deployment_circuit_breaker={'enable': True, 'rollback': True} on aws.ecs.Service (or deploy with "
                 "CodeDeploy blue/green, deployment_controller={'type': 'CODE_DEPLOY'}).",
 )
-def ecs_service_circuit_breaker(r, report):
+def ecs_service_circuit_breaker(r: Resource, report: Report) -> None:
     controller = r.peek("deploymentController.type", "ECS")
     breaker = r.peek("deploymentCircuitBreaker")
     if is_unknown(controller) or contains_unknown(breaker):
@@ -183,7 +183,7 @@ def _shifts_traffic(r) -> bool:
                 "'DEPLOYMENT_STOP_ON_ALARM']} and alarm_configuration={'enabled': True, 'alarms': [error_alarm.name, "
                 "...]} on aws.codedeploy.DeploymentGroup (components.CanaryDeployment does).",
 )
-def codedeploy_auto_rollback(r, report):
+def codedeploy_auto_rollback(r: Resource, report: Report) -> None:
     config = r.peek("autoRollbackConfiguration")
     alarms = r.peek("alarmConfiguration")
     if contains_unknown(config):
@@ -219,7 +219,7 @@ def codedeploy_auto_rollback(r, report):
                 "shift traffic with routing_config={'additional_version_weights': {...}} and roll back by moving "
                 "the alias (CodeDeploy can automate it).",
 )
-def lambda_alias_for_canary(stack, report):
+def lambda_alias_for_canary(stack: Stack, report: Report) -> None:
     if stack.environment != "prod":
         return
     aliases = stack.of_type(T.LAMBDA_ALIAS)
@@ -242,7 +242,7 @@ ENDPOINT_ROLLBACK_DEFAULT = ("SageMaker watches no CloudWatch alarms while it de
     remediation="Set deployment_config={'blue_green_update_policy': {...}, 'auto_rollback_configuration': {'alarms': "
                 "[{'alarm_name': error_alarm.name}]}} on aws.sagemaker.Endpoint.",
 )
-def sagemaker_endpoint_auto_rollback(r, report):
+def sagemaker_endpoint_auto_rollback(r: Resource, report: Report) -> None:
     alarms = r.peek("deploymentConfig.autoRollbackConfiguration.alarms")
     if is_unknown(alarms) or contains_unknown(alarms):
         unknown_during_preview("the rollback alarms", "are")

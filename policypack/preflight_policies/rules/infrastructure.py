@@ -4,8 +4,8 @@ Service-specific safety settings (RDS, DynamoDB, ...) live in infrastructure_dat
 from __future__ import annotations
 
 from ..helpers import as_list, companion_policy, short_type
-from ..resource import is_unknown
-from ..model import PROD_ONLY, stack_policy
+from ..resource import Stack, is_unknown
+from ..model import PROD_ONLY, Report, stack_policy
 from .. import tokens as T
 
 
@@ -18,7 +18,7 @@ from .. import tokens as T
                 "system, key, secret and backup vault in a prod stack (components do so in prod); "
                 "removing it then takes its own reviewed change, and `preflight gate` blocks the delete.",
 )
-def prod_data_stores_protected(stack, report):
+def prod_data_stores_protected(stack: Stack, report: Report) -> None:
     if stack.environment != "prod":
         return
     for r in stack.of_type(*T.DATA_STORES):
@@ -57,7 +57,7 @@ backup_vault_locked = companion_policy(
                 "aws.backup.RestoreTestingSelection per protected resource type (RDS, DynamoDB, EBS...), so every "
                 "week a restore proves the backups work and measures the restore time (components.BackupPlan does).",
 )
-def backup_restore_tested(stack, report):
+def backup_restore_tested(stack: Stack, report: Report) -> None:
     if stack.environment != "prod":
         return
     tested = [p for p in stack.of_type(T.BACKUP_RESTORE_TESTING_PLAN)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from .. import tokens as T
 from ..helpers import why, at_least, companion_policy, equals, is_true, not_true, property_policy, short_type
-from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy
-from ..resource import UNKNOWN, is_unknown
+from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, Report, resource_policy
+from ..resource import UNKNOWN, Resource, Stack, is_unknown
 from ..model import not_applicable, unknown_during_preview
 
 # -- RDS / Aurora ---------------------------------------------------------------------------------
@@ -22,7 +22,7 @@ _SNAPSHOT_ON_DELETE = (T.RDS_INSTANCE, T.RDS_CLUSTER, T.DOCDB_CLUSTER, T.NEPTUNE
                 "aws.rds.Cluster (and the DocumentDB, Neptune and Redshift clusters), so a delete leaves a "
                 "restorable snapshot.",
 )
-def database_final_snapshot(r, report):
+def database_final_snapshot(r: Resource, report: Report) -> None:
     if r.peek("replicateSourceDb") not in (None, ""):
         not_applicable("read replicas do not take final snapshots")
     skip = r.peek("skipFinalSnapshot", False)
@@ -114,7 +114,7 @@ IAM_AUTH_DEFAULT = "RDS accepts only database passwords until IAM database authe
     remediation="Set iam_database_authentication_enabled=True on aws.rds.Instance / aws.rds.Cluster and grant "
                 "rds-db:connect to the application role, so applications connect with short-lived tokens.",
 )
-def rds_iam_authentication(r, report):
+def rds_iam_authentication(r: Resource, report: Report) -> None:
     engine = r.peek("engine", "aurora" if r.type == T.RDS_CLUSTER else None)
     if is_unknown(engine):
         unknown_during_preview("the engine")
@@ -140,7 +140,7 @@ _PASSWORD_INPUTS = {T.RDS_INSTANCE: ("password", "passwordWo"), T.RDS_CLUSTER: (
     remediation="Remove password / master_password and set manage_master_user_password=True (optionally "
                 "master_user_secret_kms_key_id): RDS keeps the password in Secrets Manager and rotates it.",
 )
-def rds_managed_master_password(r, report):
+def rds_managed_master_password(r: Resource, report: Report) -> None:
     managed = r.peek("manageMasterUserPassword")
     if managed is True or is_unknown(managed):
         return
@@ -226,7 +226,7 @@ SNAPSHOT_DEFAULT = ("ElastiCache takes no automatic snapshots of a node-based ca
     remediation="Set snapshot_retention_limit=7 (days, or more) on aws.elasticache.ReplicationGroup / Cluster / "
                 "ServerlessCache; memcached cannot snapshot and is not judged.",
 )
-def elasticache_automatic_backups(r, report):
+def elasticache_automatic_backups(r: Resource, report: Report) -> None:
     engine = r.peek("engine", "redis")
     if is_unknown(engine):
         unknown_during_preview("the engine")
@@ -440,7 +440,7 @@ from ..model import stack_policy  # noqa: E402
                 "aws.backup.Plan, so a mistake noticed after a weekend can still be restored (components.BackupPlan "
                 "uses the environment's RPO profile).",
 )
-def backup_plan_retention(r, report):
+def backup_plan_retention(r: Resource, report: Report) -> None:
     rules = r.peek("rules")
     if is_unknown(rules):
         unknown_during_preview("the plan's rules", "are")
@@ -504,7 +504,7 @@ def _current_expirations(bucket, configs) -> list:
                 "prefix such as 'tmp/'; logs, caches and scratch buckets (names saying so, access-log targets) "
                 "are not judged.",
 )
-def s3_data_bucket_no_current_expiration(stack, report):
+def s3_data_bucket_no_current_expiration(stack: Stack, report: Report) -> None:
     if stack.environment != "prod":
         return
     for bucket in stack.of_type(*_T.S3_BUCKETS):

@@ -6,8 +6,8 @@ import re
 
 from ..helpers import (why, as_list, is_true, links_to, non_empty, presence_policy,
                        property_policy, snake_path)
-from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
-from ..resource import UNKNOWN, contains_unknown, is_unknown
+from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, Report, resource_policy, stack_policy
+from ..resource import UNKNOWN, Resource, Stack, contains_unknown, is_unknown
 from ..model import not_applicable, unknown_during_preview
 from .. import tokens as T
 
@@ -47,7 +47,7 @@ log_group_retention_set = property_policy(
     remediation="Set retention_in_days on aws.cloudwatch.LogGroup to at least the configured minimum (365 by "
                 "default; lower it per policy with --policy-pack-config for debug-only log groups).",
 )
-def log_group_retention_minimum(r, report):
+def log_group_retention_minimum(r: Resource, report: Report) -> None:
     days = r.peek("retentionInDays", 0)
     if days is UNKNOWN:
         unknown_during_preview("retention_in_days")
@@ -90,7 +90,7 @@ ACCESS_LOG_DEFAULT = "API Gateway turns access logging off for a new stage"
     remediation="Set access_log_settings={'destination_arn': log_group.arn, 'format': json.dumps({'requestId': "
                 "'$context.requestId', ...})} on aws.apigateway.Stage / aws.apigatewayv2.Stage.",
 )
-def api_stage_access_logging(r, report):
+def api_stage_access_logging(r: Resource, report: Report) -> None:
     destination = r.peek("accessLogSettings.destinationArn")
     if destination is UNKNOWN:
         return  # an ARN of a log group created in the same update: it is there
@@ -121,7 +121,7 @@ def _json_format(fmt: str) -> bool:
                 "(plus ip, requestTime, httpMethod, routeKey/resourcePath, status, responseLength, "
                 "integrationLatency), e.g. format=json.dumps({...}).",
 )
-def api_access_log_json_request_id(r, report):
+def api_access_log_json_request_id(r: Resource, report: Report) -> None:
     settings = r.peek("accessLogSettings")
     if settings is None:
         not_applicable("the stage writes no access logs (api-stage-access-logging reports that)")
@@ -152,7 +152,7 @@ EXEC_LOG_DEFAULT = "API Gateway turns execution logging off for a stage's method
     remediation="Set settings={'logging_level': 'ERROR', ...} on aws.apigateway.MethodSettings (method_path='*/*'), "
                 "or default_route_settings={'logging_level': 'ERROR'} on a WebSocket aws.apigatewayv2.Stage.",
 )
-def apigateway_execution_logging(r, report):
+def apigateway_execution_logging(r: Resource, report: Report) -> None:
     path = "settings.loggingLevel" if r.type == T.APIGW_METHOD_SETTINGS else "defaultRouteSettings.loggingLevel"
     if r.type == T.APIGWV2_STAGE and r.peek("defaultRouteSettings.loggingLevel") is None:
         not_applicable("HTTP APIs have no execution logs; only WebSocket stages set a logging level")
@@ -173,7 +173,7 @@ def apigateway_execution_logging(r, report):
     remediation="Set data_trace_enabled=False in aws.apigateway.MethodSettings settings (or the aws.apigatewayv2.Stage "
                 "default_route_settings); log request ids and metadata instead of bodies.",
 )
-def api_no_data_trace(r, report):
+def api_no_data_trace(r: Resource, report: Report) -> None:
     path = "settings.dataTraceEnabled" if r.type == T.APIGW_METHOD_SETTINGS else "defaultRouteSettings.dataTraceEnabled"
     trace = r.peek(path, False)
     if trace is UNKNOWN:
@@ -262,7 +262,7 @@ INSIGHTS_DEFAULT = ("ECS turns Container Insights off for a new cluster unless t
     types=T.ECS_CLUSTER,
     remediation="Set settings=[{'name': 'containerInsights', 'value': 'enhanced'}] (or 'enabled') on aws.ecs.Cluster.",
 )
-def ecs_container_insights(r, report):
+def ecs_container_insights(r: Resource, report: Report) -> None:
     settings = r.peek("settings")
     if contains_unknown(settings):
         unknown_during_preview("settings", "are")
@@ -290,7 +290,7 @@ DETAILED_METRICS_DEFAULT = ("API Gateway publishes API- and stage-level metrics 
                 "default_route_settings={'detailed_metrics_enabled': True} on aws.apigatewayv2.Stage, to see "
                 "latency and error rate per route.",
 )
-def api_detailed_metrics(r, report):
+def api_detailed_metrics(r: Resource, report: Report) -> None:
     path = ("settings.metricsEnabled" if r.type == T.APIGW_METHOD_SETTINGS
             else "defaultRouteSettings.detailedMetricsEnabled")
     on = r.peek(path, False)
@@ -330,7 +330,7 @@ ALARM_ACTIONS_DEFAULT = "CloudWatch only records an alarm's state changes: no no
     remediation="Set alarm_actions=[oncall_topic.arn] on aws.cloudwatch.MetricAlarm / CompositeAlarm, with the topic "
                 "subscribed to your paging tool (PagerDuty, Opsgenie...).",
 )
-def alarm_actions_configured(r, report):
+def alarm_actions_configured(r: Resource, report: Report) -> None:
     actions = r.peek("alarmActions")
     if is_unknown(actions):
         unknown_during_preview("alarm_actions")
@@ -361,7 +361,7 @@ alarm_actions_enabled = property_policy(
     remediation="Put the runbook's URL in alarm_description on aws.cloudwatch.MetricAlarm / CompositeAlarm, e.g. "
                 "alarm_description='p99 latency > 2s. Runbook: https://wiki.example.com/runbooks/api-latency'.",
 )
-def alarm_runbook_link(r, report):
+def alarm_runbook_link(r: Resource, report: Report) -> None:
     description = r.peek("alarmDescription")
     if description is UNKNOWN:
         unknown_during_preview("alarm_description")
@@ -399,7 +399,7 @@ sns_topic_kms = property_policy(
     remediation="Add aws.sns.TopicSubscription(topic=topic.arn, protocol='https', endpoint=<PagerDuty/Opsgenie "
                 "integration URL>) (or email/lambda/chatbot) for every topic an alarm notifies.",
 )
-def alarm_topic_subscribed(stack, report):
+def alarm_topic_subscribed(stack: Stack, report: Report) -> None:
     topics = {}
     for alarm in stack.of_type(*T.ALARMS):
         for topic in stack.of_type(T.SNS_TOPIC):
@@ -491,7 +491,7 @@ from .. import secretscan as _secretscan  # noqa: E402
                 "\"awslogs-region\": region, \"awslogs-stream-prefix\": \"app\"}} (or awsfirelens) to every container "
                 "definition of aws.ecs.TaskDefinition.",
 )
-def ecs_container_logging(r, report):
+def ecs_container_logging(r: Resource, report: Report) -> None:
     raw = r.peek("containerDefinitions")
     if is_unknown(raw):
         unknown_during_preview("container definitions", "are")
@@ -517,7 +517,7 @@ SFN_LOGGING_DEFAULT = "the default logging level of a Step Functions state machi
     remediation="Set logging_configuration={'level': 'ERROR' (or 'ALL'), 'include_execution_data': False, "
                 "'log_destination': f\"{log_group.arn}:*\"} on aws.sfn.StateMachine (the default level is OFF).",
 )
-def stepfunctions_logging(r, report):
+def stepfunctions_logging(r: Resource, report: Report) -> None:
     level = r.peek("loggingConfiguration.level", "OFF")
     destination = r.peek("loggingConfiguration.logDestination")
     if is_unknown(level):
@@ -552,7 +552,7 @@ def _lambda_log_groups(stack, fn):
                 "retention_in_days=365) (or set logging_config={'log_group': group.name}) for every function: the "
                 "group Lambda creates by itself keeps logs forever and is left behind when the stack is destroyed.",
 )
-def lambda_log_group_retention(stack, report):
+def lambda_log_group_retention(stack: Stack, report: Report) -> None:
     for fn in stack.of_type(T.LAMBDA_FUNCTION):
         if _lambda_log_groups(stack, fn):
             continue  # declared: log-group-retention-set judges its retention
@@ -572,7 +572,7 @@ def lambda_log_group_retention(stack, report):
                 "AWS managed alias/aws/sns key's policy cannot be changed, so CloudWatch cannot publish and the "
                 "alarm notifies nobody.",
 )
-def alarm_topic_customer_key(stack, report):
+def alarm_topic_customer_key(stack: Stack, report: Report) -> None:
     for topic in stack.of_type(T.SNS_TOPIC):
         key = topic.peek("kmsMasterKeyId")
         if not isinstance(key, str) or key.strip().lower() not in ("alias/aws/sns", "arn:aws:kms:alias/aws/sns") \
@@ -604,7 +604,7 @@ DEPRECATED_RUNTIMES = ("nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "n
                 "aws.lambda_.Function: deprecated runtimes get no security patches, and AWS blocks creating and then "
                 "updating functions that use them, which breaks a rollback.",
 )
-def lambda_runtime_supported(r, report):
+def lambda_runtime_supported(r: Resource, report: Report) -> None:
     runtime = r.peek("runtime")
     if is_unknown(runtime):
         unknown_during_preview("the runtime")
@@ -668,7 +668,7 @@ def _on_failure_configured(stack, fn) -> bool:
                 "function_name=..., destination_config={'on_failure': {'destination': queue.arn}}); alarm on the "
                 "queue's depth.",
 )
-def lambda_async_failure_destination(stack, report):
+def lambda_async_failure_destination(stack: Stack, report: Report) -> None:
     # Judged only where the stack shows an asynchronous invoker (a Permission for S3, SNS, EventBridge, SES or
     # CloudWatch Logs): a function called only synchronously (API Gateway, as behind an LLM API) loses no event.
     sources = _async_sources(stack)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from .. import resource_policy as rp
 from .. import tokens as T
 from ..helpers import as_list, short_type
-from ..model import resource_policy
-from ..resource import is_unknown
+from ..model import Report, resource_policy
+from ..resource import Resource, is_unknown
 
 # type token -> the input that holds its resource policy
 POLICY_INPUTS = {
@@ -42,7 +42,7 @@ POLICY_INPUTS = {
                 "narrow nothing. For OpenSearch Serverless set AllowFromPublic false with SourceVPCEs and name "
                 "the principals of the data access policy.",
 )
-def resource_policy_not_public(r, report):
+def resource_policy_not_public(r: Resource, report: Report) -> None:
     if r.type == T.OSS_SECURITY_POLICY:
         if r.peek("type") != "network":
             return
@@ -77,7 +77,7 @@ def resource_policy_not_public(r, report):
                 "organization (organization_arn) instead of group='all' / shared_accounts=['all']; a public "
                 "snapshot or image can be copied by anyone, with all the data on it.",
 )
-def snapshot_not_public(r, report):
+def snapshot_not_public(r: Resource, report: Report) -> None:
     if r.type == T.AMI_LAUNCH_PERMISSION:
         if r.peek("group") == "all":
             report(f"AMI launch permission '{r.name}' makes the image public (group 'all'): anyone can launch it "

@@ -9,8 +9,8 @@ from .. import resource_policy as resource_policy_reader
 from .. import tokens as T
 from ..helpers import (why, as_list, is_true, non_empty, not_false, one_of, property_policy, short_type,
                        truthy)
-from ..model import resource_policy, stack_policy
-from ..resource import Resource, is_unknown
+from ..model import Report, resource_policy, stack_policy
+from ..resource import Resource, Stack, is_unknown
 from ..model import not_applicable, unknown_during_preview
 
 # -- KMS ------------------------------------------------------------------------------------------
@@ -27,7 +27,7 @@ KMS_ROTATION_DEFAULT = "KMS does not rotate a customer managed key's material au
     remediation="Set enable_key_rotation=True (optionally rotation_period_in_days=90..2560) on aws.kms.Key "
                 "(components.KmsKey does); asymmetric and HMAC keys cannot rotate and are not judged.",
 )
-def kms_key_rotation(r, report):
+def kms_key_rotation(r: Resource, report: Report) -> None:
     spec = r.peek("customerMasterKeySpec", "SYMMETRIC_DEFAULT")
     usage = r.peek("keyUsage", "ENCRYPT_DECRYPT")
     if is_unknown(spec) or is_unknown(usage):
@@ -54,7 +54,7 @@ def kms_key_rotation(r, report):
     remediation="Remove deletion_window_in_days (AWS then waits 30 days) or set it to the configured minimum; a "
                 "key deleted by mistake makes everything encrypted with it unreadable for good.",
 )
-def kms_key_deletion_window(r, report):
+def kms_key_deletion_window(r: Resource, report: Report) -> None:
     days = r.peek("deletionWindowInDays", 30)
     if is_unknown(days):
         unknown_during_preview("deletionWindowInDays")
@@ -74,7 +74,7 @@ def kms_key_deletion_window(r, report):
     remediation="Replace \"Principal\": \"*\" / {\"AWS\": \"*\"} in the key policy with the account root or role "
                 "ARNs, or add a Condition such as kms:CallerAccount or aws:PrincipalOrgID.",
 )
-def kms_key_policy_not_public(r, report):
+def kms_key_policy_not_public(r: Resource, report: Report) -> None:
     grant = resource_policy_reader.first_public_grant(r.peek("policy"))
     if grant:
         report(f"{short_type(r.type)} '{r.name}' key policy {grant.describe()}; name the principals or add a "
@@ -114,7 +114,7 @@ def _ebs_policy(*, name: str, title: str, types: tuple, devices: Callable[[Resou
     @stack_policy(name=name, title=title, checklist="security.encryption", severity="high",
                   cross_references=cross_references, types=types + (T.EBS_ENCRYPTION_BY_DEFAULT,), config=_EBS_CONFIG,
                   remediation=remediation)
-    def check(stack, report):
+    def check(stack: Stack, report: Report) -> None:
         if stack.config.get("accountEncryptionByDefault"):
             return
         defaults = [d.peek("enabled", True) for d in stack.of_type(T.EBS_ENCRYPTION_BY_DEFAULT)]
@@ -191,7 +191,7 @@ ELASTICACHE_AT_REST_DEFAULT = ("ElastiCache leaves a Redis OSS replication group
     remediation="Set at_rest_encryption_enabled=True and kms_key_id=key.arn on aws.elasticache.ReplicationGroup "
                 "(valkey encrypts by default; redis does not).",
 )
-def elasticache_encryption_at_rest(r, report):
+def elasticache_encryption_at_rest(r: Resource, report: Report) -> None:
     engine = r.peek("engine", "redis")
     value = r.peek("atRestEncryptionEnabled")
     if is_unknown(value) or (value is None and is_unknown(engine)):
@@ -311,7 +311,7 @@ DYNAMODB_SSE_DEFAULT = ("DynamoDB encrypts every table at rest, but with an AWS 
     remediation="Set server_side_encryption={'enabled': True, 'kms_key_arn': key.arn} on aws.dynamodb.Table, so "
                 "you control who can decrypt the data and can audit each use in CloudTrail.",
 )
-def dynamodb_kms_cmk(r, report):
+def dynamodb_kms_cmk(r: Resource, report: Report) -> None:
     enabled = r.peek("serverSideEncryption.enabled")
     key = r.peek("serverSideEncryption.kmsKeyArn")
     if is_unknown(enabled) or is_unknown(key):
@@ -347,7 +347,7 @@ sns_topic_encrypted = property_policy(
     remediation="Set kms_master_key_id=key.id on aws.sqs.Queue, or leave sqs_managed_sse_enabled at its default "
                 "(True); never set it False.",
 )
-def sqs_queue_encrypted(r, report):
+def sqs_queue_encrypted(r: Resource, report: Report) -> None:
     key = r.peek("kmsMasterKeyId")
     managed = r.peek("sqsManagedSseEnabled")
     if is_unknown(key) or is_unknown(managed):
@@ -410,7 +410,7 @@ FIREHOSE_SSE_DEFAULT = ("Firehose turns server-side encryption off by default fo
                 "on aws.kinesis.FirehoseDeliveryStream (a stream fed by a Kinesis stream inherits that stream's "
                 "encryption).",
 )
-def firehose_encrypted(r, report):
+def firehose_encrypted(r: Resource, report: Report) -> None:
     if r.peek("kinesisSourceConfiguration") is not None or r.peek("mskSourceConfiguration") is not None:
         not_applicable("records come from an encrypted source stream")
     enabled = r.peek("serverSideEncryption.enabled", False)
@@ -432,7 +432,7 @@ def firehose_encrypted(r, report):
     remediation="Set encryption_info={'encryption_in_transit': {'client_broker': 'TLS', 'in_cluster': True}, "
                 "'encryption_at_rest_kms_key_arn': key.arn} on aws.msk.Cluster.",
 )
-def msk_encryption_in_transit(r, report):
+def msk_encryption_in_transit(r: Resource, report: Report) -> None:
     client = r.peek("encryptionInfo.encryptionInTransit.clientBroker", "TLS")
     in_cluster = r.peek("encryptionInfo.encryptionInTransit.inCluster", True)
     if is_unknown(client) or is_unknown(in_cluster):
@@ -467,7 +467,7 @@ LAMBDA_ENV_KMS_DEFAULT = ("Lambda encrypts environment variables with its defaul
     remediation="Set kms_key_arn=key.arn on aws.lambda_.Function (the execution role needs kms:Decrypt on it; "
                 "components.ModelGateway does); keep secrets in Secrets Manager, not in environment variables.",
 )
-def lambda_env_kms(r, report):
+def lambda_env_kms(r: Resource, report: Report) -> None:
     variables = r.peek("environment.variables")
     key = r.peek("kmsKeyArn")
     if is_unknown(key) or is_unknown(variables):

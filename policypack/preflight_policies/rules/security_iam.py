@@ -11,8 +11,8 @@ from .. import resource_policy as resource_policy_reader
 from .. import stackconfig
 from .. import tokens as T
 from ..helpers import as_list, short_type
-from ..model import resource_policy
-from ..resource import is_unknown
+from ..model import Report, resource_policy
+from ..resource import Resource, is_unknown
 
 _DOCUMENT_TYPES = T.IAM_POLICY_DOCUMENT_HOLDERS + (T.IAM_ROLE,)
 _BUILD_DOCS = "build documents with aws.iam.get_policy_document_output"
@@ -56,7 +56,7 @@ def _wildcard(value) -> bool:
                 "\"s3:GetObject\") and \"Resource\": \"*\" with the ARNs it works on; build documents with "
                 "aws.iam.get_policy_document_output.",
 )
-def iam_no_wildcard_admin(r, report):
+def iam_no_wildcard_admin(r: Resource, report: Report) -> None:
     for where, stmt in _allow_statements(r):
         everything = _wildcard(stmt.get("Action"))
         on_all = _wildcard(stmt.get("Resource")) or "NotResource" in stmt
@@ -79,7 +79,7 @@ def iam_no_wildcard_admin(r, report):
     remediation="Replace \"s3:*\"-style actions with the specific actions the workload calls (e.g. s3:GetObject, "
                 f"s3:PutObject); {_BUILD_DOCS}.",
 )
-def iam_no_service_wildcard_actions(r, report):
+def iam_no_service_wildcard_actions(r: Resource, report: Report) -> None:
     for where, stmt in _allow_statements(r):
         wildcards = [a for a in iamdoc.actions(stmt) if re.fullmatch(r"[A-Za-z0-9-]+:\*", a)
                      or (a == "*" and not _on_everything(stmt))]  # '*' on '*' is iam-no-wildcard-admin's
@@ -116,7 +116,7 @@ def _is_read_only(action: str) -> bool:
     remediation="Scope \"Resource\" to the ARNs the writes apply to (e.g. arn:aws:s3:::my-bucket/*), or add a "
                 "Condition (aws:ResourceTag, aws:SourceArn...) that constrains them.",
 )
-def iam_no_write_on_all_resources(r, report):
+def iam_no_write_on_all_resources(r: Resource, report: Report) -> None:
     allowed = {a.lower() for a in r.config.get("allowedActions", _STAR_ONLY_ACTIONS)}
     for where, stmt in _allow_statements(r):
         if not _on_everything(stmt) or iamdoc.has_condition(stmt):
@@ -139,7 +139,7 @@ def iam_no_write_on_all_resources(r, report):
     remediation="Limit iam:PassRole to the role ARNs the workload hands to a service, with the condition "
                 "iam:PassedToService (e.g. 'lambda.amazonaws.com').",
 )
-def iam_no_passrole_on_all(r, report):
+def iam_no_passrole_on_all(r: Resource, report: Report) -> None:
     for where, stmt in _allow_statements(r):
         wide = ["every resource (NotResource)"] if "NotResource" in stmt else \
             [res for res in iamdoc.resources(stmt) if _all_roles(res)]
@@ -181,7 +181,7 @@ def aws_managed_name(arn) -> str:
                 "UserPolicyAttachment / GroupPolicyAttachment / PolicyAttachment / *PolicyAttachmentsExclusive) and "
                 "attach a customer managed policy with only the actions and resources the principal needs.",
 )
-def iam_no_admin_managed_policies(r, report):
+def iam_no_admin_managed_policies(r: Resource, report: Report) -> None:
     forbidden = [p for p in r.config.get("forbiddenPolicies", _ADMIN_POLICIES) if isinstance(p, str)]
     key = _MANAGED_ARN_INPUTS.get(r.type)
     arns = as_list(r.peek(key)) if key else [r.peek("policyArn")]
@@ -249,7 +249,7 @@ def _open_trust(stmt, own_accounts) -> str:
                 "{'sts:ExternalId': ...}} or aws:PrincipalOrgID; for OIDC (GitHub Actions, EKS) add a Condition on "
                 "the token's 'sub' and 'aud'.",
 )
-def iam_trust_policy_not_open(r, report):
+def iam_trust_policy_not_open(r: Resource, report: Report) -> None:
     own = stackconfig.own_accounts(r.provider) or {stackconfig.OFFLINE_ACCOUNT}
     for stmt in iamdoc.known_statements(r.peek("assumeRolePolicy")):
         who = _open_trust(stmt, own)
@@ -267,7 +267,7 @@ def iam_trust_policy_not_open(r, report):
     remediation="Attach the policy to an aws.iam.Group the user belongs to (or better, to a role assumed through "
                 "IAM Identity Center) instead of aws.iam.UserPolicy / UserPolicyAttachment.",
 )
-def iam_no_user_policies(r, report):
+def iam_no_user_policies(r: Resource, report: Report) -> None:
     if r.type == T.IAM_POLICY_ATTACHMENT:
         users = [u for u in as_list(r.peek("users")) if not is_unknown(u)]
         if users:
@@ -287,7 +287,7 @@ def iam_no_user_policies(r, report):
     remediation="Remove aws.iam.AccessKey: workloads on AWS use roles (instance profiles, task roles, IRSA); CI "
                 "uses OIDC federation (aws.iam.OpenIdConnectProvider + a role); people use IAM Identity Center.",
 )
-def iam_no_access_keys(r, report):
+def iam_no_access_keys(r: Resource, report: Report) -> None:
     report(f"access key '{r.name}' is a long-lived credential that never expires and whose secret ends up in "
            f"the Pulumi state; use a role (or OIDC federation for CI) instead")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from .. import tokens as T
 from ..helpers import (all_traffic, as_list, companion_policy, ingress_covers, not_true, property_policy,
                        short_type, truthy, world_open_ingress)
-from ..model import resource_policy
-from ..resource import UNKNOWN, is_unknown
+from ..model import Report, resource_policy
+from ..resource import UNKNOWN, Resource, Stack, is_unknown
 from ..model import unknown_during_preview
 
 _DATABASE_PORTS = {
@@ -35,7 +35,7 @@ _ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
     remediation="Remove the 0.0.0.0/0 and ::/0 ingress on ports 22/3389; reach instances with SSM Session "
                 "Manager (no inbound port) or allow only a known CIDR or a security group.",
 )
-def security_group_no_world_admin_ports(r, report):
+def security_group_no_world_admin_ports(r: Resource, report: Report) -> None:
     open_rules = world_open_ingress(r)
     ports = [p for p in sorted(_ADMIN_PORTS) if any(ingress_covers(rule, p) for rule in open_rules)]
     if ports:
@@ -55,7 +55,7 @@ def security_group_no_world_admin_ports(r, report):
                 "instead (source_security_group_id / referenced_security_group_id) and keep databases in private "
                 "subnets.",
 )
-def security_group_no_world_database_ports(r, report):
+def security_group_no_world_database_ports(r: Resource, report: Report) -> None:
     # Config numbers arrive as floats over the wire (protobuf Struct).
     ports = [int(p) for p in (r.config.get("ports") or sorted(_DATABASE_PORTS))]
     rules = [rule for rule in world_open_ingress(r) if not _every_port(rule)]  # those are the all-ports policy's
@@ -75,7 +75,7 @@ def security_group_no_world_database_ports(r, report):
     remediation="Replace the all-traffic (protocol '-1' or ports 0-65535) world ingress with the one port the "
                 "service listens on (e.g. 443), or put the service behind a load balancer.",
 )
-def security_group_no_world_all_ports(r, report):
+def security_group_no_world_all_ports(r: Resource, report: Report) -> None:
     if any(_every_port(rule) for rule in world_open_ingress(r)):
         report(f"{short_type(r.type)} '{r.name}' opens every port to the internet (0.0.0.0/0 or ::/0); allow only "
                f"the port the service listens on")
@@ -90,7 +90,7 @@ def security_group_no_world_all_ports(r, report):
     remediation="Declare aws.ec2.DefaultSecurityGroup(vpc_id=vpc.id) with no ingress and no egress: Pulumi then "
                 "removes AWS's allow-all rules, and resources must use purpose-made security groups.",
 )
-def default_security_group_no_rules(r, report):
+def default_security_group_no_rules(r: Resource, report: Report) -> None:
     ingress, egress = r.peek("ingress"), r.peek("egress")
     if is_unknown(ingress) or is_unknown(egress):
         unknown_during_preview("the rules", "are")
@@ -158,7 +158,7 @@ IMDS_DEFAULT = ("EC2 makes http_tokens 'optional' (IMDSv1 allowed) unless the AM
                 "aws.ec2.Instance / aws.ec2.LaunchTemplate, so an SSRF bug cannot read the instance role's "
                 "credentials.",
 )
-def ec2_imdsv2_required(r, report):
+def ec2_imdsv2_required(r: Resource, report: Report) -> None:
     problem = _metadata_problem(r)
     if problem is UNKNOWN:
         unknown_during_preview("metadata options", "are")
@@ -178,7 +178,7 @@ def ec2_imdsv2_required(r, report):
                 "network_interfaces); reach instances through SSM Session Manager and serve traffic through a "
                 "load balancer.",
 )
-def ec2_no_public_ip(r, report):
+def ec2_no_public_ip(r: Resource, report: Report) -> None:
     if r.type == T.EC2_INSTANCE:
         values = [r.peek("associatePublicIpAddress")]
     else:
@@ -224,7 +224,7 @@ _REPORTED_ELSEWHERE = tuple(sorted(_ADMIN_PORTS)) + tuple(sorted(_DATABASE_PORTS
                 "are the internet too. (SSH/RDP, database ports and all-traffic rules are reported by their own "
                 "policies.)",
 )
-def security_group_no_world_ingress(r, report):
+def security_group_no_world_ingress(r: Resource, report: Report) -> None:
     # One finding per cause: SSH/RDP, the database ports and all-traffic rules have policies of their own that
     # say more (critical, with the service named), so this one reports every other port and leaves those out.
     allowed = tuple(int(p) for p in (r.config.get("allowedPorts") or _WEB_PORTS)) + _REPORTED_ELSEWHERE
@@ -245,7 +245,7 @@ def security_group_no_world_ingress(r, report):
                 "AWS creates each VPC's default group allowing all traffic within the group and all egress, and "
                 "anything launched without a security group lands in it (components.Network does).",
 )
-def vpc_default_security_group_restricted(stack, report):
+def vpc_default_security_group_restricted(stack: Stack, report: Report) -> None:
     for vpc in stack.of_type(T.VPC):
         if not stack.referencing(vpc, "vpcId", T.DEFAULT_SECURITY_GROUP):
             report(f"VPC '{vpc.name}' keeps AWS's default security group (all traffic between its members, all "
@@ -267,7 +267,7 @@ EKS_ENDPOINT_DEFAULT = "EKS serves the Kubernetes API on a public endpoint open 
                 "(or keep the public endpoint with public_access_cidrs limited to your office/CI ranges); the "
                 "provider default is a public endpoint open to 0.0.0.0/0.",
 )
-def eks_endpoint_not_public(r, report):
+def eks_endpoint_not_public(r: Resource, report: Report) -> None:
     public = r.peek("vpcConfig.endpointPublicAccess", True)
     cidrs = r.peek("vpcConfig.publicAccessCidrs")
     if is_unknown(public) or is_unknown(cidrs) or any(is_unknown(c) for c in as_list(cidrs)):
@@ -301,7 +301,7 @@ def _ecs_public_ip_settings(r):
                 "aws.ecs.Service (and on EventBridge / Scheduler ECS targets); pull images through a NAT gateway or "
                 "VPC endpoints and serve traffic through a load balancer.",
 )
-def ecs_no_public_ip(r, report):
+def ecs_no_public_ip(r: Resource, report: Report) -> None:
     if any(truthy(v) for v in _ecs_public_ip_settings(r)):
         report(f"{short_type(r.type)} '{r.name}' gives its tasks public IP addresses, reachable from the internet "
                f"past the load balancer; set assign_public_ip=False and run them in private subnets")
@@ -331,7 +331,7 @@ def _group_key(rule):
     remediation="Replace the rules whose CIDRs add up to all addresses (0.0.0.0/1 + 128.0.0.0/1, ...) with a known "
                 "CIDR or a referenced security group; only 80/443 may face the internet.",
 )
-def security_group_rules_together_not_world_open(stack, report):
+def security_group_rules_together_not_world_open(stack: Stack, report: Report) -> None:
     groups = {}
     for rule in stack.of_type(T.SECURITY_GROUP_RULE, T.VPC_INGRESS_RULE):
         key = _group_key(rule)

@@ -14,8 +14,8 @@ from .. import iamdoc
 from .. import resource_policy as resource_policy_reader
 from .. import tokens as T
 from ..helpers import as_list, companion_policy, not_true, property_policy, short_type, snake_path
-from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, resource_policy, stack_policy
-from ..resource import UNKNOWN, Resource, is_unknown
+from ..model import ADVISORY_EVERYWHERE, PROD_ONLY, Report, resource_policy, stack_policy
+from ..resource import UNKNOWN, Resource, Stack, is_unknown
 
 _SECURE_BUCKET = "(components.SecureBucket does)"
 S3_WEBSITE_CONFIGS = ("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
@@ -95,7 +95,7 @@ _PAB_SETTING_DEFAULT = ("the provider sends a setting that is left out as False,
                 "'kms_master_key_id': key.arn}, 'bucket_key_enabled': True}]) "
                 "(components.SecureBucket does this for you).",
 )
-def s3_bucket_kms_encryption(stack, report):
+def s3_bucket_kms_encryption(stack: Stack, report: Report) -> None:
     for bucket in stack.of_type(*T.S3_BUCKETS):
         if serves_website(bucket):
             continue  # SSE-KMS breaks anonymous website reads; s3-bucket-public-website judges the exposure
@@ -128,7 +128,7 @@ def s3_bucket_kms_encryption(stack, report):
                 "block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True) "
                 "(components.SecureBucket does this for you).",
 )
-def s3_bucket_public_access_block(stack, report):
+def s3_bucket_public_access_block(stack: Stack, report: Report) -> None:
     # Only the absence is judged here; a block that turns a setting off is s3-public-access-block-settings'
     # finding on the block itself (one finding per cause).
     for bucket in stack.of_type(*T.S3_BUCKETS):
@@ -149,7 +149,7 @@ def s3_bucket_public_access_block(stack, report):
     remediation="Set block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets "
                 "to True on aws.s3.BucketPublicAccessBlock / aws.s3.AccountPublicAccessBlock.",
 )
-def s3_public_access_block_settings(r, report):
+def s3_public_access_block_settings(r: Resource, report: Report) -> None:
     # A setting left out of this resource is sent as false by the provider: unlike a bucket with no block at
     # all (AWS's default is all four on), a block resource that omits one turns that protection off.
     values = {f: r.peek(f) for f in _PAB_FLAGS}
@@ -275,7 +275,7 @@ s3_bucket_tls_only = companion_policy(
                 "Condition (aws:SourceVpce, aws:PrincipalOrgID, aws:SourceArn) that narrows it; serve public "
                 "content through CloudFront with origin access control instead.",
 )
-def s3_bucket_policy_not_public(r, report):
+def s3_bucket_policy_not_public(r: Resource, report: Report) -> None:
     grant = resource_policy_reader.first_public_grant(r.peek("policy"))
     if grant:
         report(f"{short_type(r.type)} '{r.name}' {grant.describe()}: anyone on the internet; name the principals "
@@ -410,7 +410,7 @@ s3_lifecycle_abort_incomplete_uploads = companion_policy(
     remediation="Add a rule with noncurrent_version_expiration={'noncurrent_days': 90} (your recovery window) to "
                 "aws.s3.BucketLifecycleConfiguration, so deleted data really goes away after the documented time.",
 )
-def s3_versioned_bucket_expires_noncurrent(stack, report):
+def s3_versioned_bucket_expires_noncurrent(stack: Stack, report: Report) -> None:
     for bucket in stack.of_type(*T.S3_BUCKETS):
         states = versioning_states(bucket, stack.referencing(bucket, "bucket", *T.S3_VERSIONING))
         if UNKNOWN in states or not any(states):
@@ -440,7 +440,7 @@ _PUBLIC_GROUPS = ("http://acs.amazonaws.com/groups/global/AllUsers",
                 "AuthenticatedUsers groups; use aws.s3.BucketOwnershipControls with 'BucketOwnerEnforced' and "
                 "CloudFront for public content.",
 )
-def s3_bucket_no_public_acl(r, report):
+def s3_bucket_no_public_acl(r: Resource, report: Report) -> None:
     problems = []
     acl = r.peek("acl")
     if isinstance(acl, str) and acl in _PUBLIC_CANNED:
@@ -464,7 +464,7 @@ def s3_bucket_no_public_acl(r, report):
     remediation="Remove any False from public_access_block_configuration on aws.s3.AccessPoint (AWS turns all "
                 "four settings on by default).",
 )
-def s3_access_point_public_access_block(r, report):
+def s3_access_point_public_access_block(r: Resource, report: Report) -> None:
     flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
     off = [f for f in flags if r.peek(f"publicAccessBlockConfiguration.{f}") is False]
     if off:
@@ -483,7 +483,7 @@ def s3_access_point_public_access_block(r, report):
                 "and a bucket policy that allows only cloudfront.amazonaws.com for that distribution (AWS:SourceArn); "
                 "the bucket can then use SSE-KMS and deny non-TLS requests.",
 )
-def s3_bucket_public_website(stack, report):
+def s3_bucket_public_website(stack: Stack, report: Report) -> None:
     for bucket in stack.of_type(*T.S3_BUCKETS):
         if serves_website(bucket):
             report(f"bucket '{bucket.name}' serves a public S3 website: public by design, so anyone can read every "

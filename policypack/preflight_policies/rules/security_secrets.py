@@ -11,8 +11,8 @@ import re
 from .. import secretscan
 from .. import tokens as T
 from ..helpers import as_list, at_least, companion_policy, property_policy, short_type
-from ..model import resource_policy, stack_policy
-from ..resource import is_unknown
+from ..model import Report, resource_policy, stack_policy
+from ..resource import Resource, Stack, is_unknown
 from ..model import unknown_during_preview
 
 _USE_SECRETS_MANAGER = ("keep the value in AWS Secrets Manager (components.Secret) or an SSM SecureString "
@@ -29,7 +29,7 @@ _USE_SECRETS_MANAGER = ("keep the value in AWS Secrets Manager (components.Secre
                 "secretsmanager:GetSecretValue on it and read it at start-up (or use the Parameters and Secrets "
                 "Lambda extension).",
 )
-def lambda_env_no_secrets(r, report):
+def lambda_env_no_secrets(r: Resource, report: Report) -> None:
     findings = secretscan.scan_mapping(r.peek("environment.variables"), "variable")
     if not findings:
         return
@@ -49,7 +49,7 @@ def lambda_env_no_secrets(r, report):
     remediation="Move the value to Secrets Manager or an SSM SecureString and reference it from the container "
                 "definition's \"secrets\": [{\"name\": ..., \"valueFrom\": secret_arn}] instead of \"environment\".",
 )
-def ecs_task_env_no_secrets(r, report):
+def ecs_task_env_no_secrets(r: Resource, report: Report) -> None:
     raw = r.peek("containerDefinitions")
     if is_unknown(raw):
         unknown_during_preview("container definitions", "are")
@@ -79,7 +79,7 @@ def ecs_task_env_no_secrets(r, report):
                 "ssm get-parameter --with-decryption) with the instance role; user data is readable by anyone "
                 "with ec2:DescribeInstanceAttribute.",
 )
-def ec2_user_data_no_secrets(r, report):
+def ec2_user_data_no_secrets(r: Resource, report: Report) -> None:
     findings = []
     for field in ("userData", "userDataBase64"):
         text = secretscan.decode_user_data(r.peek(field))
@@ -99,7 +99,7 @@ def ec2_user_data_no_secrets(r, report):
     remediation="Set type='SecureString' (with key_id=key.arn) on aws.ssm.Parameter; a String parameter is "
                 "readable in plain text by anyone with ssm:GetParameter.",
 )
-def ssm_parameter_secrets_secure_string(r, report):
+def ssm_parameter_secrets_secure_string(r: Resource, report: Report) -> None:
     kind = r.peek("type")
     if is_unknown(kind):
         unknown_during_preview("the parameter type")
@@ -126,7 +126,7 @@ def ssm_parameter_secrets_secure_string(r, report):
     remediation="Remove the credential from tags (they are readable by anyone with tag:GetResources and copied "
                 "into billing reports); tag with the secret's name or ARN if a link is needed.",
 )
-def tags_no_secrets(r, report):
+def tags_no_secrets(r: Resource, report: Report) -> None:
     findings = secretscan.scan_mapping(r.peek("tags"), "tag", strict_values=True)
     if findings:
         report(f"{short_type(r.type)} '{r.name}' has {secretscan.describe(findings)}; remove it from the tags")
@@ -141,7 +141,7 @@ def tags_no_secrets(r, report):
     remediation="Remove the credential from variables on aws.apigateway.Stage; let the integration (Lambda, a "
                 "VPC link service) read it from Secrets Manager.",
 )
-def apigateway_stage_variables_no_secrets(r, report):
+def apigateway_stage_variables_no_secrets(r: Resource, report: Report) -> None:
     findings = secretscan.scan_mapping(r.peek("variables"), "stage variable")
     if findings:
         report(f"stage '{r.name}' has {secretscan.describe(findings)}; {_USE_SECRETS_MANAGER}")
@@ -201,7 +201,7 @@ _RATE = re.compile(r"^\s*rate\(\s*(\d+)\s+(days?|hours?)\s*\)\s*$", re.I)
     remediation="Set rotation_rules={'automatically_after_days': 30} (or a schedule_expression such as "
                 "'rate(30 days)') on aws.secretsmanager.SecretRotation.",
 )
-def secretsmanager_rotation_interval(r, report):
+def secretsmanager_rotation_interval(r: Resource, report: Report) -> None:
     days = r.peek("rotationRules.automaticallyAfterDays")
     schedule = r.peek("rotationRules.scheduleExpression")
     if is_unknown(days) or is_unknown(schedule):
@@ -248,7 +248,7 @@ secretsmanager_recovery_window = property_policy(
     remediation="Set key_id=key.arn on aws.ssm.Parameter(type='SecureString') instead of the default "
                 "alias/aws/ssm key.",
 )
-def ssm_securestring_kms_cmk(r, report):
+def ssm_securestring_kms_cmk(r: Resource, report: Report) -> None:
     kind, key = r.peek("type"), r.peek("keyId")
     if is_unknown(kind) or is_unknown(key):
         unknown_during_preview("the parameter type or key")
@@ -294,7 +294,7 @@ _WORKLOAD_FIELDS = {
                 "runtime_environment_secrets, Batch/ECS 'secrets' with valueFrom, Glue connection_properties "
                 "{'SECRET_ID': secret.name}, SageMaker/AgentCore code reading the secret at start-up with its role.",
 )
-def workload_env_no_secrets(r, report):
+def workload_env_no_secrets(r: Resource, report: Report) -> None:
     findings = []
     for field in _WORKLOAD_FIELDS[r.type]:
         value = r.peek(field)
@@ -332,7 +332,7 @@ _literal_origin = stackconfig.literal_origin
                 "config.require_secret('dbPassword') set with `pulumi config set --secret`, or a random.RandomPassword "
                 "result; never a literal or a plain config value.",
 )
-def database_password_not_plain(r, report):
+def database_password_not_plain(r: Resource, report: Report) -> None:
     if r.type == T.MQ_BROKER:
         values = [("users[].password", u.get("password")) for u in as_list(r.peek("users")) if isinstance(u, dict)]
     else:
@@ -355,7 +355,7 @@ def database_password_not_plain(r, report):
                 "config.require_secret(...) set with `pulumi config set --secret`, or create the secret empty and set "
                 "its value outside the program; a literal is in the code and its history for good.",
 )
-def secret_version_no_literal(r, report):
+def secret_version_no_literal(r: Resource, report: Report) -> None:
     value = r.peek("secretString")
     if value is None or is_unknown(value):
         return
@@ -398,7 +398,7 @@ def _config_findings():
                 "(stored encrypted as `secure:`), read it with config.require_secret; rotate the credential, it is "
                 "in the repository's history.",
 )
-def stack_config_no_plaintext_secrets(stack, report):
+def stack_config_no_plaintext_secrets(stack: Stack, report: Report) -> None:
     for key, what in _config_findings():
         report(f"stack config '{key}' holds {what} in plain text in Pulumi.<stack>.yaml; rotate it and set it with "
                f"`pulumi config set --secret {key.split(':', 1)[-1]}`")
