@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Dict, Tuple
 
-from .checks import backups, databases, detection, exposure, identity, keys, storage, trail
+from .checks import backups, databases, detection, exposure, iam_account, identity, keys, network, storage, trail
 from .model import Check, CheckMetadataError, check
 
 
@@ -33,7 +33,8 @@ def restore_drill_rpo(ctx):
 
 
 ACCOUNT_CHECKS: Tuple[Check, ...] = (trail.CHECKS + storage.CHECKS + databases.CHECKS + backups.CHECKS
-                                     + keys.CHECKS + identity.CHECKS + detection.CHECKS + exposure.CHECKS)
+                                     + keys.CHECKS + identity.CHECKS + iam_account.CHECKS + detection.CHECKS
+                                     + exposure.CHECKS + network.CHECKS)
 META_CHECKS: Tuple[Check, ...] = (audit_role_permissions, restore_drill_failed, restore_drill_rpo)
 
 

@@ -10,6 +10,9 @@ ACCOUNT = "123456789012"
 STAR_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 SCOPED_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::app-data/*"}]})
+ROLE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]})
+CERT = ("-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZXhwaXJlZA==\n-----END CERTIFICATE-----")
 LAMBDA_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
@@ -82,6 +85,11 @@ def seed_insecure(moto) -> None:
     iam.create_user(UserName="deployer")
     iam.put_user_policy(UserName="deployer", PolicyName="admin-inline", PolicyDocument=STAR_POLICY)
     iam.create_access_key(UserName="deployer")
+    iam.create_access_key(UserName="deployer")  # two active keys
+    iam.create_login_profile(UserName="deployer", Password="Not-a-real-password-1")  # console, no MFA
+    iam.attach_user_policy(UserName="deployer", PolicyArn="arn:aws:iam::aws:policy/AWSCloudShellFullAccess")
+    # moto stamps every uploaded server certificate with an expiry in 2012.
+    iam.upload_server_certificate(ServerCertificateName="old-www", CertificateBody=CERT, PrivateKey="not-a-key")
     moto.client("cloudwatch").put_metric_alarm(
         AlarmName="api-errors", MetricName="5XXError", Namespace="AWS/ApiGateway", Statistic="Sum", Period=60,
         EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
@@ -110,6 +118,8 @@ def seed_secure(moto) -> None:
         s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
             "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
             "RestrictPublicBuckets": True})
+    for bucket in ("audit-trail-logs", "app-data"):
+        s3.put_bucket_policy(Bucket=bucket, Policy=tls_only_policy(bucket))
     trail = moto.client("cloudtrail")
     trail.create_trail(Name="org-trail", S3BucketName="audit-trail-logs", IsMultiRegionTrail=True,
                        EnableLogFileValidation=True, KmsKeyId=key["Arn"], IncludeGlobalServiceEvents=True)
@@ -130,6 +140,19 @@ def seed_secure(moto) -> None:
     iam.create_policy(PolicyName="read-app-data", PolicyDocument=SCOPED_POLICY)
     iam.create_user(UserName="ci")
     iam.create_access_key(UserName="ci")
+    iam.update_account_password_policy(MinimumPasswordLength=14, PasswordReusePrevention=24, RequireSymbols=True,
+                                       RequireNumbers=True, RequireUppercaseCharacters=True,
+                                       RequireLowercaseCharacters=True)
+    iam.create_role(RoleName="incident-response", AssumeRolePolicyDocument=ROLE_TRUST)
+    iam.attach_role_policy(RoleName="incident-response", PolicyArn="arn:aws:iam::aws:policy/AWSSupportAccess")
+    config = moto.client("config")
+    config.put_configuration_recorder(ConfigurationRecorder={
+        "name": "default", "roleARN": f"arn:aws:iam::{ACCOUNT}:role/config",
+        "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "audit-trail-logs"})
+    config.start_configuration_recorder(ConfigurationRecorderName="default")
+    moto.client("securityhub").enable_security_hub()
+    close_network(moto)
     topic = moto.client("sns").create_topic(Name="on-call")["TopicArn"]
     moto.client("cloudwatch").put_metric_alarm(
         AlarmName="api-errors", MetricName="5XXError", Namespace="AWS/ApiGateway", Statistic="Sum", Period=60,
@@ -159,3 +182,29 @@ def seed_secure(moto) -> None:
         {"op": "replace", "path": "/accessLogSettings/destinationArn",
          "value": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/app/api"},
         {"op": "replace", "path": "/accessLogSettings/format", "value": '{"requestId":"$context.requestId"}'}])
+
+
+def tls_only_policy(bucket: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+
+
+def close_network(moto) -> None:
+    """Flow logs on every VPC, default security groups emptied, no NACL open to SSH/RDP."""
+    ec2 = moto.client("ec2")
+    for vpc in ec2.describe_vpcs()["Vpcs"]:
+        ec2.create_flow_logs(ResourceIds=[vpc["VpcId"]], ResourceType="VPC", TrafficType="ALL",
+                             LogDestinationType="s3", LogDestination="arn:aws:s3:::audit-trail-logs")
+    for group in ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]:
+        if group["IpPermissions"]:
+            ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
+        if group["IpPermissionsEgress"]:
+            ec2.revoke_security_group_egress(GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"])
+    for acl in ec2.describe_network_acls()["NetworkAcls"]:
+        for entry in acl["Entries"]:
+            if not entry["Egress"] and entry["RuleAction"] == "allow" and entry["RuleNumber"] < 32767:
+                ec2.replace_network_acl_entry(NetworkAclId=acl["NetworkAclId"], RuleNumber=entry["RuleNumber"],
+                                              Protocol="6", RuleAction="allow", Egress=False, CidrBlock="0.0.0.0/0",
+                                              PortRange={"From": 443, "To": 443})

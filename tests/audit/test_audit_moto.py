@@ -23,7 +23,8 @@ def insecure(moto_server):
     moto_server.reset()
     seeds.seed_insecure(moto_server)
     # Keys made during seeding are seconds old: a 0-day limit makes the key-age check judge them.
-    result = run_audit(moto_server.env(), "--format", "json", "--max-key-age-days", "0")
+    result = run_audit(moto_server.env(), "--format", "json", "--max-key-age-days", "0",
+                       "--max-unused-days", "0")
     table = run_audit(moto_server.env(), "--fail-on", "critical")
     moto_server.reset()
     return result, table
