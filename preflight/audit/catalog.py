@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Dict, Tuple
 
-from .checks import backups, databases, detection, exposure, iam_account, identity, keys, network, storage, trail
+from .checks import (backups, databases, detection, exposure, iam_account, identity, keys, monitoring, network,
+                     storage, trail)
 from .model import Check, CheckMetadataError, check
 
 
@@ -34,7 +35,7 @@ def restore_drill_rpo(ctx):
 
 ACCOUNT_CHECKS: Tuple[Check, ...] = (trail.CHECKS + storage.CHECKS + databases.CHECKS + backups.CHECKS
                                      + keys.CHECKS + identity.CHECKS + iam_account.CHECKS + detection.CHECKS
-                                     + exposure.CHECKS + network.CHECKS)
+                                     + monitoring.CHECKS + exposure.CHECKS + network.CHECKS)
 META_CHECKS: Tuple[Check, ...] = (audit_role_permissions, restore_drill_failed, restore_drill_rpo)
 
 

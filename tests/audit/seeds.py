@@ -121,9 +121,15 @@ def seed_secure(moto) -> None:
     for bucket in ("audit-trail-logs", "app-data"):
         s3.put_bucket_policy(Bucket=bucket, Policy=tls_only_policy(bucket))
     trail = moto.client("cloudtrail")
+    logs = moto.client("logs")
+    logs.create_log_group(logGroupName="cloudtrail/org-trail")
+    logs.put_retention_policy(logGroupName="cloudtrail/org-trail", retentionInDays=365)
     trail.create_trail(Name="org-trail", S3BucketName="audit-trail-logs", IsMultiRegionTrail=True,
-                       EnableLogFileValidation=True, KmsKeyId=key["Arn"], IncludeGlobalServiceEvents=True)
+                       EnableLogFileValidation=True, KmsKeyId=key["Arn"], IncludeGlobalServiceEvents=True,
+                       CloudWatchLogsLogGroupArn=f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:cloudtrail/org-trail:*",
+                       CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/cloudtrail-to-logs")
     trail.start_logging(Name="org-trail")
+    security_alarms(moto, "cloudtrail/org-trail")
     moto.client("ec2").enable_ebs_encryption_by_default()
     rds_instance(moto, "billing-db", StorageEncrypted=True, KmsKeyId=key["Arn"], BackupRetentionPeriod=14,
                  DeletionProtection=True, PubliclyAccessible=False)
@@ -208,3 +214,68 @@ def close_network(moto) -> None:
                 ec2.replace_network_acl_entry(NetworkAclId=acl["NetworkAclId"], RuleNumber=entry["RuleNumber"],
                                               Protocol="6", RuleAction="allow", Egress=False, CidrBlock="0.0.0.0/0",
                                               PortRange={"From": 443, "To": 443})
+
+
+def _any_event(source: str, *names: str) -> str:
+    either = " || ".join(f'($.eventName = "{n}")' for n in names)
+    return f"{{ ($.eventSource = {source}) && ({either}) }}" if source else f"{{ {either} }}"
+
+
+# The CIS AWS Foundations 3.0 recommendations 4.1-4.15, written the way the benchmark gives them.
+CIS_FILTERS = {
+    "unauthorized-api-calls": '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") && '
+                              '($.sourceIPAddress != "delivery.logs.amazonaws.com") && ($.eventName != "HeadBucket") }',
+    "console-login-without-mfa": '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && '
+                                 '($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
+    "root-usage": '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
+                  '$.eventType != "AwsServiceEvent" }',
+    "iam-policy-changes": _any_event(
+        "iam.amazonaws.com", "DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy",
+        "PutRolePolicy", "PutUserPolicy", "CreatePolicy", "DeletePolicy", "CreatePolicyVersion", "DeletePolicyVersion",
+        "AttachRolePolicy", "DetachRolePolicy", "AttachUserPolicy", "DetachUserPolicy", "AttachGroupPolicy",
+        "DetachGroupPolicy"),
+    "cloudtrail-changes": _any_event("", "CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging"),
+    "console-auth-failures": '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }',
+    "kms-key-disable-or-deletion": _any_event("kms.amazonaws.com", "DisableKey", "ScheduleKeyDeletion"),
+    "s3-bucket-policy-changes": _any_event(
+        "s3.amazonaws.com", "PutBucketAcl", "PutBucketPolicy", "PutBucketCors", "PutBucketLifecycle",
+        "PutBucketReplication", "DeleteBucketPolicy", "DeleteBucketCors", "DeleteBucketLifecycle",
+        "DeleteBucketReplication"),
+    "config-changes": _any_event("config.amazonaws.com", "StopConfigurationRecorder", "DeleteDeliveryChannel",
+                                 "PutDeliveryChannel", "PutConfigurationRecorder"),
+    "security-group-changes": _any_event("", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+                                         "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress",
+                                         "CreateSecurityGroup", "DeleteSecurityGroup"),
+    "nacl-changes": _any_event("", "CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl",
+                               "DeleteNetworkAclEntry", "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation"),
+    "network-gateway-changes": _any_event("", "CreateCustomerGateway", "DeleteCustomerGateway", "AttachInternetGateway",
+                                          "CreateInternetGateway", "DeleteInternetGateway", "DetachInternetGateway"),
+    "route-table-changes": _any_event("ec2.amazonaws.com", "CreateRoute", "CreateRouteTable", "ReplaceRoute",
+                                      "ReplaceRouteTableAssociation", "DeleteRouteTable", "DeleteRoute",
+                                      "DisassociateRouteTable"),
+    "vpc-changes": _any_event("", "CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection",
+                              "CreateVpcPeeringConnection", "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection",
+                              "AttachClassicLinkVpc", "DetachClassicLinkVpc", "DisableVpcClassicLink",
+                              "EnableVpcClassicLink"),
+    "organizations-changes": _any_event(
+        "organizations.amazonaws.com", "AcceptHandshake", "AttachPolicy", "CreateAccount", "CreateOrganizationalUnit",
+        "CreatePolicy", "DeclineHandshake", "DeleteOrganization", "DeleteOrganizationalUnit", "DeletePolicy",
+        "DetachPolicy", "DisablePolicyType", "EnablePolicyType", "InviteAccountToOrganization", "LeaveOrganization",
+        "MoveAccount", "RemoveAccountFromOrganization", "UpdatePolicy", "UpdateOrganizationalUnit"),
+}
+
+
+def security_alarms(moto, log_group: str, only=None) -> None:
+    """A metric filter per CIS 4.x recommendation on the trail's log group, each alarming a subscribed topic."""
+    topic = moto.client("sns").create_topic(Name="security-alarms")["TopicArn"]
+    moto.client("sns").subscribe(TopicArn=topic, Protocol="email", Endpoint="security@example.com")
+    logs, cloudwatch = moto.client("logs"), moto.client("cloudwatch")
+    for name, pattern in CIS_FILTERS.items():
+        if only is not None and name not in only:
+            continue
+        logs.put_metric_filter(logGroupName=log_group, filterName=name, filterPattern=pattern,
+                               metricTransformations=[{"metricName": name, "metricNamespace": "CISBenchmark",
+                                                       "metricValue": "1"}])
+        cloudwatch.put_metric_alarm(AlarmName=f"cis-{name}", MetricName=name, Namespace="CISBenchmark",
+                                    Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=1,
+                                    ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[topic])
