@@ -70,7 +70,10 @@ def seed_insecure(moto) -> None:
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
     moto.client("cloudtrail").create_trail(Name="main-trail", S3BucketName="trail-logs-open",
                                            IsMultiRegionTrail=True)  # never started, no validation, no KMS
-    rds_instance(moto, "orders-db", PubliclyAccessible=True, BackupRetentionPeriod=0, StorageEncrypted=False)
+    rds_instance(moto, "orders-db", PubliclyAccessible=True, BackupRetentionPeriod=0, StorageEncrypted=False,
+                 AutoMinorVersionUpgrade=False)
+    moto.client("efs").create_file_system(CreationToken="shared-files", Encrypted=False)
+    instance(moto, "optional")  # IMDSv1 still accepted
     rds = moto.client("rds")
     for snap in rds.describe_db_snapshots(DBInstanceIdentifier="orders-db")["DBSnapshots"]:
         rds.delete_db_snapshot(DBSnapshotIdentifier=snap["DBSnapshotIdentifier"])  # no backup at all
@@ -129,7 +132,18 @@ def seed_secure(moto) -> None:
                        CloudWatchLogsLogGroupArn=f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:cloudtrail/org-trail:*",
                        CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/cloudtrail-to-logs")
     trail.start_logging(Name="org-trail")
+    trail.put_event_selectors(TrailName="org-trail", EventSelectors=[{
+        "ReadWriteType": "All", "IncludeManagementEvents": True,
+        "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}])
+    s3.put_bucket_policy(Bucket="app-data", Policy=tls_only_policy("app-data", log_delivery=True))
+    s3.put_bucket_logging(Bucket="audit-trail-logs", BucketLoggingStatus={
+        "LoggingEnabled": {"TargetBucket": "app-data", "TargetPrefix": "trail-access/"}})
     security_alarms(moto, "cloudtrail/org-trail")
+    moto.client("efs").create_file_system(CreationToken="shared-files", Encrypted=True, KmsKeyId=key["Arn"])
+    instance(moto, "required")
+    moto.client("account").put_alternate_contact(
+        AlternateContactType="SECURITY", Name="Security team", Title="Security", EmailAddress="security@example.com",
+        PhoneNumber="+44 20 7946 0000")
     moto.client("ec2").enable_ebs_encryption_by_default()
     rds_instance(moto, "billing-db", StorageEncrypted=True, KmsKeyId=key["Arn"], BackupRetentionPeriod=14,
                  DeletionProtection=True, PubliclyAccessible=False)
@@ -190,11 +204,25 @@ def seed_secure(moto) -> None:
         {"op": "replace", "path": "/accessLogSettings/format", "value": '{"requestId":"$context.requestId"}'}])
 
 
-def tls_only_policy(bucket: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+def tls_only_policy(bucket: str, log_delivery: bool = False) -> str:
+    # moto's log-delivery permission check cannot read Principal "*" next to a service principal, so the
+    # log bucket spells everyone as {"AWS": "*"} (the same to IAM).
+    everyone = {"AWS": "*"} if log_delivery else "*"
+    statements = [{"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": everyone, "Action": "s3:*",
+                   "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                   "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]
+    if log_delivery:
+        statements.append({"Sid": "S3ServerAccessLogs", "Effect": "Allow",
+                           "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
+                           "Resource": f"arn:aws:s3:::{bucket}/*"})
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def instance(moto, http_tokens: str) -> str:
+    ec2 = moto.client("ec2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    return ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                             MetadataOptions={"HttpTokens": http_tokens})["Instances"][0]["InstanceId"]
 
 
 def close_network(moto) -> None:

@@ -14,7 +14,7 @@ from .conftest import run_audit
 
 # What moto cannot show (no root row in its credential report, no restore testing API): reported as
 # "not checked" with the reason, never as a pass.
-NOT_CHECKED_ON_MOTO = {"backup-restore-testing", "root-mfa", "root-access-keys"}
+NOT_CHECKED_ON_MOTO = {"backup-restore-testing", "root-mfa", "root-access-keys", "root-hardware-mfa"}
 ACCOUNT_CHECK_IDS = {c.id for c in catalog.ACCOUNT_CHECKS}
 
 
@@ -81,7 +81,7 @@ def test_table_report_reads_top_down(insecure):
     assert table.returncode == 1  # criticals exist, so --fail-on critical still fails
     out = table.stdout
     assert out.index("CRITICAL") < out.index("HIGH ") < out.index("MEDIUM") < out.index("LOW ")
-    assert "CHECKLIST" in out and "NOT CHECKED (3 checks)" in out
+    assert "CHECKLIST" in out and "NOT CHECKED (4 checks)" in out
     assert "FAIL: 4 finding(s) at or above critical." in out
     assert table.stderr == ""  # no progress output when stderr is not a terminal
 

@@ -1,5 +1,6 @@
-"""IAM account hygiene: password policy, console MFA, unused credentials, keys per user, policies on
-users, the support role, CloudShell access and expired server certificates."""
+"""Account and IAM hygiene: the security contact, password policy, console MFA, unused and setup-time
+credentials, keys per user, policies on users, the support role, CloudShell access, expired server
+certificates."""
 from __future__ import annotations
 
 from typing import Dict, List
@@ -111,6 +112,21 @@ def iam_unused_credentials(ctx):
                                  f"(limit {limit})")
 
 
+@check(id="iam-setup-access-keys", title="Console users have no active access key they never used",
+       checklist=("security.iam", "security.secrets"), severity="low",
+       remediation="Delete the access key (aws iam delete-access-key); create keys only when a user needs one, "
+                   "and prefer roles (SSO for people, OIDC/instance roles for machines).")
+def iam_setup_access_keys(ctx):
+    for row in user_rows(ctx):
+        if not is_true(row.get("password_enabled")):
+            continue
+        for n in ("1", "2"):
+            if is_true(row.get(f"access_key_{n}_active")) and not as_utc(row.get(f"access_key_{n}_last_used_date")):
+                yield row.get("arn") or row["user"], (f"console user '{row['user']}' has active access key {n} that "
+                                                      "was never used (created with the user, not because it was "
+                                                      "needed)")
+
+
 @check(id="iam-one-active-key", title="No IAM user has more than one active access key",
        checklist=("security.iam", "security.secrets"), severity="medium",
        remediation="Deactivate and delete the access key the user no longer needs (aws iam update-access-key "
@@ -173,5 +189,17 @@ def iam_expired_server_certificates(ctx):
                                           f"{expires.date().isoformat()}")
 
 
-CHECKS = (iam_password_policy, iam_console_mfa, iam_unused_credentials, iam_one_active_key,
-          iam_user_attached_policies, iam_support_role, cloudshell_full_access, iam_expired_server_certificates)
+@check(id="security-contact", title="The account has a security alternate contact",
+       checklist="compliance.incident-response", severity="low",
+       remediation="Register a SECURITY alternate contact (a monitored team address) so AWS reaches the right people "
+                   "about abuse and incidents (components.AccountBaseline security_contact does).")
+def security_contact(ctx):
+    got = ctx.call("account", "get_alternate_contact", AlternateContactType="SECURITY",
+                   absent=("ResourceNotFoundException",))
+    if not (got or {}).get("AlternateContact", {}).get("EmailAddress"):
+        yield f"account {ctx.account}", "no security contact is registered: AWS security notices go to the root e-mail"
+
+
+CHECKS = (security_contact, iam_password_policy, iam_console_mfa, iam_unused_credentials, iam_setup_access_keys,
+          iam_one_active_key, iam_user_attached_policies, iam_support_role, cloudshell_full_access,
+          iam_expired_server_certificates)

@@ -1,4 +1,4 @@
-"""VPCs in the region: flow logs, network ACLs, default security groups."""
+"""VPCs and instances in the region: flow logs, network ACLs, default security groups, IMDSv2."""
 from __future__ import annotations
 
 from typing import Dict, List
@@ -79,4 +79,20 @@ def default_security_group_closed(ctx):
                                      f"has {' and '.join(rules)} rule(s): anything launched without a group gets them")
 
 
-CHECKS = (vpc_flow_logs, nacl_admin_ports, default_security_group_closed)
+@check(id="ec2-imdsv2-required", title="Running EC2 instances require IMDSv2",
+       checklist=("security.iam", "security.secrets"), severity="high",
+       remediation="Require session tokens: aws ec2 modify-instance-metadata-options --http-tokens required (in "
+                   "code, metadata_options={'http_tokens': 'required'} on aws.ec2.Instance / LaunchTemplate), so an "
+                   "SSRF bug cannot read the instance role's credentials.")
+def ec2_imdsv2_required(ctx):
+    for reservation in ctx.items("ec2", "describe_instances", "Reservations"):
+        for instance in reservation.get("Instances", []):
+            if (instance.get("State") or {}).get("Name") in ("terminated", "shutting-down"):
+                continue
+            options = instance.get("MetadataOptions") or {}
+            if options.get("HttpEndpoint", "enabled") == "enabled" and options.get("HttpTokens") != "required":
+                yield instance["InstanceId"], (f"EC2 instance {instance['InstanceId']} accepts IMDSv1 (HttpTokens "
+                                               f"{options.get('HttpTokens', 'optional')})")
+
+
+CHECKS = (vpc_flow_logs, nacl_admin_ports, default_security_group_closed, ec2_imdsv2_required)

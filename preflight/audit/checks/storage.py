@@ -1,4 +1,4 @@
-"""S3 and EBS: public access blocked, encryption, versioning."""
+"""S3, EBS and EFS: public access blocked, TLS only, encryption, versioning."""
 from __future__ import annotations
 
 from ..model import check
@@ -123,5 +123,16 @@ def ebs_default_encryption(ctx):
         yield f"account {ctx.account} ({ctx.region})", f"new EBS volumes in {ctx.region} are not encrypted by default"
 
 
+@check(id="efs-encrypted", title="EFS file systems are encrypted at rest",
+       checklist="security.encryption", severity="high",
+       remediation="Create the file system with aws.efs.FileSystem(encrypted=True, kms_key_id=...) and copy the "
+                   "data over (AWS DataSync); encryption cannot be turned on for an existing file system.")
+def efs_encrypted(ctx):
+    for fs in ctx.items("efs", "describe_file_systems", "FileSystems"):
+        if not fs.get("Encrypted"):
+            name = fs.get("Name") or fs["FileSystemId"]
+            yield fs.get("FileSystemArn", fs["FileSystemId"]), f"EFS file system '{name}' is not encrypted at rest"
+
+
 CHECKS = (s3_account_public_access_block, s3_bucket_encryption, s3_bucket_versioning,
-          s3_bucket_public_access_block, s3_bucket_tls_only, ebs_default_encryption)
+          s3_bucket_public_access_block, s3_bucket_tls_only, ebs_default_encryption, efs_encrypted)
