@@ -30,7 +30,8 @@ BAD_CREDENTIAL_CODES = {"InvalidClientTokenId", "UnrecognizedClientException", "
                         "InvalidAccessKeyId", "ExpiredToken", "ExpiredTokenException", "InvalidToken",
                         "AuthFailure", "IncompleteSignature"}
 # IAM action prefixes that differ from the botocore service name.
-IAM_PREFIX = {"cloudwatch": "cloudwatch", "logs": "logs", "s3control": "s3", "apigatewayv2": "apigateway"}
+IAM_PREFIX = {"cloudwatch": "cloudwatch", "logs": "logs", "s3control": "s3", "apigatewayv2": "apigateway",
+              "efs": "elasticfilesystem"}
 # Operations whose IAM action is not "<prefix>:<OperationName>".
 IAM_ACTION = {
     ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
