@@ -76,8 +76,9 @@ def normalize(pattern: str) -> str:
 
 
 def matches(pattern: str, required: Tuple[str, ...]) -> bool:
+    """Every condition appears whole: `$.eventName=DeleteVpc` is not found in `...=DeleteVpcPeeringConnection`."""
     text = normalize(pattern)
-    return all(condition in text for condition in required)
+    return all(re.search(re.escape(condition) + r"(?![A-Za-z0-9_.*])", text) for condition in required)
 
 
 def monitored_log_groups(ctx) -> List[str]:
