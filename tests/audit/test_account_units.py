@@ -178,14 +178,17 @@ def entry(number, action, protocol="-1", ports=None, cidr="0.0.0.0/0", v6=False)
 def test_nacl_rules_are_judged_in_order():
     assert network.world_admin_ports(acl(entry(100, "allow"))) == ["22 (SSH) from 0.0.0.0/0",
                                                                    "3389 (RDP) from 0.0.0.0/0"]
+    assert network.world_admin_ports(acl(entry(89, "deny", "6", (22, 22)), entry(90, "deny", "17", (22, 22)),
+                                         entry(100, "allow"))) == ["3389 (RDP) from 0.0.0.0/0"]
+    # Denying TCP 22 leaves UDP 22 to the allow-all rule.
     assert network.world_admin_ports(acl(entry(90, "deny", "6", (22, 22)), entry(100, "allow"))) == [
-        "3389 (RDP) from 0.0.0.0/0"]
+        "22 (SSH) from 0.0.0.0/0", "3389 (RDP) from 0.0.0.0/0"]
     assert network.world_admin_ports(acl(entry(100, "allow", "6", (20, 25)))) == ["22 (SSH) from 0.0.0.0/0"]
     # A deny for part of the internet does not close the port to the rest of it.
     assert network.world_admin_ports(acl(entry(50, "deny", cidr="10.0.0.0/8"), entry(100, "allow", "6", (22, 22)))) \
         == ["22 (SSH) from 0.0.0.0/0"]
-    assert network.world_admin_ports(acl(entry(100, "allow", "6", (443, 443)), entry(101, "allow", "17", (0, 65535)))) \
-        == []
+    assert network.world_admin_ports(acl(entry(100, "allow", "6", (443, 443)), entry(101, "allow", "1"))) == []
+    assert network.world_admin_ports(acl(entry(100, "allow", "17", (3000, 4000)))) == ["3389 (RDP) from 0.0.0.0/0"]
     assert network.world_admin_ports(acl(entry(100, "allow", cidr="::/0", v6=True))) == [
         "22 (SSH) from ::/0", "3389 (RDP) from ::/0"]
     assert network.world_admin_ports({"Entries": [{**entry(100, "allow"), "Egress": True}]}) == []

@@ -26,25 +26,30 @@ def vpc_flow_logs(ctx):
             yield vpc["VpcId"], f"VPC {vpc['VpcId']}{default} in {ctx.region} has no active flow log"
 
 
-def covers(entry: dict, port: int) -> bool:
-    if entry.get("Protocol") in ("-1", "all"):
-        return True
-    if entry.get("Protocol") not in ("6", "tcp"):
-        return False
-    ports = entry.get("PortRange") or {}
-    return ports.get("From", 0) <= port <= ports.get("To", 65535)
+PROTOCOLS = {"6": "tcp", "tcp": "tcp", "17": "udp", "udp": "udp"}  # CIS 5.1 names TCP, UDP and all (-1)
+
+
+def covers(entry: dict, port: int, protocol: str) -> bool:
+    if entry.get("Protocol") not in ("-1", "all"):
+        if PROTOCOLS.get(str(entry.get("Protocol"))) != protocol:
+            return False
+        ports = entry.get("PortRange") or {}
+        if not ports.get("From", 0) <= port <= ports.get("To", 65535):
+            return False
+    return True
 
 
 def world_admin_ports(acl: dict) -> List[str]:
-    """Admin ports the first matching inbound rule for the whole internet allows (per address family)."""
+    """Admin ports the first matching inbound rule for the whole internet allows (per address family and
+    protocol: NACL rules are evaluated in rule-number order and the first match decides)."""
     ingress = sorted((e for e in acl.get("Entries", []) if not e.get("Egress")), key=lambda e: e.get("RuleNumber", 0))
     opened: List[str] = []
     for key, world in (("CidrBlock", "0.0.0.0/0"), ("Ipv6CidrBlock", "::/0")):
         for port, name in NACL_ADMIN_PORTS.items():
-            decisive = next((e for e in ingress if e.get(key) == world and covers(e, port)), None)
-            if decisive is not None and decisive.get("RuleAction") == "allow":
+            for protocol in ("tcp", "udp"):
+                decisive = next((e for e in ingress if e.get(key) == world and covers(e, port, protocol)), None)
                 label = f"{port} ({name}) from {world}"
-                if label not in opened:
+                if decisive is not None and decisive.get("RuleAction") == "allow" and label not in opened:
                     opened.append(label)
     return opened
 
