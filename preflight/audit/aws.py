@@ -30,7 +30,8 @@ BAD_CREDENTIAL_CODES = {"InvalidClientTokenId", "UnrecognizedClientException", "
                         "InvalidAccessKeyId", "ExpiredToken", "ExpiredTokenException", "InvalidToken",
                         "AuthFailure", "IncompleteSignature"}
 # IAM action prefixes that differ from the botocore service name.
-IAM_PREFIX = {"cloudwatch": "cloudwatch", "logs": "logs", "s3control": "s3", "apigatewayv2": "apigateway"}
+IAM_PREFIX = {"cloudwatch": "cloudwatch", "logs": "logs", "s3control": "s3", "apigatewayv2": "apigateway",
+              "efs": "elasticfilesystem"}
 # Operations whose IAM action is not "<prefix>:<OperationName>".
 IAM_ACTION = {
     ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
@@ -134,11 +135,12 @@ class AuditContext:
     """What a check needs: clients, the account, options, and memoized AWS calls."""
 
     def __init__(self, session: boto3.Session, region: str, *, rpo_hours: float = 24.0,
-                 max_key_age_days: int = 90):
+                 max_key_age_days: int = 90, max_unused_days: int = 45):
         self.session = session
         self.region = region
         self.rpo_hours = rpo_hours
         self.max_key_age_days = max_key_age_days
+        self.max_unused_days = max_unused_days
         self.account = ""
         self.caller_arn = ""
         self._clients: Dict[str, Any] = {}
@@ -200,24 +202,26 @@ class AuditContext:
 
     def items(self, service: str, method: str, key: str, **params: Any) -> List[Any]:
         """Every item of a (possibly paginated) list call, memoized: many checks share a listing."""
-        def load() -> List[Any]:
+        return self.memo((service, method, key, tuple(sorted(params.items()))),
+                         lambda: [item for page in self.pages(service, method, **params) for item in page.get(key, [])])
+
+    def pages(self, service: str, method: str, **params: Any) -> List[Dict[str, Any]]:
+        """Every page of a (possibly paginated) call, memoized: for answers with several lists per page."""
+        def load() -> List[Dict[str, Any]]:
             client = self.client(service)
-            result: List[Any] = []
-            if client.can_paginate(method):
-                paginator = client.get_paginator(method)
-                try:
-                    for page in paginator.paginate(**params):
-                        result.extend(page.get(key, []))
-                except ClientError as e:
-                    raise classify(e, service, client.meta.method_to_api_mapping[method]) from None
-                except (ReadTimeoutError, ConnectTimeoutError) as e:
-                    raise self._timed_out(service, e) from None
-                except EndpointConnectionError as e:
-                    raise classify(e, service, method) from None
-            else:
-                result.extend((self.call(service, method, **params) or {}).get(key, []))
-            return result
-        return self.memo((service, method, key, tuple(sorted(params.items()))), load)
+            if not client.can_paginate(method):
+                return [self.call(service, method, **params) or {}]
+            if self.unreachable:
+                raise UsageError(self.unreachable)
+            try:
+                return list(client.get_paginator(method).paginate(**params))
+            except ClientError as e:
+                raise classify(e, service, client.meta.method_to_api_mapping[method]) from None
+            except (ReadTimeoutError, ConnectTimeoutError) as e:
+                raise self._timed_out(service, e) from None
+            except EndpointConnectionError as e:
+                raise classify(e, service, method) from None
+        return self.memo(("pages", service, method, tuple(sorted(params.items()))), load)
 
     def memo(self, key: Tuple, load: Callable[[], Any]) -> Any:
         with self._cache_guard:

@@ -3,14 +3,21 @@ from __future__ import annotations
 
 from typing import Dict, Tuple
 
-from .checks import backups, databases, detection, exposure, identity, keys, storage, trail
+from .checks import (backups, databases, detection, exposure, iam_account, identity, keys, monitoring, network,
+                     storage, trail)
 from .model import Check, CheckMetadataError, check
+
+
+# What the audit role needs besides the AWS managed SecurityAudit policy (tests/audit/test_permissions.py
+# records every call the checks make and fails when one is allowed by neither).
+EXTRA_ACTIONS: Tuple[str, ...] = ("budgets:ViewBudget", "backup:ListRecoveryPointsByResource",
+                                  "backup:ListRestoreTestingPlans")
 
 
 @check(id="audit-role-permissions", title="The audit role may call every API the audit needs",
        checklist="security.iam", severity="high",
        remediation="Add the named action to the audit role's policy (the AWS managed SecurityAudit policy plus "
-                   "budgets:ViewBudget covers every read the audit makes), then re-run the audit.")
+                   f"{', '.join(EXTRA_ACTIONS)} covers every read the audit makes), then re-run the audit.")
 def audit_role_permissions(ctx):
     return ()  # produced by the runner from denied calls, not by calling AWS
 
@@ -33,7 +40,8 @@ def restore_drill_rpo(ctx):
 
 
 ACCOUNT_CHECKS: Tuple[Check, ...] = (trail.CHECKS + storage.CHECKS + databases.CHECKS + backups.CHECKS
-                                     + keys.CHECKS + identity.CHECKS + detection.CHECKS + exposure.CHECKS)
+                                     + keys.CHECKS + identity.CHECKS + iam_account.CHECKS + detection.CHECKS
+                                     + monitoring.CHECKS + exposure.CHECKS + network.CHECKS)
 META_CHECKS: Tuple[Check, ...] = (audit_role_permissions, restore_drill_failed, restore_drill_rpo)
 
 

@@ -60,6 +60,8 @@ def register(subparsers) -> None:
                         help="recovery point objective: the newest backup must be younger (default 24)")
     parser.add_argument("--max-key-age-days", type=positive_int, default=90, metavar="DAYS",
                         help="active IAM access keys older than this are findings (default 90)")
+    parser.add_argument("--max-unused-days", type=positive_int, default=45, metavar="DAYS",
+                        help="IAM passwords and active access keys unused for longer are findings (default 45)")
     parser.add_argument("--restore-drill", action="store_true",
                         help=f"restore each RDS instance tagged {DRILL_TAG}=true into a scratch instance, "
                              "measure RTO and RPO, then delete it (writes to the account)")
@@ -75,7 +77,8 @@ def run(args) -> int:
         raise UsageError("--allow-prod only applies to --restore-drill; add --restore-drill or drop --allow-prod")
     checks = catalog.load()
     session, region = open_session(args.region)
-    ctx = AuditContext(session, region, rpo_hours=args.rpo_hours, max_key_age_days=args.max_key_age_days)
+    ctx = AuditContext(session, region, rpo_hours=args.rpo_hours, max_key_age_days=args.max_key_age_days,
+                       max_unused_days=args.max_unused_days)
     ctx.identify()
     account_checks = catalog.ACCOUNT_CHECKS
     progress = Progress(len(account_checks))

@@ -53,6 +53,8 @@ class Moto:
 
 @pytest.fixture(scope="session")
 def moto_server():
+    # The AWS managed policies (AWSSupportAccess, AWSCloudShellFullAccess...) exist, as in a real account.
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -14,7 +14,7 @@ from .conftest import run_audit
 
 # What moto cannot show (no root row in its credential report, no restore testing API): reported as
 # "not checked" with the reason, never as a pass.
-NOT_CHECKED_ON_MOTO = {"backup-restore-testing", "root-mfa", "root-access-keys"}
+NOT_CHECKED_ON_MOTO = {"backup-restore-testing", "root-mfa", "root-access-keys", "root-hardware-mfa"}
 ACCOUNT_CHECK_IDS = {c.id for c in catalog.ACCOUNT_CHECKS}
 
 
@@ -23,7 +23,8 @@ def insecure(moto_server):
     moto_server.reset()
     seeds.seed_insecure(moto_server)
     # Keys made during seeding are seconds old: a 0-day limit makes the key-age check judge them.
-    result = run_audit(moto_server.env(), "--format", "json", "--max-key-age-days", "0")
+    result = run_audit(moto_server.env(), "--format", "json", "--max-key-age-days", "0",
+                       "--max-unused-days", "0")
     table = run_audit(moto_server.env(), "--fail-on", "critical")
     moto_server.reset()
     return result, table
@@ -80,7 +81,7 @@ def test_table_report_reads_top_down(insecure):
     assert table.returncode == 1  # criticals exist, so --fail-on critical still fails
     out = table.stdout
     assert out.index("CRITICAL") < out.index("HIGH ") < out.index("MEDIUM") < out.index("LOW ")
-    assert "CHECKLIST" in out and "NOT CHECKED (3 checks)" in out
+    assert "CHECKLIST" in out and "NOT CHECKED (4 checks)" in out
     assert "FAIL: 4 finding(s) at or above critical." in out
     assert table.stderr == ""  # no progress output when stderr is not a terminal
 

@@ -196,7 +196,9 @@ def test_framework_coverage_json_counts_controls(maps):
     assert report["total"] == len(m.controls) == 62
     assert report["covered"] == sum(1 for c in m.controls if c.covered)
     by_id = {c["id"]: c for c in report["controls"]}
-    assert by_id["2.1.1"]["policies"] == ["s3-bucket-tls-only"] and by_id["2.1.1"]["status"] == "policy"
+    assert by_id["2.1.1"]["policies"] == ["s3-bucket-tls-only"] and by_id["2.1.1"]["audit"] == ["s3-bucket-tls-only"]
+    assert by_id["2.1.1"]["status"] == "policy and audit"
+    assert by_id["1.20"]["policies"] == ["access-analyzer-present"] and by_id["1.20"]["status"] == "policy"
     assert by_id["1.4"]["status"] == "audit" and by_id["1.4"]["audit"] == ["root-access-keys"]
     assert by_id["1.3"]["status"] == "not covered"
 

@@ -139,5 +139,17 @@ def dynamodb_pitr(ctx):
             yield f"dynamodb:table/{name}", f"DynamoDB table '{name}' has point-in-time recovery off"
 
 
+
+@check(id="rds-auto-minor-version-upgrade", title="RDS instances take automatic minor version upgrades",
+       checklist=("security.encryption", "infra.iac"), severity="low",
+       remediation="Set auto_minor_version_upgrade=True on the aws.rds.Instance (components.Database does), so "
+                   "engine security fixes are applied in the maintenance window.")
+def rds_auto_minor_version_upgrade(ctx):
+    for db in instances(ctx):
+        if db.get("AutoMinorVersionUpgrade") is False:
+            yield db.get("DBInstanceArn", db["DBInstanceIdentifier"]), (
+                f"RDS instance '{db['DBInstanceIdentifier']}' does not take automatic minor version upgrades")
+
+
 CHECKS = (rds_storage_encrypted, rds_backup_retention, rds_deletion_protection, rds_public_access,
-          rds_recent_backup, dynamodb_pitr)
+          rds_recent_backup, rds_auto_minor_version_upgrade, dynamodb_pitr)

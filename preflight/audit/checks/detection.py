@@ -18,6 +18,44 @@ def guardduty_enabled(ctx):
             yield f"guardduty:detector/{detector_id}", f"GuardDuty detector {detector_id} is suspended"
 
 
+@check(id="config-recorder-enabled", title="AWS Config records every resource type in the region",
+       checklist=("compliance.audit-logging", "infra.iac"), severity="medium",
+       remediation="Run an AWS Config recorder for all supported resource types with a delivery channel, and "
+                   "start it, in every region you use (components.AuditTrail does; "
+                   "aws.cfg.Recorder + aws.cfg.DeliveryChannel + aws.cfg.RecorderStatus(is_enabled=True)).")
+def config_recorder_enabled(ctx):
+    recorders = ctx.call("config", "describe_configuration_recorders").get("ConfigurationRecorders") or []
+    if not recorders:
+        yield f"account {ctx.account} ({ctx.region})", (f"AWS Config has no configuration recorder in {ctx.region}: "
+                                                         "resource changes are not recorded")
+        return
+    states = {s.get("name"): s for s in ctx.call("config", "describe_configuration_recorder_status").get(
+        "ConfigurationRecordersStatus") or []}
+    for recorder in recorders:
+        name = recorder.get("name", "default")
+        state = states.get(name, {})
+        group = recorder.get("recordingGroup") or {}
+        if not state.get("recording"):
+            yield f"config-recorder/{name}", f"AWS Config recorder '{name}' in {ctx.region} is not recording"
+        elif str(state.get("lastStatus", "")).upper() == "FAILURE":
+            yield f"config-recorder/{name}", (f"AWS Config recorder '{name}' in {ctx.region} fails to record: "
+                                              f"{state.get('lastErrorCode', '')} {state.get('lastErrorMessage', '')}"
+                                              .strip())
+        elif not group.get("allSupported", True):
+            yield f"config-recorder/{name}", (f"AWS Config recorder '{name}' in {ctx.region} records only some "
+                                              "resource types")
+
+
+@check(id="securityhub-enabled", title="Security Hub is enabled in the region",
+       checklist=("observability.alerting", "compliance.audit-logging"), severity="medium",
+       remediation="Enable Security Hub with the AWS FSBP and CIS standards in every region you use "
+                   "(components.AccountBaseline does: aws.securityhub.Account + StandardsSubscription).")
+def securityhub_enabled(ctx):
+    hub = ctx.call("securityhub", "describe_hub", absent=("InvalidAccessException", "ResourceNotFoundException"))
+    if not (hub or {}).get("HubArn"):
+        yield f"account {ctx.account} ({ctx.region})", f"Security Hub is not enabled in {ctx.region}"
+
+
 @check(id="budgets-notifications", title="A cost budget with notifications exists",
        checklist="ai.cost", severity="high",
        remediation="Create aws.budgets.Budget(budget_type='COST') with notifications at e.g. 80% forecast and "
@@ -62,4 +100,5 @@ def log_group_retention(ctx):
             yield group.get("arn", group["logGroupName"]), f"log group '{group['logGroupName']}' keeps logs forever"
 
 
-CHECKS = (guardduty_enabled, budgets_notifications, cloudwatch_alarm_actions, log_group_retention)
+CHECKS = (guardduty_enabled, config_recorder_enabled, securityhub_enabled, budgets_notifications,
+          cloudwatch_alarm_actions, log_group_retention)

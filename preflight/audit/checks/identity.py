@@ -114,4 +114,18 @@ def root_access_keys(ctx):
         yield f"account {ctx.account} root", f"the root user has {len(active)} active access key(s)"
 
 
-CHECKS = (iam_admin_policy, iam_access_key_age, root_mfa, root_access_keys)
+@check(id="root-hardware-mfa", title="The root user's MFA is a hardware device, not a virtual one",
+       checklist="security.iam", severity="medium",
+       remediation="Replace the root user's virtual MFA with a hardware key or passkey (IAM console > Security "
+                   "credentials as root), kept offline with the root credentials.")
+def root_hardware_mfa(ctx):
+    if root_row(ctx).get("mfa_active", "").lower() != "true":
+        return  # no MFA at all is root-mfa's finding
+    for device in ctx.items("iam", "list_virtual_mfa_devices", "VirtualMFADevices", AssignmentStatus="Assigned"):
+        user_arn = str((device.get("User") or {}).get("Arn", ""))
+        if user_arn.endswith(":root") or str(device.get("SerialNumber", "")).endswith("/root-account-mfa-device"):
+            yield f"account {ctx.account} root", "the root user's MFA is a virtual device (an app on a phone)"
+            return
+
+
+CHECKS = (iam_admin_policy, iam_access_key_age, root_mfa, root_access_keys, root_hardware_mfa)

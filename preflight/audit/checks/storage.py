@@ -1,7 +1,8 @@
-"""S3 and EBS: public access blocked, encryption, versioning."""
+"""S3, EBS and EFS: public access blocked, TLS only, encryption, versioning."""
 from __future__ import annotations
 
 from ..model import check
+from .common import as_list, policy_document
 
 PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
@@ -81,6 +82,37 @@ def s3_bucket_public_access_block(ctx):
             yield f"s3://{name}", f"bucket '{name}' does not block public access ({', '.join(missing)} off)"
 
 
+def denies_plain_http(document) -> bool:
+    """A statement denying everyone every S3 action (or everything) when aws:SecureTransport is false."""
+    for statement in as_list(policy_document(document).get("Statement")):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
+            continue
+        principal = statement.get("Principal")
+        if not (principal == "*" or (isinstance(principal, dict) and "*" in as_list(principal.get("AWS")))):
+            continue
+        if not {"s3:*", "*"} & set(as_list(statement.get("Action"))):
+            continue
+        for operator in ("Bool", "BoolIfExists"):
+            value = ((statement.get("Condition") or {}).get(operator) or {}).get("aws:SecureTransport")
+            if str(value).lower() == "false" or as_list(value) == ["false"]:
+                return True
+    return False
+
+
+@check(id="s3-bucket-tls-only", title="S3 bucket policies deny requests that do not use TLS",
+       checklist=("security.encryption", "security.api"), severity="medium",
+       remediation="Add a bucket policy statement that denies s3:* to every principal when aws:SecureTransport is "
+                   "false (components.SecureBucket adds it).")
+def s3_bucket_tls_only(ctx):
+    for bucket in buckets(ctx):
+        name = bucket["Name"]
+        got = ctx.call("s3", "get_bucket_policy", Bucket=name, absent=("NoSuchBucketPolicy",))
+        if got is None:
+            yield f"s3://{name}", f"bucket '{name}' has no bucket policy, so plain HTTP requests are allowed"
+        elif not denies_plain_http(got.get("Policy")):
+            yield f"s3://{name}", f"bucket '{name}' policy does not deny requests without TLS (aws:SecureTransport)"
+
+
 @check(id="ebs-default-encryption", title="EBS encryption by default is on in the region",
        checklist="security.encryption", severity="medium",
        remediation="Enable aws.ec2.EbsEncryptionByDefault(enabled=True) in every region you use "
@@ -91,5 +123,16 @@ def ebs_default_encryption(ctx):
         yield f"account {ctx.account} ({ctx.region})", f"new EBS volumes in {ctx.region} are not encrypted by default"
 
 
+@check(id="efs-encrypted", title="EFS file systems are encrypted at rest",
+       checklist="security.encryption", severity="high",
+       remediation="Create the file system with aws.efs.FileSystem(encrypted=True, kms_key_id=...) and copy the "
+                   "data over (AWS DataSync); encryption cannot be turned on for an existing file system.")
+def efs_encrypted(ctx):
+    for fs in ctx.items("efs", "describe_file_systems", "FileSystems"):
+        if not fs.get("Encrypted"):
+            name = fs.get("Name") or fs["FileSystemId"]
+            yield fs.get("FileSystemArn", fs["FileSystemId"]), f"EFS file system '{name}' is not encrypted at rest"
+
+
 CHECKS = (s3_account_public_access_block, s3_bucket_encryption, s3_bucket_versioning,
-          s3_bucket_public_access_block, ebs_default_encryption)
+          s3_bucket_public_access_block, s3_bucket_tls_only, ebs_default_encryption, efs_encrypted)

@@ -1,7 +1,8 @@
 """CloudTrail: a multi-region trail that is really logging, validated, encrypted and delivering."""
 from __future__ import annotations
 
-from typing import Any, Dict, List
+import re
+from typing import Any, Dict, List, Optional
 
 from ..model import check
 from .common import age_hours, human_hours
@@ -23,10 +24,14 @@ def status(ctx, trail) -> Dict[str, Any]:
     return ctx.memo(("cloudtrail", "status", arn), lambda: ctx.call("cloudtrail", "get_trail_status", Name=arn))
 
 
-def logs_management_events(ctx, trail) -> bool:
+def event_selectors(ctx, trail) -> Dict[str, Any]:
     arn = trail.get("TrailARN") or trail["Name"]
-    selectors = ctx.memo(("cloudtrail", "selectors", arn),
-                         lambda: ctx.call("cloudtrail", "get_event_selectors", TrailName=arn))
+    return ctx.memo(("cloudtrail", "selectors", arn),
+                    lambda: ctx.call("cloudtrail", "get_event_selectors", TrailName=arn))
+
+
+def logs_management_events(ctx, trail) -> bool:
+    selectors = event_selectors(ctx, trail)
     basic = selectors.get("EventSelectors") or []
     advanced = selectors.get("AdvancedEventSelectors") or []
     if not basic and not advanced:
@@ -106,5 +111,107 @@ def cloudtrail_recent_delivery(ctx):
                 yield arn, f"trail '{name}' last delivered logs {human_hours(age)} ago"
 
 
+@check(id="cloudtrail-cloudwatch-logs", title="CloudTrail trails deliver to CloudWatch Logs",
+       checklist=("compliance.audit-logging", "observability.alerting"), severity="medium",
+       remediation="Set cloud_watch_logs_group_arn and cloud_watch_logs_role_arn on the aws.cloudtrail.Trail "
+                   "(components.AuditTrail does), so metric filters and alarms can watch API activity.")
+def cloudtrail_cloudwatch_logs(ctx):
+    for trail in trails(ctx):
+        if not trail.get("CloudWatchLogsLogGroupArn"):
+            yield (trail.get("TrailARN", trail["Name"]),
+                   f"trail '{trail['Name']}' does not deliver to CloudWatch Logs: nothing can alarm on its events")
+
+
+@check(id="cloudtrail-bucket-access-logging", title="The S3 bucket CloudTrail writes to has server access logging",
+       checklist=("compliance.audit-logging", "observability.logging"), severity="low",
+       remediation="Add aws.s3.BucketLogging to the trail's bucket, targeting a separate log bucket "
+                   "(components.AuditTrail's bucket is a components.SecureBucket that logs to the "
+                   "components.AccountBaseline access-log bucket).")
+def cloudtrail_bucket_access_logging(ctx):
+    seen = set()
+    for trail in trails(ctx):
+        bucket = trail.get("S3BucketName")
+        if not bucket or bucket in seen:
+            continue
+        seen.add(bucket)
+        got = ctx.call("s3", "get_bucket_logging", Bucket=bucket, absent=("NoSuchBucket",))
+        if got is None:
+            yield f"s3://{bucket}", f"trail '{trail['Name']}' writes to bucket '{bucket}', which does not exist"
+        elif not got.get("LoggingEnabled"):
+            yield f"s3://{bucket}", (f"bucket '{bucket}' (CloudTrail logs of '{trail['Name']}') has no server access "
+                                     "logging: nobody can see who read or deleted the audit logs")
+
+
+ALL_S3_RE = re.compile(r"^arn:[a-z-]+:s3(:::)?$")
+BUCKET_ARN_RE = re.compile(r"^arn:[a-z-]+:s3:::([^/]+)")
+
+
+def _bucket_of(value: str) -> Optional[str]:
+    found = BUCKET_ARN_RE.match(value or "")
+    return found.group(1) if found else None
+
+
+def s3_object_logging(selectors: Dict[str, Any], bucket: str, write: bool) -> bool:
+    """Whether the trail's selectors record S3 object-level write (or read) events for the bucket."""
+    wanted = ("All", "WriteOnly") if write else ("All", "ReadOnly")
+    for selector in selectors.get("EventSelectors") or []:
+        if selector.get("ReadWriteType", "All") not in wanted:
+            continue
+        for resource in selector.get("DataResources") or []:
+            if resource.get("Type") != "AWS::S3::Object":
+                continue
+            for value in resource.get("Values") or []:
+                if ALL_S3_RE.match(value) or _bucket_of(value) == bucket:
+                    return True
+    for selector in selectors.get("AdvancedEventSelectors") or []:
+        fields = {f.get("Field"): f for f in selector.get("FieldSelectors") or []}
+        if (fields.get("eventCategory", {}).get("Equals") != ["Data"]
+                or fields.get("resources.type", {}).get("Equals") != ["AWS::S3::Object"]
+                or set(fields) - {"eventCategory", "resources.type", "resources.ARN", "readOnly"}):
+            continue
+        read_only = fields.get("readOnly", {}).get("Equals")
+        if read_only and read_only != (["false"] if write else ["true"]):
+            continue
+        arn = fields.get("resources.ARN")
+        if arn is None:
+            return True
+        included = [v for op in ("Equals", "StartsWith") for v in arn.get(op) or []]
+        excluded = [v for op in ("NotEquals", "NotStartsWith") for v in arn.get(op) or []]
+        if any(_bucket_of(v) == bucket for v in excluded):
+            continue
+        if (not included and excluded) or any(ALL_S3_RE.match(v) or _bucket_of(v) == bucket for v in included):
+            return True
+    return False
+
+
+def s3_object_logging_findings(ctx, write: bool):
+    recording = [t for t in trails(ctx) if t.get("IsMultiRegionTrail") and status(ctx, t).get("IsLogging")]
+    kind = "write" if write else "read"
+    for bucket in ctx.items("s3", "list_buckets", "Buckets"):
+        name = bucket["Name"]
+        if not any(s3_object_logging(event_selectors(ctx, t), name, write) for t in recording):
+            yield f"s3://{name}", (f"no logging multi-region trail records S3 object-level {kind} events for bucket "
+                                   f"'{name}'")
+
+
+@check(id="cloudtrail-s3-write-events", title="CloudTrail records S3 object-level write events for every bucket",
+       checklist=("compliance.audit-logging", "compliance.data"), severity="low",
+       remediation="Add a data event selector for AWS::S3::Object on all buckets (values ['arn:aws:s3'], "
+                   "read_write_type 'All' or 'WriteOnly') to the multi-region trail (components.AuditTrail "
+                   "s3_data_event_bucket_arns covers the buckets you list).")
+def cloudtrail_s3_write_events(ctx):
+    return s3_object_logging_findings(ctx, write=True)
+
+
+@check(id="cloudtrail-s3-read-events", title="CloudTrail records S3 object-level read events for every bucket",
+       checklist=("compliance.audit-logging", "compliance.data"), severity="low",
+       remediation="Add a data event selector for AWS::S3::Object on all buckets (values ['arn:aws:s3'], "
+                   "read_write_type 'All' or 'ReadOnly') to the multi-region trail (components.AuditTrail "
+                   "s3_data_event_bucket_arns covers the buckets you list).")
+def cloudtrail_s3_read_events(ctx):
+    return s3_object_logging_findings(ctx, write=False)
+
+
 CHECKS = (cloudtrail_multi_region_logging, cloudtrail_log_validation, cloudtrail_kms_encryption,
-          cloudtrail_recent_delivery)
+          cloudtrail_recent_delivery, cloudtrail_cloudwatch_logs, cloudtrail_bucket_access_logging,
+          cloudtrail_s3_write_events, cloudtrail_s3_read_events)
