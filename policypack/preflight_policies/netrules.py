@@ -77,6 +77,8 @@ def world_open_ingress(r: Resource) -> List[tuple]:
     for from_port, to_port, protocol, cidrs in ingress_rules(r):
         if is_unknown(protocol) or is_unknown(from_port) or is_unknown(to_port):
             continue
+        if not all(v is None or isinstance(v, (int, float, str)) for v in (from_port, to_port, protocol)):
+            continue  # a list or object where a port or protocol goes: no rule AWS would accept
         groups.setdefault((from_port, to_port, protocol), []).extend(cidrs)
     return [key for key, cidrs in groups.items() if covers_internet(cidrs)]
 

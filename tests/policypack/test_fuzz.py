@@ -13,7 +13,7 @@ import os
 import re
 import sys
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import (COULD_NOT_EVALUATE, PACK_DIR, SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_BOOLEAN_VALUE,
@@ -116,6 +116,11 @@ def _crashes(response):
 @settings(max_examples=EXAMPLES, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 @given(resources=stacks(), which=st.sampled_from(["prod", "baseline", "dev"]))
+# Found by this test: a list where a port goes made netrules group rules by an unhashable key.
+@example(resources=[{"type": "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "name": "a",
+                     "props": {"fromPort": [], "cidrIpv4": "0.0.0.0/0"}, "protect": False,
+                     "urn": "urn:pulumi:prod::app::aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::a"}],
+         which="prod")
 def test_no_policy_ever_crashes(pack, baseline_pack, dev_pack, resources, which):
     client = {"prod": pack, "baseline": baseline_pack, "dev": dev_pack}[which]
     crashes = []
