@@ -22,25 +22,61 @@ from ._base import (AwsContext, assume_role_policy, child, merge_tags, policy_do
 from .kms import KmsKey, KmsKeyArgs
 from .storage import SecureBucket, SecureBucketArgs
 
-# CIS AWS Foundations 4.x metric filters: (id, description, pattern).
+# CIS AWS Foundations 3.0 section 4 metric filters (4.1-4.15): (id, description, pattern). Each names every
+# condition of the benchmark's pattern (`preflight audit`'s alarm-* checks verify exactly that).
+def _events(*names: str, source: Optional[str] = None) -> str:
+    any_event = " || ".join(f"($.eventName = {n})" for n in names)
+    return f"{{ ($.eventSource = {source}) && ({any_event}) }}" if source else f"{{ {any_event} }}"
+
+
 SECURITY_ALARMS = (
-    ("root-usage", "The root user was used",
-     '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }'),
     ("unauthorized-api-calls", "API calls were denied (possible probing or broken permissions)",
      '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }'),
     ("console-login-without-mfa", "A console sign-in happened without MFA",
      '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && '
      '($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }'),
-    ("cloudtrail-changes", "CloudTrail configuration changed",
-     '{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || '
-     '($.eventName = StartLogging) || ($.eventName = StopLogging) }'),
-    ("kms-key-disable-or-deletion", "A KMS key was disabled or scheduled for deletion",
-     '{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion)) }'),
+    ("root-usage", "The root user was used",
+     '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }'),
     ("iam-policy-changes", "IAM policies changed",
-     '{ ($.eventSource = iam.amazonaws.com) && (($.eventName = DeleteRolePolicy) || ($.eventName = PutRolePolicy) || '
-     '($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) || ($.eventName = CreatePolicyVersion) || '
-     '($.eventName = AttachRolePolicy) || ($.eventName = DetachRolePolicy) || ($.eventName = PutUserPolicy) || '
-     '($.eventName = AttachUserPolicy)) }'),
+     _events("DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy",
+             "PutUserPolicy", "CreatePolicy", "DeletePolicy", "CreatePolicyVersion", "DeletePolicyVersion",
+             "AttachRolePolicy", "DetachRolePolicy", "AttachUserPolicy", "DetachUserPolicy", "AttachGroupPolicy",
+             "DetachGroupPolicy", source="iam.amazonaws.com")),
+    ("cloudtrail-changes", "CloudTrail configuration changed",
+     _events("CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging")),
+    ("console-auth-failures", "Console sign-ins failed",
+     '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'),
+    ("kms-key-disable-or-deletion", "A KMS key was disabled or scheduled for deletion",
+     _events("DisableKey", "ScheduleKeyDeletion", source="kms.amazonaws.com")),
+    ("s3-bucket-policy-changes", "An S3 bucket policy, ACL, CORS, lifecycle or replication setting changed",
+     _events("PutBucketAcl", "PutBucketPolicy", "PutBucketCors", "PutBucketLifecycle", "PutBucketReplication",
+             "DeleteBucketPolicy", "DeleteBucketCors", "DeleteBucketLifecycle", "DeleteBucketReplication",
+             source="s3.amazonaws.com")),
+    ("config-changes", "AWS Config recording or delivery changed",
+     _events("StopConfigurationRecorder", "DeleteDeliveryChannel", "PutDeliveryChannel", "PutConfigurationRecorder",
+             source="config.amazonaws.com")),
+    ("security-group-changes", "A security group changed",
+     _events("AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
+             "RevokeSecurityGroupEgress", "CreateSecurityGroup", "DeleteSecurityGroup")),
+    ("nacl-changes", "A network ACL changed",
+     _events("CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl", "DeleteNetworkAclEntry",
+             "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation")),
+    ("network-gateway-changes", "A network gateway changed",
+     _events("CreateCustomerGateway", "DeleteCustomerGateway", "AttachInternetGateway", "CreateInternetGateway",
+             "DeleteInternetGateway", "DetachInternetGateway")),
+    ("route-table-changes", "A route table changed",
+     _events("CreateRoute", "CreateRouteTable", "ReplaceRoute", "ReplaceRouteTableAssociation", "DeleteRouteTable",
+             "DeleteRoute", "DisassociateRouteTable")),
+    ("vpc-changes", "A VPC or VPC peering changed",
+     _events("CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection",
+             "CreateVpcPeeringConnection", "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection",
+             "AttachClassicLinkVpc", "DetachClassicLinkVpc", "DisableVpcClassicLink", "EnableVpcClassicLink")),
+    ("organizations-changes", "AWS Organizations changed",
+     _events("AcceptHandshake", "AttachPolicy", "CreateAccount", "CreateOrganizationalUnit", "CreatePolicy",
+             "DeclineHandshake", "DeleteOrganization", "DeleteOrganizationalUnit", "DeletePolicy", "DetachPolicy",
+             "DisablePolicyType", "EnablePolicyType", "InviteAccountToOrganization", "LeaveOrganization",
+             "MoveAccount", "RemoveAccountFromOrganization", "UpdatePolicy", "UpdateOrganizationalUnit",
+             source="organizations.amazonaws.com")),
 )
 
 CONFIG_SNAPSHOT_FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
