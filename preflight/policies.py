@@ -199,34 +199,31 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _emit_view(args: argparse.Namespace, data: Any, formats: Dict[str, Any], markers: tuple, what: str) -> int:
+    """Print a generated view in the chosen format, or with --update rewrite its Markdown between markers."""
+    if args.update:
+        if args.format != "md":
+            raise UsageError(f"--update rewrites the Markdown {what} of a file such as {markers[2]}; use it with "
+                             "--format md")
+        changed = update_readme(args.update, formats["md"](data), markers[0], markers[1])
+        print(f"{args.update}: {what} {'updated' if changed else 'already up to date'}")
+        return 0
+    write_output(formats[args.format](data), args.output)
+    return 0
+
+
 def run_framework(args: argparse.Namespace, pack_dir: str) -> int:
     from . import frameworks
     chosen = frameworks.select(frameworks.load_maps(pack_dir), args.framework)  # bad names fail before the pack starts
-    served = [c["name"] for c in load_catalog(pack_dir)]
-    report = frameworks.coverage(chosen, served)
-    if args.update:
-        if args.format != "md":
-            raise UsageError("--update rewrites the Markdown coverage of a file such as docs/compliance.md; "
-                             "use it with --format md")
-        changed = update_readme(args.update, frameworks.as_markdown(report), COVERAGE_BEGIN, COVERAGE_END)
-        print(f"{args.update}: framework coverage {'updated' if changed else 'already up to date'}")
-        return 0
-    text = {"table": frameworks.as_table, "md": frameworks.as_markdown, "json": frameworks.as_json}[args.format](report)
-    write_output(text, args.output)
-    return 0
+    report = frameworks.coverage(chosen, [c["name"] for c in load_catalog(pack_dir)])
+    return _emit_view(args, report, {"table": frameworks.as_table, "md": frameworks.as_markdown,
+                                     "json": frameworks.as_json},
+                      (COVERAGE_BEGIN, COVERAGE_END, "docs/compliance.md"), "framework coverage")
 
 
 def run_checklist(args: argparse.Namespace, pack_dir: str) -> int:
     from . import checklist_doc
     items = checklist_doc.coverage(load_catalog(pack_dir))
-    if args.update:
-        if args.format != "md":
-            raise UsageError("--update rewrites the Markdown checklist coverage of a file such as docs/checklist.md; "
-                             "use it with --format md")
-        changed = update_readme(args.update, checklist_doc.as_markdown(items), CHECKLIST_BEGIN, CHECKLIST_END)
-        print(f"{args.update}: checklist coverage {'updated' if changed else 'already up to date'}")
-        return 0
-    text = {"table": checklist_doc.as_table, "md": checklist_doc.as_markdown,
-            "json": checklist_doc.as_json}[args.format](items)
-    write_output(text, args.output)
-    return 0
+    return _emit_view(args, items, {"table": checklist_doc.as_table, "md": checklist_doc.as_markdown,
+                                    "json": checklist_doc.as_json},
+                      (CHECKLIST_BEGIN, CHECKLIST_END, "docs/checklist.md"), "checklist coverage")
