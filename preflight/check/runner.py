@@ -200,6 +200,7 @@ def main(argv=None) -> int:
     reads = []
     transforms = []  # URNs of resources the program's transforms were run on
     stack_transforms = []  # Callback messages from RegisterStackTransform, in registration order
+    stack_invoke_transforms = []  # Callback messages from RegisterStackInvokeTransform, in registration order
     own_transforms = {}  # urn -> the Callback messages of that resource's own `transforms` option
     parent_of = {}  # urn -> parent urn (the engine walks it to collect the parents' transforms)
     registry = {}  # urn -> (id, outputs dict), for getResource
@@ -221,6 +222,47 @@ def main(argv=None) -> int:
     def make_urn(parent, type_, name):
         return "urn:pulumi:" + "::".join([args.stack, args.project, qualified_type(parent, type_), name])
 
+    def call_back(callback, body, what):
+        """Run one of the program's callbacks (they live in its own callback server, in this process) and return
+        its response message. On one of the SDK's executor threads, while the program's event loop waits for the
+        registration, the callback is scheduled on that loop; on the loop's own thread (a plain invoke waits
+        synchronously) it runs on a fresh loop in a helper thread, as the loop cannot be re-entered."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from pulumi.runtime._callbacks import _CallbackServicer
+        servicer = next((srv for srv in list(_CallbackServicer._servicers) if srv._target == callback.target), None)
+        if servicer is None or callback.token not in servicer._callbacks:
+            raise EngineLimit(f"a transform of {what} lives outside this program (callback {callback.target}), "
+                              "which the offline engine cannot call")
+        coroutine = servicer._callbacks[callback.token](body.SerializeToString())
+        try:
+            on_loop = asyncio.get_running_loop() is servicer._loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                return pool.submit(asyncio.run, coroutine).result()
+        return asyncio.run_coroutine_threadsafe(coroutine, servicer._loop).result()
+
+    def run_invoke_transforms(request):
+        """The engine runs the stack's invoke transforms on every invoke before calling the provider
+        (resmon.Invoke), each on the previous one's output. Returns the (possibly new) args Struct."""
+        if not stack_invoke_transforms or request.tok == "pulumi:pulumi:getResource":
+            return request.args
+        opts = resource_pb2.TransformInvokeOptions(provider=request.provider, version=request.version,
+                                                   plugin_download_url=request.pluginDownloadURL)
+        args_struct = request.args
+        for callback in stack_invoke_transforms:
+            body = resource_pb2.TransformInvokeRequest(token=request.tok, args=args_struct, options=opts)
+            response = call_back(callback, body, f"invoke {request.tok}")
+            if isinstance(response, bytes):
+                response = resource_pb2.TransformInvokeResponse.FromString(response)
+            if response.HasField("args"):
+                args_struct = response.args
+            if response.HasField("options"):
+                opts = response.options
+        return args_struct
+
     def run_transforms(request, urn):
         """What the engine does before anything else with a registration (resmon.RegisterResource): run the
         resource's own transforms, then its parents' (walking up), then the stack's, each on the output of the
@@ -237,8 +279,6 @@ def main(argv=None) -> int:
         chain += stack_transforms
         if not chain:
             return request.object, None
-        from pulumi.runtime._callbacks import _CallbackServicer
-        servers = {srv._target: srv for srv in list(_CallbackServicer._servicers)}
         opts = resource_pb2.TransformResourceOptions(
             depends_on=list(request.dependencies), ignore_changes=list(request.ignoreChanges),
             replace_on_changes=list(request.replaceOnChanges), version=request.version, provider=request.provider,
@@ -254,15 +294,9 @@ def main(argv=None) -> int:
             opts.delete_before_replace = request.deleteBeforeReplace
         props = request.object
         for callback in chain:
-            servicer = servers.get(callback.target)
-            if servicer is None or callback.token not in servicer._callbacks:
-                raise EngineLimit(f"a transform of {urn} lives outside this program (callback {callback.target}), "
-                                  "which the offline engine cannot call")
             body = resource_pb2.TransformRequest(type=request.type, name=request.name, custom=request.custom,
                                                  parent=request.parent, properties=props, options=opts)
-            future = asyncio.run_coroutine_threadsafe(
-                servicer._callbacks[callback.token](body.SerializeToString()), servicer._loop)
-            response = future.result()  # the SDK's callback returns the TransformResponse message itself
+            response = call_back(callback, body, urn)  # the SDK's callback returns the response message itself
             if isinstance(response, bytes):
                 response = resource_pb2.TransformResponse.FromString(response)
             if response.HasField("properties"):
@@ -370,7 +404,7 @@ def main(argv=None) -> int:
 
         def Invoke(self, request):
             token = request.tok
-            wire_args = json_format.MessageToDict(request.args)
+            wire_args = json_format.MessageToDict(run_invoke_transforms(request))
             if token == "pulumi:pulumi:getResource":
                 urn = wire_args.get("urn")
                 if urn not in registry:
@@ -391,6 +425,10 @@ def main(argv=None) -> int:
 
         def RegisterStackTransform(self, request):
             stack_transforms.append(request)
+            return empty_pb2.Empty()
+
+        def RegisterStackInvokeTransform(self, request):
+            stack_invoke_transforms.append(request)
             return empty_pb2.Empty()
 
         def SupportsFeature(self, request):

@@ -102,3 +102,29 @@ def test_a_failing_transform_is_the_programs_error(tmp_path):
     proc = preflight("check", str(tmp_path), "--stack", "prod")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "tag policy table is missing" in proc.stderr
+
+
+def test_invoke_transforms_change_what_an_invoke_is_asked(run_program):
+    """register_invoke_transform: the engine runs the stack's invoke transforms before the provider answers
+    (resmon.Invoke). Here one narrows every policy document to one bucket; both the plain and the output form
+    of the invoke see it."""
+    resources = run_program("""
+        import pulumi, pulumi_aws as aws
+
+        def narrow(args):
+            if args.token != "aws:iam/getPolicyDocument:getPolicyDocument":
+                return None
+            statements = [dict(s, resources=["arn:aws:s3:::reports/*"]) for s in args.args.get("statements", [])]
+            return pulumi.InvokeTransformResult(args={**args.args, "statements": statements}, opts=args.opts)
+
+        pulumi.runtime.register_invoke_transform(narrow)
+        statement = {"effect": "Allow", "actions": ["s3:GetObject"], "resources": ["*"]}
+        plain = aws.iam.get_policy_document(statements=[statement])
+        aws.iam.Policy("plain", policy=plain.json)
+        lifted = aws.iam.get_policy_document_output(statements=[statement])
+        aws.iam.Policy("lifted", policy=lifted.json)
+    """)
+    by_name = {r["name"]: r for r in resources}
+    for name in ("plain", "lifted"):
+        doc = json.loads(by_name[name]["props"]["policy"])
+        assert doc["Statement"][0]["Resource"] == "arn:aws:s3:::reports/*", (name, doc)
