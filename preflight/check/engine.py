@@ -278,6 +278,9 @@ def _engine_warnings(result: Dict[str, Any], stack: StackConfig) -> List[str]:
     if reads:
         out.append("resources read with .get() have unknown outputs offline (a preview reads them from AWS): "
                    + ", ".join(sorted({f"{r['type']} {r['id']}" for r in reads})))
+    if result.get("calls"):
+        out.append("methods of components run in the component's plugin, so their results are unknown offline: "
+                   + ", ".join(result["calls"]))
     if result.get("exited") == 0:
         out.append("the program called sys.exit(0); only what it registered before that was checked (`pulumi "
                    "preview` stops there too)")

@@ -184,7 +184,7 @@ def main(argv=None) -> int:
     import pulumi.runtime
     from pulumi.runtime import mocks as pmocks
     from pulumi.runtime import settings as psettings
-    from pulumi.runtime.proto import resource_pb2
+    from pulumi.runtime.proto import provider_pb2, resource_pb2
     from google.protobuf import empty_pb2, json_format, struct_pb2
 
     invokes_mod = _load_invokes()
@@ -198,6 +198,7 @@ def main(argv=None) -> int:
     remote = []
     references = []
     reads = []
+    calls = []  # method calls on components (ResourceCallRequest tokens)
     transforms = []  # URNs of resources the program's transforms were run on
     stack_transforms = []  # Callback messages from RegisterStackTransform, in registration order
     stack_invoke_transforms = []  # Callback messages from RegisterStackInvokeTransform, in registration order
@@ -427,6 +428,12 @@ def main(argv=None) -> int:
             stack_transforms.append(request)
             return empty_pb2.Empty()
 
+        def Call(self, request):
+            # A component method (e.g. pulumi_eks.Cluster.get_kubeconfig()) runs in the component's plugin, which
+            # is not here: its result is unknown, as a preview reports a value it cannot compute yet.
+            calls.append(request.tok)
+            return provider_pb2.CallResponse(**{"return": struct({"result": UNKNOWN})})
+
         def RegisterStackInvokeTransform(self, request):
             stack_invoke_transforms.append(request)
             return empty_pb2.Empty()
@@ -493,7 +500,7 @@ def main(argv=None) -> int:
             warnings.append(message)
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump({"resources": recorded, "warnings": warnings, "error": error, "exited": exited,
-                   "remoteComponents": remote, "stackReferences": references, "reads": reads,
+                   "remoteComponents": remote, "stackReferences": references, "reads": reads, "calls": sorted(set(calls)),
                    "transforms": transforms, "invokes": answers.report(), "stackOutputsUsed": sorted(used_names),
                    "account": account,
                    "region": region, "exports": sorted(stack_exports)}, f)

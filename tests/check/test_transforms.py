@@ -128,3 +128,19 @@ def test_invoke_transforms_change_what_an_invoke_is_asked(run_program):
     for name in ("plain", "lifted"):
         doc = json.loads(by_name[name]["props"]["policy"])
         assert doc["Statement"][0]["Resource"] == "arn:aws:s3:::reports/*", (name, doc)
+
+
+def test_a_component_method_call_is_unknown_not_a_crash(tmp_path):
+    """Methods of remote components (pulumi_eks.Cluster.get_kubeconfig) run in the component's plugin: offline
+    their result is unknown, named in a warning; the program runs on."""
+    write_project(tmp_path, """
+        import pulumi, pulumi_aws as aws, pulumi_eks as eks
+        cluster = eks.Cluster("c")
+        kubeconfig = cluster.get_kubeconfig()
+        aws.ssm.Parameter("kubeconfig", type="SecureString", value=kubeconfig.apply(str))
+    """)
+    proc = preflight("check", str(tmp_path), "--stack", "prod", "--format", "json", "--allow-uninspected")
+    doc = json.loads(proc.stdout)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert any("eks:index:Cluster/getKubeconfig" in w for w in doc["warnings"]), doc["warnings"]
+    assert doc["resources"] >= 2
