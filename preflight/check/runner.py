@@ -501,7 +501,8 @@ def main(argv=None) -> int:
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump({"resources": recorded, "warnings": warnings, "error": error, "exited": exited,
                    "remoteComponents": remote, "stackReferences": references, "reads": reads,
-                   "calls": sorted(set(calls)), "transforms": transforms, "invokes": answers.report(), "stackOutputsUsed": sorted(used_names),
+                   "calls": sorted(set(calls)), "transforms": transforms, "invokes": answers.report(),
+                   "stackOutputsUsed": sorted(used_names),
                    "account": account,
                    "region": region, "exports": sorted(stack_exports)}, f)
     return 3 if error else 0
