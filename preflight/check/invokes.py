@@ -14,73 +14,145 @@ import json
 import re
 from typing import Any, Callable, Dict, Optional
 
-# Physical names the provider's Check fills in before a preview (tfbridge AutoName: `<name>-<7 hex>`),
-# so they are known in a preview. type -> (property, max length, lower-case).
+# Physical names the provider's Check fills in before a preview, so they are known in a preview.
+# Sources (read, not copied): pulumi/pulumi-aws provider/autonaming.go (setAutonaming: every resource with an
+# input `name` gets AutoName("name", 255, "-") unless it has its own entry), provider/resource_overrides.go
+# (the per-type AutoName / AutoNameTransform / AutoNameWithCustomOptions / FromName entries) and
+# provider/compatibility.go (s3.BucketV2); pulumi/pulumi-terraform-bridge pkg/tfbridge/info/autonaming.go
+# (ComputeAutoNameDefault: URN name, Transform, + separator + random suffix, then PostTransform);
+# pulumi/pulumi sdk/go/common/resource/resource_id.go (NewUniqueName: suffix from [0-9a-f] unless a charset is
+# given, and no truncation: a name that does not fit max length is a Check failure).
+# Not autonamed (no entry, and the property is not `name`): rds.Cluster clusterIdentifier, rds.ClusterInstance
+# identifier, lambda.LayerVersion layerName, route53.Record name (explicitly excluded) - unknown or missing.
+# Columns: type, property, max length (0: none), separator, lower-case the name, special rule.
+# Special rules: fifoQueue/fifoTopic (".fifo" appended when that input is true), alias (prefixed "alias/"),
+# letters (8 random a-z instead of 7 hex), sqlserver (engine containing "sqlserver": 3 hex, max 15).
 AUTONAMED: Dict[str, tuple] = {}
-for _t, _p, _max, _lower in [
-    ("aws:s3/bucket:Bucket", "bucket", 63, True), ("aws:s3/bucketV2:BucketV2", "bucket", 63, True),
-    ("aws:lambda/function:Function", "name", 64, False),
-    ("aws:lambda/layerVersion:LayerVersion", "layerName", 140, False),
-    ("aws:iam/role:Role", "name", 64, False), ("aws:iam/policy:Policy", "name", 128, False),
-    ("aws:iam/user:User", "name", 64, False), ("aws:iam/group:Group", "name", 128, False),
-    ("aws:iam/instanceProfile:InstanceProfile", "name", 128, False),
-    ("aws:iam/rolePolicy:RolePolicy", "name", 128, False),
-    ("aws:sqs/queue:Queue", "name", 80, False), ("aws:sns/topic:Topic", "name", 256, False),
-    ("aws:dynamodb/table:Table", "name", 255, False),
-    ("aws:rds/instance:Instance", "identifier", 63, True), ("aws:rds/cluster:Cluster", "clusterIdentifier", 63, True),
-    ("aws:rds/clusterInstance:ClusterInstance", "identifier", 63, True),
-    ("aws:rds/subnetGroup:SubnetGroup", "name", 255, True),
-    ("aws:rds/parameterGroup:ParameterGroup", "name", 255, True),
-    ("aws:rds/clusterParameterGroup:ClusterParameterGroup", "name", 255, True),
-    ("aws:rds/optionGroup:OptionGroup", "name", 255, True),
-    ("aws:ec2/securityGroup:SecurityGroup", "name", 255, False),
-    ("aws:ec2/launchTemplate:LaunchTemplate", "name", 128, False), ("aws:ec2/keyPair:KeyPair", "keyName", 255, False),
-    ("aws:lb/loadBalancer:LoadBalancer", "name", 32, False), ("aws:lb/targetGroup:TargetGroup", "name", 32, False),
-    ("aws:alb/loadBalancer:LoadBalancer", "name", 32, False), ("aws:alb/targetGroup:TargetGroup", "name", 32, False),
-    ("aws:elb/loadBalancer:LoadBalancer", "name", 32, False),
-    ("aws:ecs/cluster:Cluster", "name", 255, False), ("aws:ecs/service:Service", "name", 255, False),
-    ("aws:ecs/capacityProvider:CapacityProvider", "name", 255, False),
-    ("aws:cloudwatch/logGroup:LogGroup", "name", 512, False),
-    ("aws:cloudwatch/metricAlarm:MetricAlarm", "name", 255, False),
-    ("aws:cloudwatch/eventRule:EventRule", "name", 64, False), ("aws:cloudwatch/eventBus:EventBus", "name", 256, False),
-    ("aws:kinesis/stream:Stream", "name", 128, False),
-    ("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "name", 64, False),
-    ("aws:apigateway/restApi:RestApi", "name", 1024, False), ("aws:apigatewayv2/api:Api", "name", 128, False),
-    ("aws:secretsmanager/secret:Secret", "name", 512, False), ("aws:ssm/parameter:Parameter", "name", 2048, False),
-    ("aws:ssm/document:Document", "name", 128, False),
-    ("aws:ecr/repository:Repository", "name", 256, True),
-    ("aws:eks/cluster:Cluster", "name", 100, False), ("aws:eks/nodeGroup:NodeGroup", "nodeGroupName", 63, False),
-    ("aws:eks/fargateProfile:FargateProfile", "fargateProfileName", 63, False),
-    ("aws:elasticache/subnetGroup:SubnetGroup", "name", 255, True),
-    ("aws:elasticache/parameterGroup:ParameterGroup", "name", 255, True),
-    ("aws:sfn/stateMachine:StateMachine", "name", 80, False),
-    ("aws:appsync/graphQLApi:GraphQLApi", "name", 65536, False),
-    ("aws:cognito/userPool:UserPool", "name", 128, False), ("aws:codebuild/project:Project", "name", 255, False),
-    ("aws:wafv2/webAcl:WebAcl", "name", 128, False), ("aws:backup/vault:Vault", "name", 50, False),
-    ("aws:backup/plan:Plan", "name", 50, False), ("aws:athena/workgroup:Workgroup", "name", 128, False),
-    ("aws:autoscaling/group:Group", "name", 255, False), ("aws:efs/fileSystem:FileSystem", "creationToken", 64, False),
-    ("aws:cloudtrail/trail:Trail", "name", 128, False), ("aws:glue/catalogDatabase:CatalogDatabase", "name", 255, True),
+for _t, _p, _max, _sep, _lower, _rule in [
+    ("aws:s3/bucket:Bucket", "bucket", 63, "-", True, None),
+    ("aws:s3/bucketV2:BucketV2", "bucket", 63, "-", True, None),
+    ("aws:lambda/function:Function", "name", 64, "-", False, None),
+    ("aws:lambda/permission:Permission", "statementId", 100, "-", False, None),
+    ("aws:lambda/alias:Alias", "name", 255, "-", False, None),
+    ("aws:iam/role:Role", "name", 64, "-", False, None),
+    ("aws:iam/policy:Policy", "name", 255, "-", False, None),
+    ("aws:iam/user:User", "name", 255, "-", False, None),
+    ("aws:iam/group:Group", "name", 255, "-", False, None),
+    ("aws:iam/instanceProfile:InstanceProfile", "name", 255, "-", False, None),
+    ("aws:iam/rolePolicy:RolePolicy", "name", 255, "-", False, None),
+    ("aws:sqs/queue:Queue", "name", 80, "-", False, "fifoQueue"),
+    ("aws:sns/topic:Topic", "name", 80, "-", False, "fifoTopic"),
+    ("aws:kms/alias:Alias", "name", 238, "-", False, "alias"),
+    ("aws:dynamodb/table:Table", "name", 255, "-", False, None),
+    ("aws:rds/instance:Instance", "identifier", 255, "-", False, "sqlserver"),
+    ("aws:rds/subnetGroup:SubnetGroup", "name", 255, "-", False, None),
+    ("aws:rds/parameterGroup:ParameterGroup", "name", 255, "-", False, None),
+    ("aws:rds/clusterParameterGroup:ClusterParameterGroup", "name", 255, "-", False, None),
+    ("aws:rds/optionGroup:OptionGroup", "name", 255, "-", False, None),
+    ("aws:ec2/securityGroup:SecurityGroup", "name", 255, "-", False, None),
+    ("aws:ec2/launchTemplate:LaunchTemplate", "name", 255, "-", False, None),
+    ("aws:ec2/launchConfiguration:LaunchConfiguration", "name", 255, "-", False, None),
+    ("aws:ec2/placementGroup:PlacementGroup", "name", 255, "-", False, None),
+    ("aws:ec2/keyPair:KeyPair", "keyName", 255, "-", False, None),
+    ("aws:lb/loadBalancer:LoadBalancer", "name", 255, "-", False, None),
+    ("aws:lb/targetGroup:TargetGroup", "name", 255, "-", False, None),
+    ("aws:alb/loadBalancer:LoadBalancer", "name", 255, "-", False, None),
+    ("aws:alb/targetGroup:TargetGroup", "name", 255, "-", False, None),
+    ("aws:elb/loadBalancer:LoadBalancer", "name", 255, "-", False, None),
+    ("aws:ecs/cluster:Cluster", "name", 255, "-", False, None),
+    ("aws:ecs/service:Service", "name", 255, "-", False, None),
+    ("aws:ecs/capacityProvider:CapacityProvider", "name", 255, "-", False, None),
+    ("aws:cloudwatch/logGroup:LogGroup", "name", 255, "-", False, None),
+    ("aws:cloudwatch/logStream:LogStream", "name", 255, "-", False, None),
+    ("aws:cloudwatch/logMetricFilter:LogMetricFilter", "name", 255, "-", False, None),
+    ("aws:cloudwatch/metricAlarm:MetricAlarm", "name", 255, "-", False, None),
+    ("aws:cloudwatch/eventRule:EventRule", "name", 64, "-", False, None),
+    ("aws:cloudwatch/eventTarget:EventTarget", "targetId", 255, "-", False, None),
+    ("aws:cloudwatch/eventBus:EventBus", "name", 255, "-", False, None),
+    ("aws:kinesis/stream:Stream", "name", 255, "-", False, None),
+    ("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "name", 255, "-", False, None),
+    ("aws:apigateway/restApi:RestApi", "name", 255, "-", False, None),
+    ("aws:apigatewayv2/api:Api", "name", 255, "-", False, None),
+    ("aws:secretsmanager/secret:Secret", "name", 255, "-", False, None),
+    ("aws:ssm/parameter:Parameter", "name", 255, "-", False, None),
+    ("aws:ssm/document:Document", "name", 255, "-", False, None),
+    ("aws:ecr/repository:Repository", "name", 255, "-", False, None),
+    ("aws:eks/cluster:Cluster", "name", 255, "-", False, None),
+    ("aws:eks/nodeGroup:NodeGroup", "nodeGroupName", 255, "-", False, None),
+    ("aws:eks/fargateProfile:FargateProfile", "fargateProfileName", 255, "-", False, None),
+    ("aws:elasticache/cluster:Cluster", "clusterId", 50, "-", True, None),
+    ("aws:elasticache/replicationGroup:ReplicationGroup", "replicationGroupId", 40, "-", True, None),
+    ("aws:elasticache/subnetGroup:SubnetGroup", "name", 255, "-", False, None),
+    ("aws:elasticache/parameterGroup:ParameterGroup", "name", 255, "-", False, None),
+    ("aws:opensearch/domain:Domain", "domainName", 255, "-", False, None),
+    ("aws:elasticsearch/domain:Domain", "domainName", 28, "-", True, None),
+    ("aws:msk/cluster:Cluster", "clusterName", 255, "-", False, None),
+    ("aws:msk/serverlessCluster:ServerlessCluster", "clusterName", 255, "-", False, None),
+    ("aws:mq/broker:Broker", "brokerName", 55, "-", False, None),
+    ("aws:elasticbeanstalk/environment:Environment", "name", 40, "-", False, None),
+    ("aws:sfn/stateMachine:StateMachine", "name", 255, "-", False, None),
+    ("aws:appsync/graphQLApi:GraphQLApi", "name", 255, "-", False, None),
+    ("aws:appsync/function:Function", "name", 255, "_", False, None),
+    ("aws:appsync/dataSource:DataSource", "name", 255, "_", False, None),
+    ("aws:cognito/userPool:UserPool", "name", 255, "-", False, None),
+    ("aws:codebuild/project:Project", "name", 255, "-", False, None),
+    ("aws:codedeploy/deploymentConfig:DeploymentConfig", "deploymentConfigName", 100, "_", False, None),
+    ("aws:wafv2/webAcl:WebAcl", "name", 255, "-", False, None),
+    ("aws:backup/vault:Vault", "name", 255, "-", False, None),
+    ("aws:backup/plan:Plan", "name", 255, "-", False, None),
+    ("aws:backup/restoreTestingPlan:RestoreTestingPlan", "name", 255, "_", False, None),
+    ("aws:athena/workgroup:Workgroup", "name", 255, "-", False, None),
+    ("aws:athena/database:Database", "name", 255, "_", False, None),
+    ("aws:autoscaling/group:Group", "name", 255, "-", False, None),
+    ("aws:efs/fileSystem:FileSystem", "creationToken", 255, "-", False, None),
+    ("aws:cloudtrail/trail:Trail", "name", 255, "-", False, None),
+    ("aws:glue/catalogDatabase:CatalogDatabase", "name", 0, "_", True, "letters"),
+    ("aws:glue/catalogTable:CatalogTable", "name", 0, "_", True, "letters"),
+    ("aws:iot/topicRule:TopicRule", "name", 0, "_", False, None),
 ]:
-    AUTONAMED[_t] = (_p, _max, _lower)
+    AUTONAMED[_t] = (_p, _max, _sep, _lower, _rule)
+# A `<property>Prefix` input (namePrefix, bucketPrefix, identifierPrefix...) makes the upstream provider choose.
+PREFIXES = {"name": "namePrefix", "bucket": "bucketPrefix", "identifier": "identifierPrefix",
+            "keyName": "keyNamePrefix", "creationToken": None}
+
+
+def _autoname(type_: str, name: str, urn: str, props: Dict[str, Any]):
+    """(the filled-in names, or None with the reason the provider's Check would fail)."""
+    spec = AUTONAMED.get(type_)
+    if not spec:
+        return {}, None
+    prop, max_len, sep, lower, rule = spec
+    prefix_prop = PREFIXES.get(prop, prop + "Prefix")
+    if prop in props or (prefix_prop and prefix_prop in props):
+        return {}, None
+    rand_len, charset = 7, "0123456789abcdef"
+    if rule == "letters":
+        rand_len, charset = 8, "abcdefghijklmnopqrstuvwxyz"
+    if rule == "sqlserver" and "sqlserver" in str(props.get("engine", "")).lower():
+        rand_len, max_len = 3, 15
+    base = (name.lower() if lower else name) + sep
+    if max_len and len(base) + rand_len > max_len:
+        return None, (f"{type_} '{name}': the AWS provider cannot autoname `{prop}`: '{base}' plus {rand_len} "
+                      f"random characters is longer than {max_len}, so a real preview fails for this resource; "
+                      f"shorten the resource name to at most {max_len - rand_len - len(sep)} characters, or set "
+                      f"`{prop}` yourself")
+    digest = hashlib.sha256(urn.encode()).digest()
+    value = base + "".join(charset[b % len(charset)] for b in digest[:rand_len])
+    if rule in ("fifoQueue", "fifoTopic") and props.get(rule) is True:
+        value += ".fifo"
+    if rule == "alias" and not value.startswith("alias/"):
+        value = "alias/" + value
+    return {prop: value}, None
 
 
 def autonames(type_: str, name: str, urn: str, props: Dict[str, Any]) -> Dict[str, str]:
     """The names the provider's Check adds when the program gave none (deterministic: seeded by the URN)."""
-    spec = AUTONAMED.get(type_)
-    if not spec:
-        return {}
-    prop, max_len, lower = spec
-    if prop in props or (prop == "name" and "namePrefix" in props) or (prop == "bucket" and "bucketPrefix" in props):
-        return {}
-    suffix = hashlib.sha256(urn.encode()).hexdigest()[:7]
-    base = name.lower() if lower else name
-    value = f"{base}-{suffix}"
-    if (type_ in ("aws:sqs/queue:Queue", "aws:sns/topic:Topic")
-            and props.get("fifoQueue" if "sqs" in type_ else "fifoTopic") is True):
-        value = value[:max_len - 5] + ".fifo"
-    if len(value) > max_len:
-        value = value[:max_len - 8] + "-" + suffix
-    return {prop: value}
+    return _autoname(type_, name, urn, props)[0] or {}
+
+
+def autoname_problem(type_: str, name: str, urn: str, props: Dict[str, Any]) -> Optional[str]:
+    """Why the provider's Check would fail to autoname this resource (its name is too long), or None."""
+    return _autoname(type_, name, urn, props)[1]
 
 
 def _hex(seed: str, n: int) -> str:

@@ -323,6 +323,9 @@ def main(argv=None) -> int:
             autonamed = {}
             if custom and not request.type.startswith("pulumi:providers:"):
                 autonamed = invokes_mod.autonames(request.type, request.name, urn, props)
+                problem = invokes_mod.autoname_problem(request.type, request.name, urn, props)
+                if problem:
+                    warnings.append(problem)
             checked = dict(props)
             checked.update(autonamed)
             record = {
