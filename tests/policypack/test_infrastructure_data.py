@@ -145,3 +145,31 @@ def test_redshift_snapshot_retention_needs_a_week(pack):
     assert "less than 7 days" in d.message and "is 1" in d.message and d.level == "mandatory"
     [d] = pack.analyze(REDSHIFT, {}).violations("redshift-automated-snapshots")
     assert "Redshift keeps automated snapshots for 1 day" in d.message
+
+
+def _member(name, cluster, **props):
+    return link(res("aws:rds/clusterInstance:ClusterInstance", name, {"instanceClass": "db.r7g.large", **props}),
+                "clusterIdentifier", cluster)
+
+
+def test_rds_cluster_multi_az_reports_only_certain_single_az(pack, pack_for):
+    policy = "rds-cluster-multi-az"
+    aurora = res(CLUSTER, "orders", {"engine": "aurora-postgresql"})
+    # One member is one AZ; two members pinned to the same AZ are one AZ too.
+    [d] = pack.analyze_stack([aurora, _member("orders-1", aurora)]).violations(policy)
+    assert d.urn.endswith("::orders") and "'orders-1'" in d.message and d.level == "mandatory"
+    [d] = pack.analyze_stack([aurora, _member("a", aurora, availabilityZone="us-east-1a"),
+                              _member("b", aurora, availabilityZone="us-east-1a")]).violations(policy)
+    assert "'us-east-1a'" in d.message
+    # Spread, left to RDS's placement, unknown, declared elsewhere, or a Multi-AZ DB cluster: not reported.
+    for members in ([_member("a", aurora, availabilityZone="us-east-1a"),
+                     _member("b", aurora, availabilityZone="us-east-1b")],
+                    [_member("a", aurora), _member("b", aurora)],
+                    [_member("a", aurora, availabilityZone=UNKNOWN_STRING_VALUE)],
+                    []):
+        assert not pack.analyze_stack([aurora] + members).violations(policy)
+    multi_az_db_cluster = res(CLUSTER, "ledger", {"engine": "postgres", "dbClusterInstanceClass": "db.r6gd.large"})
+    assert not pack.analyze_stack([multi_az_db_cluster, _member("x", multi_az_db_cluster)]).violations(policy)
+    # Prod needs it; elsewhere it is advice.
+    [d] = pack_for("staging").analyze_stack([aurora, _member("orders-1", aurora)]).violations(policy)
+    assert d.level == "advisory"

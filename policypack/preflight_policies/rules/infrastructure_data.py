@@ -527,3 +527,49 @@ def s3_data_bucket_no_current_expiration(stack: Stack, report: Report) -> None:
 
 
 POLICIES += [backup_plan_retention, s3_data_bucket_no_current_expiration]
+
+
+# -- FSBP RDS.15: a DB cluster across Availability Zones --------------------------------------------------------
+# An Aurora cluster's AZ spread is where its aws.rds.ClusterInstance members run, not an input of the cluster
+# (`availability_zones` only names where storage may be placed), so only what is certain from the program is
+# reported: a cluster whose members all run in one AZ (a single member, or every member pinned to the same
+# availability_zone). Members left to RDS's placement, members declared elsewhere (none in this stack) and
+# Multi-AZ DB clusters (`db_cluster_instance_class` set: one writer and two readers in three AZs) pass.
+def _cluster_single_az(stack: Stack, cluster: Resource):
+    """A reason the cluster runs in one AZ, or None (also when it cannot be told)."""
+    if cluster.peek("dbClusterInstanceClass") is not None:
+        return None
+    engine, mode = cluster.peek("engine", "aurora"), cluster.peek("engineMode", "provisioned")
+    if is_unknown(engine) or is_unknown(mode) or not str(engine).startswith("aurora") or mode != "provisioned":
+        return None
+    members = stack.referencing(cluster, "clusterIdentifier", T.RDS_CLUSTER_INSTANCE)
+    if not members:
+        return None
+    zones = [m.peek("availabilityZone") for m in members]
+    if any(is_unknown(z) for z in zones):
+        return None
+    if len(members) == 1:
+        return f"its only instance '{members[0].name}' runs in a single Availability Zone"
+    if all(z for z in zones) and len(set(zones)) == 1:
+        return f"all {len(members)} instances are pinned to availability_zone {zones[0]!r}"
+    return None
+
+
+@stack_policy(
+    name="rds-cluster-multi-az",
+    title="Production Aurora clusters must run instances in more than one Availability Zone",
+    checklist=("infra.backups", "infra.rollback"), severity="high", levels=PROD_ONLY,
+    types=(T.RDS_CLUSTER, T.RDS_CLUSTER_INSTANCE),
+    remediation="Add a second aws.rds.ClusterInstance (cluster_identifier=cluster.id) with availability_zone set to "
+                "an AZ the writer does not use, so Aurora can fail over to it; pinning every member to one AZ (or "
+                "running one member) leaves the database down for the length of an AZ outage.",
+)
+def rds_cluster_multi_az(stack: Stack, report: Report) -> None:
+    for cluster in stack.of_type(T.RDS_CLUSTER):
+        reason = _cluster_single_az(stack, cluster)
+        if reason:
+            report(f"Aurora cluster '{cluster.name}' cannot fail over to another Availability Zone: {reason}; add an "
+                   f"aws.rds.ClusterInstance with availability_zone in another AZ", cluster.urn)
+
+
+POLICIES += [rds_cluster_multi_az]
