@@ -93,12 +93,16 @@ EBS_VOLUME = "aws:ebs/volume:Volume"
 EBS_ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
 EC2_INSTANCE = "aws:ec2/instance:Instance"
 EC2_LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+EC2_LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
 EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
 EFS_BACKUP_POLICY = "aws:efs/backupPolicy:BackupPolicy"
 ELASTICACHE_REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 ELASTICACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
 ELASTICACHE_SERVERLESS = "aws:elasticache/serverlessCache:ServerlessCache"
 OPENSEARCH_DOMAIN = "aws:opensearch/domain:Domain"
+# The legacy Elasticsearch Service type: the same service and the same encryption / endpoint inputs.
+ELASTICSEARCH_DOMAIN = "aws:elasticsearch/domain:Domain"
+SEARCH_DOMAINS = (OPENSEARCH_DOMAIN, ELASTICSEARCH_DOMAIN)
 SQS_QUEUE = "aws:sqs/queue:Queue"
 
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
@@ -150,6 +154,7 @@ LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
 LAMBDA_ALIAS = "aws:lambda/alias:Alias"
 
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+CLASSIC_LOAD_BALANCER = "aws:elb/loadBalancer:LoadBalancer"
 LB_LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 
 WAF_WEB_ACL = "aws:wafv2/webAcl:WebAcl"

@@ -225,3 +225,14 @@ def test_waf_logging(pack):
     assert names(pack.analyze_stack([acl]), "waf-web-acl-logging") == ["acl"]
     logging = link(res(WAF_LOGGING, "acl-logs", {"logDestinationConfigs": ["arn:aws:logs:x"]}), "resourceArn", acl)
     assert not pack.analyze_stack([acl, logging]).violations("waf-web-acl-logging")
+
+
+def test_cloudfront_waf_is_advisory(pack):
+    distribution = "aws:cloudfront/distribution:Distribution"
+    acl = "arn:aws:wafv2:us-east-1:111122223333:global/webacl/edge/1"
+    assert not pack.analyze(distribution, {"webAclId": acl}).violations("cloudfront-waf")
+    [d] = pack.analyze(distribution, {}, name="cdn").violations("cloudfront-waf")
+    assert d.level == "advisory" and "'cdn'" in d.message and "web_acl_id not set" in d.message
+    assert pack.analyze(distribution, {"webAclId": ""}).violations("cloudfront-waf")
+    result = pack.analyze(distribution, {"webAclId": UNKNOWN_STRING_VALUE})
+    assert not result.violations("cloudfront-waf") and "cloudfront-waf" in result.not_applicable

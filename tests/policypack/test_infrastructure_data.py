@@ -30,6 +30,8 @@ CASES = [
     ("rds-managed-master-password", RDS, {"replicateSourceDb": "primary"}, {"passwordWo": "x"}),
     ("rds-managed-master-password", CLUSTER, {"manageMasterUserPassword": True}, {"masterPasswordWo": "p"}),
     ("rds-copy-tags-to-snapshot", RDS, {"copyTagsToSnapshot": True}, {}),
+    ("rds-copy-tags-to-snapshot", NEPTUNE, {"copyTagsToSnapshot": True}, {"copyTagsToSnapshot": False}),
+    ("rds-iam-authentication", NEPTUNE, {"iamDatabaseAuthenticationEnabled": True}, {}),
     ("rds-keep-automated-backups", CLUSTER, {"deleteAutomatedBackups": False}, {}),
     ("dynamodb-point-in-time-recovery", TABLE, {"pointInTimeRecovery": {"enabled": True}}, {}),
     ("elasticache-automatic-backups", RG, {"snapshotRetentionLimit": 7}, {}),
@@ -37,7 +39,9 @@ CASES = [
      {"engine": "valkey", "snapshotRetentionLimit": 1}, {"engine": "valkey"}),
     ("elasticache-automatic-backups", "aws:elasticache/cluster:Cluster",
      {"engine": "memcached"}, {"engine": "redis", "snapshotRetentionLimit": 0}),
-    ("redshift-automated-snapshots", REDSHIFT, {}, {"automatedSnapshotRetentionPeriod": 0}),
+    ("redshift-automated-snapshots", REDSHIFT, {"automatedSnapshotRetentionPeriod": 7},
+     {"automatedSnapshotRetentionPeriod": 0}),
+    ("redshift-automated-snapshots", REDSHIFT, {"automatedSnapshotRetentionPeriod": 35}, {}),
     ("docdb-backup-retention", DOCDB, {"backupRetentionPeriod": 7}, {}),
     ("neptune-backup-retention", NEPTUNE, {"backupRetentionPeriod": 14}, {"backupRetentionPeriod": 3}),
     ("dynamodb-deletion-protection", TABLE, {"deletionProtectionEnabled": True}, {}),
@@ -123,3 +127,49 @@ def test_efs_backup_policy(pack):
     [d] = pack.analyze_stack([fs, disabled]).violations("efs-backup-policy")
     assert d.urn.endswith("::shared")
     assert pack.analyze_stack([fs]).violations("efs-backup-policy")
+
+
+def test_neptune_iam_authentication_says_what_is_missing(pack):
+    """Neptune has no database passwords: the finding says the endpoint needs no credentials at all, states the
+    default when the input is left out, and waits for an unknown value."""
+    [d] = pack.analyze(NEPTUNE, {}, name="graph").violations("rds-iam-authentication")
+    assert "without credentials" in d.message and "not set" in d.message
+    [d] = pack.analyze(NEPTUNE, {"iamDatabaseAuthenticationEnabled": False}).violations("rds-iam-authentication")
+    assert "is False" in d.message
+    result = pack.analyze(NEPTUNE, {"iamDatabaseAuthenticationEnabled": UNKNOWN_BOOLEAN_VALUE})
+    assert not result.violations("rds-iam-authentication") and "rds-iam-authentication" in result.not_applicable
+
+
+def test_redshift_snapshot_retention_needs_a_week(pack):
+    [d] = pack.analyze(REDSHIFT, {"automatedSnapshotRetentionPeriod": 1}).violations("redshift-automated-snapshots")
+    assert "less than 7 days" in d.message and "is 1" in d.message and d.level == "mandatory"
+    [d] = pack.analyze(REDSHIFT, {}).violations("redshift-automated-snapshots")
+    assert "Redshift keeps automated snapshots for 1 day" in d.message
+
+
+def _member(name, cluster, **props):
+    return link(res("aws:rds/clusterInstance:ClusterInstance", name, {"instanceClass": "db.r7g.large", **props}),
+                "clusterIdentifier", cluster)
+
+
+def test_rds_cluster_multi_az_reports_only_certain_single_az(pack, pack_for):
+    policy = "rds-cluster-multi-az"
+    aurora = res(CLUSTER, "orders", {"engine": "aurora-postgresql"})
+    # One member is one AZ; two members pinned to the same AZ are one AZ too.
+    [d] = pack.analyze_stack([aurora, _member("orders-1", aurora)]).violations(policy)
+    assert d.urn.endswith("::orders") and "'orders-1'" in d.message and d.level == "mandatory"
+    [d] = pack.analyze_stack([aurora, _member("a", aurora, availabilityZone="us-east-1a"),
+                              _member("b", aurora, availabilityZone="us-east-1a")]).violations(policy)
+    assert "'us-east-1a'" in d.message
+    # Spread, left to RDS's placement, unknown, declared elsewhere, or a Multi-AZ DB cluster: not reported.
+    for members in ([_member("a", aurora, availabilityZone="us-east-1a"),
+                     _member("b", aurora, availabilityZone="us-east-1b")],
+                    [_member("a", aurora), _member("b", aurora)],
+                    [_member("a", aurora, availabilityZone=UNKNOWN_STRING_VALUE)],
+                    []):
+        assert not pack.analyze_stack([aurora] + members).violations(policy)
+    multi_az_db_cluster = res(CLUSTER, "ledger", {"engine": "postgres", "dbClusterInstanceClass": "db.r6gd.large"})
+    assert not pack.analyze_stack([multi_az_db_cluster, _member("x", multi_az_db_cluster)]).violations(policy)
+    # Prod needs it; elsewhere it is advice.
+    [d] = pack_for("staging").analyze_stack([aurora, _member("orders-1", aurora)]).violations(policy)
+    assert d.level == "advisory"

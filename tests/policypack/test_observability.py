@@ -11,6 +11,7 @@ V2_STAGE = "aws:apigatewayv2/stage:Stage"
 METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
 FUNCTION = "aws:lambda/function:Function"
 LB = "aws:lb/loadBalancer:LoadBalancer"
+CLASSIC_LB = "aws:elb/loadBalancer:LoadBalancer"
 SFN = "aws:sfn/stateMachine:StateMachine"
 ECS_CLUSTER = "aws:ecs/cluster:Cluster"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -46,6 +47,9 @@ CASES = [
     ("api-no-data-trace", V2_STAGE, {"defaultRouteSettings": {}}, {"defaultRouteSettings": {"dataTraceEnabled": True}}),
     ("lambda-json-logs", FUNCTION, {"loggingConfig": {"logFormat": "JSON"}}, {"loggingConfig": {"logFormat": "Text"}}),
     ("lb-access-logs", LB, {"accessLogs": {"bucket": "logs", "enabled": True}}, {"accessLogs": {"bucket": "logs"}}),
+    ("lb-access-logs", CLASSIC_LB, {"accessLogs": {"bucket": "logs"}}, {}),
+    ("lb-access-logs", CLASSIC_LB, {"accessLogs": {"bucket": "logs", "enabled": True}},
+     {"accessLogs": {"bucket": "logs", "enabled": False}}),
     ("lambda-xray-tracing", FUNCTION, {"tracingConfig": {"mode": "Active"}}, {"tracingConfig": {"mode": "PassThrough"}}),
     ("apigateway-stage-xray", STAGE, {"xrayTracingEnabled": True}, {"stageName": "prod"}),
     ("stepfunctions-xray-tracing", SFN, {"tracingConfiguration": {"enabled": True}}, {"definition": "{}"}),
@@ -150,3 +154,14 @@ def test_guardduty_present_in_the_account_baseline(baseline_pack, dev_pack):
     assert d.level == "mandatory" and "GuardDuty is off until a detector is created" in d.message
     assert not pack.analyze_stack([res(DETECTOR, "gd", {"enable": True})]).violations("guardduty-present")
     assert not dev_pack.analyze_stack([res(FUNCTION, "f", {})]).violations("guardduty-present")
+
+
+def test_classic_lb_access_logs_defaults_and_unknowns(pack):
+    [d] = pack.analyze(CLASSIC_LB, {}).violations("lb-access-logs")
+    assert "access_logs not set" in d.message and "Classic" in d.message
+    [d] = pack.analyze(CLASSIC_LB, {"accessLogs": {"bucket": "logs", "enabled": False}}).violations("lb-access-logs")
+    assert "access_logs.enabled is False" in d.message
+    for props in ({"accessLogs": {"bucket": UNKNOWN_STRING_VALUE}},
+                  {"accessLogs": {"bucket": "logs", "enabled": UNKNOWN_BOOLEAN_VALUE}}):
+        result = pack.analyze(CLASSIC_LB, props)
+        assert not result.violations("lb-access-logs") and "lb-access-logs" in result.not_applicable

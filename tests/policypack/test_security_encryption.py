@@ -10,10 +10,11 @@ REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
 RG = "aws:elasticache/replicationGroup:ReplicationGroup"
 DOMAIN = "aws:opensearch/domain:Domain"
+ES_DOMAIN = "aws:elasticsearch/domain:Domain"
 TABLE = "aws:dynamodb/table:Table"
 
 GOOD_DOMAIN = {"encryptAtRest": {"enabled": True}, "nodeToNodeEncryption": {"enabled": True},
-               "domainEndpointOptions": {"enforceHttps": True, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"}}
+               "domainEndpointOptions": {"enforceHttps": True, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"}}
 OPEN_KEY_POLICY = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}]}
 OWN_KEY_POLICY = {"Statement": [
     {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
@@ -37,6 +38,12 @@ CASES = [
     ("opensearch-enforce-https", DOMAIN, {}, {"domainEndpointOptions": {"enforceHttps": False}}),
     ("opensearch-tls-1-2", DOMAIN, GOOD_DOMAIN,
      {"domainEndpointOptions": {"tlsSecurityPolicy": "Policy-Min-TLS-1-0-2019-07"}}),
+    ("opensearch-tls-1-2", DOMAIN, GOOD_DOMAIN,
+     {"domainEndpointOptions": {"tlsSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"}}),
+    ("opensearch-encryption-at-rest", ES_DOMAIN, GOOD_DOMAIN, {}),
+    ("opensearch-node-to-node-encryption", ES_DOMAIN, GOOD_DOMAIN, {"nodeToNodeEncryption": {"enabled": False}}),
+    ("opensearch-enforce-https", ES_DOMAIN, GOOD_DOMAIN, {"domainEndpointOptions": {"enforceHttps": False}}),
+    ("opensearch-tls-1-2", ES_DOMAIN, GOOD_DOMAIN, {}),
     ("redshift-cluster-encrypted", "aws:redshift/cluster:Cluster", {}, {"encrypted": False}),
     ("docdb-cluster-encrypted", "aws:docdb/cluster:Cluster", {"storageEncrypted": True}, {}),
     ("neptune-cluster-encrypted", "aws:neptune/cluster:Cluster", {"storageEncrypted": True}, {"storageEncrypted": False}),
@@ -108,3 +115,20 @@ def test_ebs_volumes(pack, policy, type_, good, bad):
 def test_encryption_is_advisory_in_dev(dev_pack):
     [d] = dev_pack.analyze("aws:efs/fileSystem:FileSystem", {}).violations("efs-encrypted")
     assert d.level == "advisory"
+
+
+@pytest.mark.parametrize("type_", [DOMAIN, ES_DOMAIN])
+def test_tls_policy_is_the_latest_unless_configured(pack, type_):
+    policy = "opensearch-tls-1-2"
+    older = {"domainEndpointOptions": {"tlsSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"}}
+    [d] = pack.analyze(type_, older, name="search").violations(policy)
+    assert "'Policy-Min-TLS-1-2-2019-07'" in d.message and "Policy-Min-TLS-1-2-PFS-2023-10" in d.message
+    [d] = pack.analyze(type_, {}, name="search").violations(policy)
+    assert "tls_security_policy not set" in d.message
+    with pack.configured({policy: {"allowedPolicies": ["Policy-Min-TLS-1-2-PFS-2023-10",
+                                                       "Policy-Min-TLS-1-2-2019-07"]}}):
+        assert not pack.analyze(type_, older).violations(policy)
+        assert pack.analyze(type_, {"domainEndpointOptions": {"tlsSecurityPolicy": "Policy-Min-TLS-1-0-2019-07"}}
+                            ).violations(policy)
+    result = pack.analyze(type_, {"domainEndpointOptions": {"tlsSecurityPolicy": UNKNOWN_STRING_VALUE}})
+    assert not result.violations(policy) and policy in result.not_applicable

@@ -1,13 +1,14 @@
 """Network exposure policies through the Analyzer protocol."""
 import pytest
 
-from tests.conftest import UNKNOWN_STRING_VALUE, link, res
+from tests.conftest import UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, link, res
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 INSTANCE = "aws:ec2/instance:Instance"
 TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+LAUNCH_CONFIG = "aws:ec2/launchConfiguration:LaunchConfiguration"
 VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 
@@ -88,7 +89,7 @@ def test_subnet_no_auto_public_ip(pack):
     assert pack.analyze(subnet, {"mapPublicIpOnLaunch": True}).violations("subnet-no-auto-public-ip")
 
 
-@pytest.mark.parametrize("type_", [INSTANCE, TEMPLATE])
+@pytest.mark.parametrize("type_", [INSTANCE, TEMPLATE, LAUNCH_CONFIG])
 def test_imdsv2_required(pack, type_):
     assert not pack.analyze(type_, {"metadataOptions": {"httpTokens": "required"}}).violations("ec2-imdsv2-required")
     assert not pack.analyze(type_, {"metadataOptions": {"httpEndpoint": "disabled"}}).violations("ec2-imdsv2-required")
@@ -103,7 +104,30 @@ def test_imdsv2_required(pack, type_):
     (INSTANCE, {"associatePublicIpAddress": False}, {"associatePublicIpAddress": True}),
     (TEMPLATE, {"networkInterfaces": [{"associatePublicIpAddress": "false"}]},
      {"networkInterfaces": [{"associatePublicIpAddress": "true"}]}),
+    (LAUNCH_CONFIG, {"associatePublicIpAddress": False}, {"associatePublicIpAddress": True}),
+    (LAUNCH_CONFIG, {"imageId": "ami-1"}, {"imageId": "ami-1", "associatePublicIpAddress": True}),
 ])
 def test_no_public_ip(pack, type_, good, bad):
     assert not pack.analyze(type_, good).violations("ec2-no-public-ip")
     assert pack.analyze(type_, bad).violations("ec2-no-public-ip")
+
+
+@pytest.mark.parametrize("type_", [INSTANCE, TEMPLATE, LAUNCH_CONFIG])
+def test_imds_hop_limit(pack, type_):
+    policy = "ec2-imds-hop-limit"
+    # Only an explicit value is judged (AWS's default depends on the AMI and account for instances).
+    assert not pack.analyze(type_, {}).violations(policy)
+    assert not pack.analyze(type_, {"metadataOptions": {"httpPutResponseHopLimit": 1}}).violations(policy)
+    assert not pack.analyze(type_, {"metadataOptions": {"httpEndpoint": "disabled",
+                                                        "httpPutResponseHopLimit": 3}}).violations(policy)
+    [d] = pack.analyze(type_, {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 2}},
+                       name="node").violations(policy)
+    assert "'node'" in d.message and "http_put_response_hop_limit is 2" in d.message and "set it to 1" in d.message
+    # A hop limit is a cause of its own: IMDSv2 itself is satisfied, so that policy stays quiet.
+    assert not pack.analyze(type_, {"metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 2}}
+                            ).violations("ec2-imdsv2-required")
+    with pack.configured({policy: {"maxHopLimit": 2}}):
+        assert not pack.analyze(type_, {"metadataOptions": {"httpPutResponseHopLimit": 2}}).violations(policy)
+        assert pack.analyze(type_, {"metadataOptions": {"httpPutResponseHopLimit": 3}}).violations(policy)
+    result = pack.analyze(type_, {"metadataOptions": {"httpPutResponseHopLimit": UNKNOWN_NUMBER_VALUE}})
+    assert not result.violations(policy) and policy in result.not_applicable

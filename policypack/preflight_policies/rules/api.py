@@ -578,6 +578,31 @@ def cloudfront_viewer_https(r: Resource, report: Report) -> None:
                f"'allow-all'); set viewer_protocol_policy='redirect-to-https'")
 
 
+CLOUDFRONT_WAF_DEFAULT = "CloudFront attaches no AWS WAF web ACL to a distribution unless web_acl_id is set"
+
+
+# Advisory: a distribution serving only static files from a private bucket gains less from a web ACL than one in
+# front of an API or a dynamic origin, and the ACL has a monthly and per-request price; the team decides.
+@resource_policy(
+    name="cloudfront-waf",
+    aws_default=CLOUDFRONT_WAF_DEFAULT,
+    title="CloudFront distributions should be protected by an AWS WAF web ACL",
+    checklist="security.api", severity="medium", levels=ADVISORY_EVERYWHERE,
+    types=(T.CLOUDFRONT_DISTRIBUTION,),
+    remediation="Create an aws.wafv2.WebAcl with scope='CLOUDFRONT' (in us-east-1) carrying AWS managed rule groups "
+                "and a rate-based rule, and set web_acl_id=acl.arn on aws.cloudfront.Distribution (AWS WAF's "
+                "WebAclAssociation does not accept CloudFront distributions).",
+)
+def cloudfront_waf(r: Resource, report: Report) -> None:
+    acl = r.peek("webAclId")
+    if is_unknown(acl):
+        unknown_during_preview("webAclId")
+    if not acl:
+        report(f"distribution '{r.name}' reaches its origins with no web application firewall in front "
+               f"{why(r, 'webAclId', CLOUDFRONT_WAF_DEFAULT)}; set web_acl_id to the ARN of an aws.wafv2.WebAcl with "
+               f"scope='CLOUDFRONT'")
+
+
 @resource_policy(
     name="apigatewayv2-no-quick-create",
     title="HTTP APIs must not be quick-created (an open $default route and stage, no throttling, no logs)",
@@ -597,6 +622,7 @@ def apigatewayv2_no_quick_create(r: Resource, report: Report) -> None:
 
 POLICIES = [
     cloudfront_viewer_https,
+    cloudfront_waf,
     apigatewayv2_no_quick_create,
     apigateway_method_authorization,
     apigatewayv2_route_authorization,

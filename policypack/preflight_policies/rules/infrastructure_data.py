@@ -99,23 +99,25 @@ rds_not_public = property_policy(
                 "private subnets; connect through a bastion-less path such as SSM port forwarding.",
 )
 
-_IAM_AUTH_ENGINES = ("mysql", "postgres", "mariadb", "aurora", "aurora-mysql", "aurora-postgresql")
+_IAM_AUTH_ENGINES = ("mysql", "postgres", "mariadb", "aurora", "aurora-mysql", "aurora-postgresql", "neptune")
 
 
-IAM_AUTH_DEFAULT = "RDS accepts only database passwords until IAM database authentication is turned on"
+IAM_AUTH_DEFAULT = "RDS and Neptune leave IAM database authentication off until it is turned on"
 
 
 @resource_policy(
     name="rds-iam-authentication",
     aws_default=IAM_AUTH_DEFAULT,
-    title="RDS and Aurora databases must enable IAM database authentication",
+    title="RDS, Aurora and Neptune databases must enable IAM database authentication",
     checklist=("security.iam", "security.secrets"), severity="medium",
-    types=(T.RDS_INSTANCE, T.RDS_CLUSTER),
-    remediation="Set iam_database_authentication_enabled=True on aws.rds.Instance / aws.rds.Cluster and grant "
-                "rds-db:connect to the application role, so applications connect with short-lived tokens.",
+    types=(T.RDS_INSTANCE, T.RDS_CLUSTER, T.NEPTUNE_CLUSTER),
+    remediation="Set iam_database_authentication_enabled=True on aws.rds.Instance / aws.rds.Cluster / "
+                "aws.neptune.Cluster and grant rds-db:connect (Neptune: neptune-db:*) to the application role, so "
+                "applications connect with short-lived signed requests.",
 )
 def rds_iam_authentication(r: Resource, report: Report) -> None:
-    engine = r.peek("engine", "aurora" if r.type == T.RDS_CLUSTER else None)
+    default_engine = {T.RDS_CLUSTER: "aurora", T.NEPTUNE_CLUSTER: "neptune"}.get(r.type)
+    engine = r.peek("engine", default_engine)
     if is_unknown(engine):
         unknown_during_preview("the engine")
     if engine not in _IAM_AUTH_ENGINES:
@@ -124,8 +126,14 @@ def rds_iam_authentication(r: Resource, report: Report) -> None:
     if is_unknown(enabled):
         unknown_during_preview("iamDatabaseAuthenticationEnabled")
     if enabled is not True:
-        report(f"{short_type(r.type)} '{r.name}' only accepts database passwords "
-               f"{why(r, 'iamDatabaseAuthenticationEnabled', IAM_AUTH_DEFAULT)}; set "
+        reason = why(r, 'iamDatabaseAuthenticationEnabled', IAM_AUTH_DEFAULT)
+        if r.type == T.NEPTUNE_CLUSTER:
+            # Neptune has no database passwords: without IAM authentication the network is its only lock.
+            report(f"Neptune cluster '{r.name}' lets any client that reaches its endpoint query it without "
+                   f"credentials {reason}; set iam_database_authentication_enabled=True and sign requests with "
+                   f"the application's IAM role")
+            return
+        report(f"{short_type(r.type)} '{r.name}' only accepts database passwords {reason}; set "
                f"iam_database_authentication_enabled=True so applications use short-lived IAM tokens")
 
 
@@ -155,13 +163,13 @@ def rds_managed_master_password(r: Resource, report: Report) -> None:
 
 rds_copy_tags = property_policy(
     name="rds-copy-tags-to-snapshot",
-    title="RDS instances and Aurora clusters must copy their tags to snapshots",
+    title="RDS instances, Aurora clusters and Neptune clusters must copy their tags to snapshots",
     checklist=("infra.backups", "compliance.data"), severity="low", levels=ADVISORY_EVERYWHERE,
-    types=(T.RDS_INSTANCE, T.RDS_CLUSTER), path="copyTagsToSnapshot", expect=is_true,
+    types=(T.RDS_INSTANCE, T.RDS_CLUSTER, T.NEPTUNE_CLUSTER), path="copyTagsToSnapshot", expect=is_true,
     message="{type} '{name}' does not copy tags to snapshots, so snapshots lose their owner and data "
             "classification; set copy_tags_to_snapshot=True",
-    remediation="Set copy_tags_to_snapshot=True on aws.rds.Instance / aws.rds.Cluster.",
-    aws_default="RDS does not copy a database's tags to its snapshots",
+    remediation="Set copy_tags_to_snapshot=True on aws.rds.Instance / aws.rds.Cluster / aws.neptune.Cluster.",
+    aws_default="RDS and Neptune do not copy a database's tags to its snapshots",
 )
 
 rds_keep_automated_backups = property_policy(
@@ -244,13 +252,15 @@ def elasticache_automatic_backups(r: Resource, report: Report) -> None:
 
 redshift_automated_snapshots = property_policy(
     name="redshift-automated-snapshots",
-    title="Redshift clusters must keep automated snapshots",
+    title="Redshift clusters must keep automated snapshots for at least 7 days",
     checklist="infra.backups", severity="medium",
     cross_references=("Checkov:CKV_AWS_343",),
-    types=T.REDSHIFT_CLUSTER, path="automatedSnapshotRetentionPeriod", expect=at_least(1), missing=1,
-    message="Redshift cluster '{name}' turns automated snapshots off; set automated_snapshot_retention_period "
-            "to 7 or more",
-    remediation="Set automated_snapshot_retention_period=7 (days) on aws.redshift.Cluster; 0 disables snapshots.",
+    types=T.REDSHIFT_CLUSTER, path="automatedSnapshotRetentionPeriod", expect=at_least(7), missing=1,
+    message="Redshift cluster '{name}' keeps automated snapshots for less than 7 days, or none at all; set "
+            "automated_snapshot_retention_period to 7 or more",
+    remediation="Set automated_snapshot_retention_period=7 (days, or more; up to 35) on aws.redshift.Cluster; 0 "
+                "disables snapshots, and a shorter window leaves a bad load found after the weekend unrecoverable.",
+    aws_default="Redshift keeps automated snapshots for 1 day",
 )
 
 docdb_backup_retention = property_policy(
@@ -517,3 +527,49 @@ def s3_data_bucket_no_current_expiration(stack: Stack, report: Report) -> None:
 
 
 POLICIES += [backup_plan_retention, s3_data_bucket_no_current_expiration]
+
+
+# -- FSBP RDS.15: a DB cluster across Availability Zones --------------------------------------------------------
+# An Aurora cluster's AZ spread is where its aws.rds.ClusterInstance members run, not an input of the cluster
+# (`availability_zones` only names where storage may be placed), so only what is certain from the program is
+# reported: a cluster whose members all run in one AZ (a single member, or every member pinned to the same
+# availability_zone). Members left to RDS's placement, members declared elsewhere (none in this stack) and
+# Multi-AZ DB clusters (`db_cluster_instance_class` set: one writer and two readers in three AZs) pass.
+def _cluster_single_az(stack: Stack, cluster: Resource):
+    """A reason the cluster runs in one AZ, or None (also when it cannot be told)."""
+    if cluster.peek("dbClusterInstanceClass") is not None:
+        return None
+    engine, mode = cluster.peek("engine", "aurora"), cluster.peek("engineMode", "provisioned")
+    if is_unknown(engine) or is_unknown(mode) or not str(engine).startswith("aurora") or mode != "provisioned":
+        return None
+    members = stack.referencing(cluster, "clusterIdentifier", T.RDS_CLUSTER_INSTANCE)
+    if not members:
+        return None
+    zones = [m.peek("availabilityZone") for m in members]
+    if any(is_unknown(z) for z in zones):
+        return None
+    if len(members) == 1:
+        return f"its only instance '{members[0].name}' runs in a single Availability Zone"
+    if all(z for z in zones) and len(set(zones)) == 1:
+        return f"all {len(members)} instances are pinned to availability_zone {zones[0]!r}"
+    return None
+
+
+@stack_policy(
+    name="rds-cluster-multi-az",
+    title="Production Aurora clusters must run instances in more than one Availability Zone",
+    checklist=("infra.backups", "infra.rollback"), severity="high", levels=PROD_ONLY,
+    types=(T.RDS_CLUSTER, T.RDS_CLUSTER_INSTANCE),
+    remediation="Add a second aws.rds.ClusterInstance (cluster_identifier=cluster.id) with availability_zone set to "
+                "an AZ the writer does not use, so Aurora can fail over to it; pinning every member to one AZ (or "
+                "running one member) leaves the database down for the length of an AZ outage.",
+)
+def rds_cluster_multi_az(stack: Stack, report: Report) -> None:
+    for cluster in stack.of_type(T.RDS_CLUSTER):
+        reason = _cluster_single_az(stack, cluster)
+        if reason:
+            report(f"Aurora cluster '{cluster.name}' cannot fail over to another Availability Zone: {reason}; add an "
+                   f"aws.rds.ClusterInstance with availability_zone in another AZ", cluster.urn)
+
+
+POLICIES += [rds_cluster_multi_az]

@@ -195,17 +195,41 @@ lambda_json_logs = property_policy(
     aws_default="the default log format of Lambda is plain text ('Text')",
 )
 
-lb_access_logs = property_policy(
+LB_ACCESS_LOGS_DEFAULT = "Elastic Load Balancing turns access logging off by default"
+
+
+@resource_policy(
     name="lb-access-logs",
-    title="Load balancers must write access logs",
+    aws_default=LB_ACCESS_LOGS_DEFAULT,
+    title="Load balancers (including Classic Load Balancers) must write access logs",
     checklist=("observability.logging", "security.api"), severity="medium",
     cross_references=("Checkov:CKV_AWS_91", "Prowler:elbv2_logging_enabled"),
-    types=T.LOAD_BALANCERS, path="accessLogs.enabled", expect=is_true,
-    message="load balancer '{name}' writes no access logs; set access_logs={{'bucket': ..., 'enabled': True}}",
+    types=T.LOAD_BALANCERS + (T.CLASSIC_LOAD_BALANCER,),
     remediation="Set access_logs={'bucket': logs_bucket.bucket, 'prefix': 'alb', 'enabled': True} on "
-                "aws.lb.LoadBalancer (the bucket policy must allow the ELB log delivery principal).",
-    aws_default="Elastic Load Balancing turns access logging off by default",
+                "aws.lb.LoadBalancer, or access_logs={'bucket': logs_bucket.bucket, 'bucket_prefix': 'elb'} on a "
+                "Classic aws.elb.LoadBalancer (the bucket policy must allow the ELB log delivery principal).",
 )
+def lb_access_logs(r: Resource, report: Report) -> None:
+    enabled = r.peek("accessLogs.enabled")
+    if is_unknown(enabled):
+        unknown_during_preview("accessLogs.enabled")
+    if r.type == T.CLASSIC_LOAD_BALANCER:
+        # The classic block's `enabled` defaults to true: a bucket is what turns logging on.
+        bucket = r.peek("accessLogs.bucket")
+        if is_unknown(bucket):
+            unknown_during_preview("accessLogs.bucket")
+        if bucket and enabled is not False:
+            return
+        reason = (why(r, "accessLogs", LB_ACCESS_LOGS_DEFAULT) if r.peek("accessLogs") is None
+                  else why(r, "accessLogs.enabled", LB_ACCESS_LOGS_DEFAULT))
+        report(f"Classic load balancer '{r.name}' writes no access logs {reason}; set access_logs={{'bucket': "
+               f"logs_bucket.bucket}} (enabled defaults to True in that block)")
+        return
+    if enabled is not True:
+        # Unlike the classic block, aws.lb's `enabled` defaults to false even when a bucket is given.
+        report(f"load balancer '{r.name}' writes no access logs {why(r, 'accessLogs.enabled', LB_ACCESS_LOGS_DEFAULT)}"
+               f"; set access_logs={{'bucket': ..., 'enabled': True}}")
+
 
 # -- tracing ------------------------------------------------------------------------------------------
 lambda_xray_tracing = property_policy(

@@ -7,7 +7,7 @@ from typing import Callable, List
 
 from .. import resource_policy as resource_policy_reader
 from .. import tokens as T
-from ..helpers import (why, as_list, is_true, non_empty, not_false, one_of, property_policy, short_type,
+from ..helpers import (why, as_list, is_true, non_empty, not_false, property_policy, short_type,
                        truthy)
 from ..model import Report, resource_policy, stack_policy
 from ..resource import Resource, Stack, is_unknown
@@ -219,51 +219,70 @@ elasticache_encryption_in_transit = property_policy(
 
 opensearch_encryption_at_rest = property_policy(
     name="opensearch-encryption-at-rest",
-    title="OpenSearch domains must encrypt data at rest",
+    title="OpenSearch and Elasticsearch domains must encrypt data at rest",
     checklist="security.encryption", severity="high",
-    types=T.OPENSEARCH_DOMAIN, path="encryptAtRest.enabled", expect=is_true,
-    message="OpenSearch domain '{name}' stores indices unencrypted; set encrypt_at_rest={{'enabled': True, "
+    types=T.SEARCH_DOMAINS, path="encryptAtRest.enabled", expect=is_true,
+    message="{type} '{name}' stores indices unencrypted; set encrypt_at_rest={{'enabled': True, "
             "'kms_key_id': key.arn}}",
-    remediation="Set encrypt_at_rest={'enabled': True, 'kms_key_id': key.arn} on aws.opensearch.Domain.",
-    aws_default="OpenSearch Service does not encrypt a domain at rest",
+    remediation="Set encrypt_at_rest={'enabled': True, 'kms_key_id': key.arn} on aws.opensearch.Domain (or the legacy "
+                "aws.elasticsearch.Domain).",
+    aws_default="OpenSearch Service (and the legacy Elasticsearch Service) does not encrypt a domain at rest",
 )
 
 opensearch_node_to_node_encryption = property_policy(
     name="opensearch-node-to-node-encryption",
-    title="OpenSearch domains must encrypt traffic between nodes",
+    title="OpenSearch and Elasticsearch domains must encrypt traffic between nodes",
     checklist="security.encryption", severity="medium",
-    types=T.OPENSEARCH_DOMAIN, path="nodeToNodeEncryption.enabled", expect=is_true,
-    message="OpenSearch domain '{name}' sends data between nodes in plain text; set "
+    types=T.SEARCH_DOMAINS, path="nodeToNodeEncryption.enabled", expect=is_true,
+    message="{type} '{name}' sends data between nodes in plain text; set "
             "node_to_node_encryption={{'enabled': True}}",
-    remediation="Set node_to_node_encryption={'enabled': True} on aws.opensearch.Domain.",
-    aws_default="OpenSearch Service sends traffic between a domain's nodes unencrypted",
+    remediation="Set node_to_node_encryption={'enabled': True} on aws.opensearch.Domain (or the legacy "
+                "aws.elasticsearch.Domain).",
+    aws_default=("OpenSearch Service (and the legacy Elasticsearch Service) sends traffic between a domain's nodes "
+                 "unencrypted"),
 )
 
 opensearch_enforce_https = property_policy(
     name="opensearch-enforce-https",
-    title="OpenSearch domains must require HTTPS",
+    title="OpenSearch and Elasticsearch domains must require HTTPS",
     checklist=("security.encryption", "security.api"), severity="high",
     cross_references=("Checkov:CKV_AWS_83", "Prowler:opensearch_service_domains_https_communications_enforced"),
-    types=T.OPENSEARCH_DOMAIN, path="domainEndpointOptions.enforceHttps", expect=not_false, missing=True,
-    message="OpenSearch domain '{name}' accepts plain HTTP; set domain_endpoint_options enforce_https=True",
+    types=T.SEARCH_DOMAINS, path="domainEndpointOptions.enforceHttps", expect=not_false, missing=True,
+    message="{type} '{name}' accepts plain HTTP; set domain_endpoint_options enforce_https=True",
     remediation="Set domain_endpoint_options={'enforce_https': True, 'tls_security_policy': "
-                "'Policy-Min-TLS-1-2-2019-07'} on aws.opensearch.Domain.",
+                "'Policy-Min-TLS-1-2-PFS-2023-10'} on aws.opensearch.Domain (or the legacy aws.elasticsearch.Domain).",
 )
 
-_TLS12_POLICIES = ("Policy-Min-TLS-1-2-2019-07", "Policy-Min-TLS-1-2-PFS-2023-10")
+# Security Hub's OpenSearch.8 and ES.8 ask for the latest policy, TLS 1.2 with forward-secret ciphers only.
+_LATEST_TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
+TLS_POLICY_DEFAULT = ("the OpenSearch API documents no default TLS security policy, so the domain's minimum TLS "
+                      "version is AWS's choice, not yours; Policy-Min-TLS-1-0-2019-07 accepts TLS 1.0")
 
-opensearch_tls_policy = property_policy(
+
+@resource_policy(
     name="opensearch-tls-1-2",
-    title="OpenSearch domains must require TLS 1.2 or newer",
+    aws_default=TLS_POLICY_DEFAULT,
+    title="OpenSearch and Elasticsearch domains must use the latest TLS security policy (TLS 1.2+, forward secrecy)",
     checklist="security.encryption", severity="medium",
-    types=T.OPENSEARCH_DOMAIN, path="domainEndpointOptions.tlsSecurityPolicy", expect=one_of(*_TLS12_POLICIES),
-    message="OpenSearch domain '{name}' does not pin a TLS 1.2 security policy; set domain_endpoint_options "
-            "tls_security_policy='Policy-Min-TLS-1-2-2019-07'",
-    remediation="Set domain_endpoint_options={'tls_security_policy': 'Policy-Min-TLS-1-2-2019-07'} (or the PFS "
-                "2023-10 policy) on aws.opensearch.Domain.",
-    aws_default=("the OpenSearch API documents no default TLS security policy, so the domain's minimum TLS version "
-                 "is AWS's choice, not yours; Policy-Min-TLS-1-0-2019-07 accepts TLS 1.0"),
+    types=T.SEARCH_DOMAINS,
+    config={"allowedPolicies": {"type": "array", "items": {"type": "string"}, "default": [_LATEST_TLS_POLICY],
+                                "description": "TLS security policies a domain may use. Add "
+                                               "'Policy-Min-TLS-1-2-2019-07' to accept TLS 1.2 without forward "
+                                               "secrecy (Security Hub OpenSearch.8 / ES.8 then fail)."}},
+    remediation="Set domain_endpoint_options={'enforce_https': True, 'tls_security_policy': "
+                "'Policy-Min-TLS-1-2-PFS-2023-10'} on aws.opensearch.Domain (or the legacy aws.elasticsearch.Domain); "
+                "it accepts only TLS 1.2+ with forward-secret cipher suites, which every current client supports.",
 )
+def opensearch_tls_policy(r: Resource, report: Report) -> None:
+    policy = r.peek("domainEndpointOptions.tlsSecurityPolicy")
+    if is_unknown(policy):
+        unknown_during_preview("domainEndpointOptions.tlsSecurityPolicy")
+    allowed = [str(p) for p in (r.config.get("allowedPolicies") or [_LATEST_TLS_POLICY])]
+    if policy not in allowed:
+        report(f"{short_type(r.type)} '{r.name}' does not use the latest TLS security policy "
+               f"{why(r, 'domainEndpointOptions.tlsSecurityPolicy', TLS_POLICY_DEFAULT)}; set domain_endpoint_options "
+               f"tls_security_policy={allowed[0]!r}")
+
 
 redshift_encrypted = property_policy(
     name="redshift-cluster-encrypted",

@@ -147,16 +147,19 @@ IMDS_DEFAULT = ("EC2 makes http_tokens 'optional' (IMDSv1 allowed) unless the AM
                 "the account's instance metadata defaults require IMDSv2")
 
 
+_INSTANCE_SHAPES = (T.EC2_INSTANCE, T.EC2_LAUNCH_TEMPLATE, T.EC2_LAUNCH_CONFIGURATION)
+
+
 @resource_policy(
     name="ec2-imdsv2-required",
     aws_default=IMDS_DEFAULT,
-    title="EC2 instances and launch templates must require IMDSv2 session tokens",
+    title="EC2 instances, launch templates and launch configurations must require IMDSv2 session tokens",
     checklist=("security.iam", "security.secrets"), severity="high",
     cross_references=("Prowler:ec2_instance_imdsv2_enabled",),
-    types=(T.EC2_INSTANCE, T.EC2_LAUNCH_TEMPLATE),
+    types=_INSTANCE_SHAPES,
     remediation="Set metadata_options={'http_tokens': 'required', 'http_put_response_hop_limit': 1} on "
-                "aws.ec2.Instance / aws.ec2.LaunchTemplate, so an SSRF bug cannot read the instance role's "
-                "credentials.",
+                "aws.ec2.Instance / aws.ec2.LaunchTemplate / aws.ec2.LaunchConfiguration, so an SSRF bug cannot read "
+                "the instance role's credentials.",
 )
 def ec2_imdsv2_required(r: Resource, report: Report) -> None:
     problem = _metadata_problem(r)
@@ -169,21 +172,52 @@ def ec2_imdsv2_required(r: Resource, report: Report) -> None:
                f"({detail}); set metadata_options http_tokens='required'")
 
 
+# A hop limit above 1 lets a container (one network hop further) fetch the instance role's credentials. Its own
+# policy, not part of ec2-imdsv2-required: it is a different cause with a different fix, and some nodes raise it
+# on purpose (pods that must reach IMDS), so it can be configured or turned off without losing the IMDSv2 check.
+@resource_policy(
+    name="ec2-imds-hop-limit",
+    title="EC2 instances, launch templates and launch configurations must keep the IMDS hop limit at 1",
+    checklist=("security.iam", "infra.separation"), severity="medium",
+    types=_INSTANCE_SHAPES,
+    config={"maxHopLimit": {"type": "integer", "minimum": 1, "maximum": 64, "default": 1,
+                            "description": "The largest http_put_response_hop_limit allowed (2 for nodes whose "
+                                           "containers must reach the instance metadata service)."}},
+    remediation="Set metadata_options={'http_put_response_hop_limit': 1} (or leave it out) on aws.ec2.Instance / "
+                "aws.ec2.LaunchTemplate / aws.ec2.LaunchConfiguration; give containers their own role (ECS task "
+                "roles, EKS Pod Identity or IRSA) instead of the node's.",
+)
+def ec2_imds_hop_limit(r: Resource, report: Report) -> None:
+    # Only an explicit value is judged: AWS's own default is 1 for a launch configuration and, for instances and
+    # launch templates, depends on the AMI and the account's metadata defaults, which the program does not show.
+    endpoint = r.peek("metadataOptions.httpEndpoint")
+    limit = r.peek("metadataOptions.httpPutResponseHopLimit")
+    if is_unknown(endpoint) or is_unknown(limit):
+        unknown_during_preview("metadata options", "are")
+    if endpoint == "disabled" or limit is None:
+        return
+    allowed = int(r.config.get("maxHopLimit") or 1)
+    if isinstance(limit, (int, float)) and not isinstance(limit, bool) and limit > allowed:
+        report(f"{short_type(r.type)} '{r.name}' lets instance metadata answers travel {int(limit)} network hops, so "
+               f"a container on the instance can take the instance role's credentials "
+               f"(metadata_options.http_put_response_hop_limit is {int(limit)}); set it to {allowed}")
+
+
 @resource_policy(
     name="ec2-no-public-ip",
-    title="EC2 instances and launch templates must not assign public IP addresses",
+    title="EC2 instances, launch templates and launch configurations must not assign public IP addresses",
     checklist=("infra.separation", "security.api"), severity="medium",
-    types=(T.EC2_INSTANCE, T.EC2_LAUNCH_TEMPLATE),
-    remediation="Set associate_public_ip_address=False on aws.ec2.Instance (and in launch template "
-                "network_interfaces); reach instances through SSM Session Manager and serve traffic through a "
-                "load balancer.",
+    types=_INSTANCE_SHAPES,
+    remediation="Set associate_public_ip_address=False on aws.ec2.Instance / aws.ec2.LaunchConfiguration (and in "
+                "launch template network_interfaces); reach instances through SSM Session Manager and serve traffic "
+                "through a load balancer.",
 )
 def ec2_no_public_ip(r: Resource, report: Report) -> None:
-    if r.type == T.EC2_INSTANCE:
-        values = [r.peek("associatePublicIpAddress")]
-    else:
+    if r.type == T.EC2_LAUNCH_TEMPLATE:
         values = [n.get("associatePublicIpAddress") for n in as_list(r.peek("networkInterfaces"))
                   if isinstance(n, dict)]
+    else:
+        values = [r.peek("associatePublicIpAddress")]
     if any(truthy(v) for v in values):
         report(f"{short_type(r.type)} '{r.name}' gives instances a public IP address, reachable from the internet; "
                f"set associate_public_ip_address=False")
@@ -197,6 +231,7 @@ POLICIES = [
     vpc_flow_logs,
     subnet_no_auto_public_ip,
     ec2_imdsv2_required,
+    ec2_imds_hop_limit,
     ec2_no_public_ip,
 ]
 
