@@ -6,11 +6,10 @@ A declarative policy never misfires on an unknown preview value: it reports not-
 from __future__ import annotations
 
 import json
-import re
 import sys
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence
 
-from .model import Report, resource_policy
+from .model import Report, resource_policy, short_type, snake_path  # noqa: F401 (re-exported to rules)
 from .resource import UNKNOWN, Resource, Stack, is_unknown
 from .model import unknown_during_preview
 
@@ -48,17 +47,6 @@ def non_empty(v: Any) -> bool:
     return v not in (None, "", [], {})
 
 
-def short_type(type_token: str) -> str:
-    """aws:s3/bucket:Bucket -> aws.s3.Bucket (how a Python user writes it)."""
-    try:
-        pkg, mod, name = type_token.split(":")
-        module = mod.split("/")[0]
-        module = {"lambda": "lambda_"}.get(module, module)
-        return f"{pkg}.{module}.{name}"
-    except ValueError:
-        return type_token
-
-
 def property_policy(*, name: str, title: str, checklist: Sequence[str] | str, severity: str,
                     remediation: str, types: Sequence[str] | str, path: str, expect: Expect,
                     message: str, cross_references: Iterable[str] = (), levels: Optional[Mapping[str, str]] = None,
@@ -92,11 +80,6 @@ def property_policy(*, name: str, title: str, checklist: Sequence[str] | str, se
     return resource_policy(name=name, title=title, checklist=checklist, severity=severity,
                            remediation=remediation, types=types, cross_references=cross_references,
                            levels=levels, aws_default=aws_default, inputs=(path,))(check)
-
-
-def snake_path(path: str) -> str:
-    """domainEndpointOptions.enforceHttps -> domain_endpoint_options.enforce_https (how a Python user writes it)."""
-    return ".".join(re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", p).lower() for p in path.split("."))
 
 
 def why(r: Resource, path: str, aws_default: str, setting: Optional[str] = None) -> str:

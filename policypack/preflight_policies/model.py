@@ -235,39 +235,37 @@ def source_of(fn: Callable[..., Any]) -> str:
     return f"policypack/{rel}"
 
 
-def _short(type_token: str) -> str:
+def short_type(type_token: str) -> str:
+    """aws:s3/bucket:Bucket -> aws.s3.Bucket (how a Python user writes it)."""
     try:
         pkg, mod, name = type_token.split(":")
-        module = {"lambda": "lambda_"}.get(mod.split("/")[0], mod.split("/")[0])
+        module = mod.split("/")[0]
+        module = {"lambda": "lambda_"}.get(module, module)
         return f"{pkg}.{module}.{name}"
     except ValueError:
         return type_token
+
+
+def snake_path(path: str) -> str:
+    """domainEndpointOptions.enforceHttps -> domain_endpoint_options.enforce_https (how a Python user writes it)."""
+    return ".".join(re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", p).lower() for p in path.split("."))
 
 
 def describe(policy: Any) -> str:
     """What the policy checks, from what it declares (its types and, for property policies, the inputs read),
     followed by the AWS default when the metadata has one."""
     types = [t for t in policy.types if t != "*"]
-    shown = ", ".join(_short(t) for t in types[:6]) + (f" and {len(types) - 6} more" if len(types) > 6 else "")
+    shown = ", ".join(short_type(t) for t in types[:6]) + (f" and {len(types) - 6} more" if len(types) > 6 else "")
     if policy.kind == "resource":
         text = (f"Judges each {shown} on its own." if types else "Judges every resource on its own.")
     else:
         text = (f"Judges the whole stack, reading {shown}." if types else "Judges the whole stack.")
     inputs = getattr(policy, "inputs", ())
     if inputs:
-        text += " Input: " + ", ".join(f"`{_snake_path(i)}`" for i in inputs) + "."
+        text += " Input: " + ", ".join(f"`{snake_path(i)}`" for i in inputs) + "."
     if policy.meta.aws_default:
         text += AWS_DEFAULT_SEPARATOR + policy.meta.aws_default
     return text
-
-
-def _snake(word: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", word).lower()
-
-
-def _snake_path(path: str) -> str:
-    """domainEndpointOptions.enforceHttps -> domain_endpoint_options.enforce_https (how a Python user writes it)."""
-    return ".".join(_snake(p) for p in path.split("."))
 
 
 @dataclass(frozen=True)
