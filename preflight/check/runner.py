@@ -199,7 +199,6 @@ def main(argv=None) -> int:
     references = []
     reads = []
     calls = []  # method calls on components (ResourceCallRequest tokens)
-    transforms = []  # URNs of resources the program's transforms were run on
     stack_transforms = []  # Callback messages from RegisterStackTransform, in registration order
     stack_invoke_transforms = []  # Callback messages from RegisterStackInvokeTransform, in registration order
     own_transforms = {}  # urn -> the Callback messages of that resource's own `transforms` option
@@ -304,7 +303,6 @@ def main(argv=None) -> int:
                 props = response.properties
             if response.HasField("options"):
                 opts = response.options
-        transforms.append(urn)
         return props, opts
 
     class PreviewMonitor(pmocks.MockMonitor):
@@ -504,7 +502,7 @@ def main(argv=None) -> int:
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump({"resources": recorded, "warnings": warnings, "error": error, "exited": exited,
                    "remoteComponents": remote, "stackReferences": references, "reads": reads,
-                   "calls": sorted(set(calls)), "transforms": transforms, "invokes": answers.report(),
+                   "calls": sorted(set(calls)), "invokes": answers.report(),
                    "stackOutputsUsed": sorted(used_names),
                    "account": account,
                    "region": region, "exports": sorted(stack_exports)}, f)

@@ -46,16 +46,6 @@ class FrameworkMap:
     path: str
     controls: Tuple[Control, ...]
 
-    def control(self, control_id: str) -> Optional[Control]:
-        return next((c for c in self.controls if c.id == control_id), None)
-
-    @property
-    def aliases(self) -> Tuple[str, ...]:
-        """Names a user may type for this framework (`--framework cis`, `fsbp`, the key, the file's name)."""
-        stem = os.path.splitext(os.path.basename(self.path))[0]
-        short = {"CIS-AWS-3.0": ("cis", "cis-aws", "cis-3.0"), "AWS-FSBP": ("fsbp", "aws-fsbp")}.get(self.key, ())
-        return tuple(dict.fromkeys((self.key.lower(), stem.lower()) + short))
-
 
 def _read(path: str) -> FrameworkMap:
     where = os.path.basename(path)
