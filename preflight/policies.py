@@ -186,27 +186,20 @@ def run(args: argparse.Namespace) -> int:
     if args.checklist:
         return run_checklist(args, pack_dir)
     catalog = load_catalog(pack_dir)
-    if args.update:
-        if args.format != "md":
-            raise UsageError("--update rewrites the Markdown catalog of a file such as docs/policies.md; "
-                             "use it with --format md")
-        changed = update_readme(args.update, as_markdown(catalog))
-        print(f"{args.update}: catalog {'updated' if changed else 'already up to date'} ({len(catalog)} policies)")
-        return 0
-    text = {"table": as_table, "md": as_markdown,
-            "json": lambda c: json.dumps({"policies": c, "count": len(c)}, indent=2)}[args.format](catalog)
-    write_output(text, args.output)
-    return 0
+    return _emit_view(args, catalog, {"table": as_table, "md": as_markdown,
+                                      "json": lambda c: json.dumps({"policies": c, "count": len(c)}, indent=2)},
+                      (BEGIN, END, "docs/policies.md"), "catalog", detail=f" ({len(catalog)} policies)")
 
 
-def _emit_view(args: argparse.Namespace, data: Any, formats: Dict[str, Any], markers: tuple, what: str) -> int:
+def _emit_view(args: argparse.Namespace, data: Any, formats: Dict[str, Any], markers: tuple, what: str,
+               detail: str = "") -> int:
     """Print a generated view in the chosen format, or with --update rewrite its Markdown between markers."""
     if args.update:
         if args.format != "md":
             raise UsageError(f"--update rewrites the Markdown {what} of a file such as {markers[2]}; use it with "
                              "--format md")
         changed = update_readme(args.update, formats["md"](data), markers[0], markers[1])
-        print(f"{args.update}: {what} {'updated' if changed else 'already up to date'}")
+        print(f"{args.update}: {what} {'updated' if changed else 'already up to date'}{detail}")
         return 0
     write_output(formats[args.format](data), args.output)
     return 0
