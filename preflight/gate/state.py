@@ -21,14 +21,13 @@ nothing binds the exported state to what `pulumi up --plan` will apply.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Optional
 
 from ..errors import UsageError
 from . import plan as plan_mod
-from .plan import ANY, MAX_BYTES, MAX_DEPTH, MAX_NUMBER_DIGITS, Plan, Urn, escape
+from .plan import ANY, MAX_BYTES, MAX_DEPTH, Plan, Urn, escape
 
 EXPORT = "pulumi stack export --stack {stack} --file state.json"
 SUPPORTED_VERSIONS = (3, 4)   # DeploymentV3 reads both (apitype.DeploymentSchemaVersionCurrent is 3,
@@ -76,17 +75,23 @@ def _constant(_name: str) -> Any:
     raise _Refused("it holds NaN or Infinity, which is not a JSON number (Pulumi's decoder rejects it)")
 
 
+# The plan reader's hooks decide (one set of bounds for both files); only the words differ, since a message
+# about the state never quotes a value from it.
+_OUT_OF_RANGE = "it holds a number out of float64 range (Pulumi's decoder rejects it)"
+
+
 def _float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _Refused("it holds a number out of float64 range (Pulumi's decoder rejects it)")
-    return value
+    try:
+        return plan_mod._float(text)
+    except plan_mod._Refused:
+        raise _Refused(_OUT_OF_RANGE) from None
 
 
 def _int(text: str) -> Any:
-    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
-        raise _Refused("it holds a number out of float64 range (Pulumi's decoder rejects it)")
-    return int(text)
+    try:
+        return plan_mod._int(text)
+    except plan_mod._Refused:
+        raise _Refused(_OUT_OF_RANGE) from None
 
 
 def _object(pairs):
